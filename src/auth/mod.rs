@@ -1,0 +1,4 @@
+//! Credentials: API tokens and password hashing.
+
+pub mod password;
+pub mod token;

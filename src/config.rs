@@ -1,0 +1,242 @@
+//! Typed configuration read from environment variables (and an optional `.env`).
+
+use std::path::{Path, PathBuf};
+
+use crate::db::{BackendKind, DatabaseUrl};
+
+/// A secret that never shows itself through `Debug` or logs.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps key material.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw key material, for the code that signs with it.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration value that could not be used: names the variable, says why.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the data lives (`DATABASE_URL`).
+    pub database_url: DatabaseUrl,
+    /// Address to listen on (`CONDUIT_BIND`).
+    pub bind: String,
+    /// Key that signs tokens and cookies (`CONDUIT_SECRET_KEY` or the key file).
+    pub secret_key: Secret,
+    /// bcrypt work factor (`CONDUIT_BCRYPT_COST`).
+    pub bcrypt_cost: u32,
+    /// How long an API token stays valid (`CONDUIT_TOKEN_TTL_DAYS`).
+    pub token_ttl_days: u32,
+    /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
+    pub db_pool_size: u32,
+}
+
+/// Smallest secret accepted: cookie keys are derived from it and need 32 bytes of entropy.
+const MIN_SECRET_LEN: usize = 32;
+/// bcrypt's own bounds.
+const BCRYPT_COST_RANGE: std::ops::RangeInclusive<u32> = 4..=31;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can pass their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let raw_url = lookup("DATABASE_URL").unwrap_or_else(|| "conduit.db".into());
+        let database_url = DatabaseUrl::parse(&raw_url).map_err(|reason| ConfigError {
+            var: "DATABASE_URL",
+            reason,
+        })?;
+        let bind = lookup("CONDUIT_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError {
+                var: "CONDUIT_BIND",
+                reason: format!("`{bind}` is not an address like 127.0.0.1:8080"),
+            });
+        }
+        let bcrypt_cost = parse_number(&lookup, "CONDUIT_BCRYPT_COST", 12, BCRYPT_COST_RANGE)?;
+        let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
+        let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
+        let secret_key = match lookup("CONDUIT_SECRET_KEY") {
+            Some(value) if value.len() >= MIN_SECRET_LEN => Secret::new(value.into_bytes()),
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "CONDUIT_SECRET_KEY",
+                    reason: format!("must be at least {MIN_SECRET_LEN} characters long"),
+                });
+            }
+            None => load_or_create_key_file(&key_file_path(&database_url))?,
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            secret_key,
+            bcrypt_cost,
+            token_ttl_days,
+            db_pool_size,
+        })
+    }
+}
+
+fn parse_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = lookup(var) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            var,
+            reason: format!(
+                "`{raw}` is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+/// The generated key lives beside the SQLite file, or in the working directory for
+/// PostgreSQL, so that restarts keep sessions and tokens valid.
+pub fn key_file_path(url: &DatabaseUrl) -> PathBuf {
+    match (url.kind(), url.sqlite_path()) {
+        (BackendKind::Sqlite, Some(path)) if path != ":memory:" => {
+            let db = Path::new(path);
+            let name = db
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "conduit.db".into());
+            db.with_file_name(format!("{name}.secret"))
+        }
+        _ => PathBuf::from("conduit.secret"),
+    }
+}
+
+fn load_or_create_key_file(path: &Path) -> Result<Secret, ConfigError> {
+    let fail = |reason: String| ConfigError {
+        var: "CONDUIT_SECRET_KEY",
+        reason,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let key = hex::decode(text.trim()).map_err(|_| {
+                fail(format!(
+                    "unset, and the key file {} is corrupt",
+                    path.display()
+                ))
+            })?;
+            if key.len() < MIN_SECRET_LEN {
+                return Err(fail(format!(
+                    "unset, and the key file {} is too short",
+                    path.display()
+                )));
+            }
+            Ok(Secret::new(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 64] = rand::random();
+            write_private_file(path, &hex::encode(key)).map_err(|e| {
+                fail(format!(
+                    "unset, and the key file {} cannot be written: {e}",
+                    path.display()
+                ))
+            })?;
+            log::info!("generated a new secret key in {}", path.display());
+            Ok(Secret::new(key.to_vec()))
+        }
+        Err(e) => Err(fail(format!(
+            "unset, and the key file {} cannot be read: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    const KEY: (&str, &str) = ("CONDUIT_SECRET_KEY", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = config(&[KEY, ("CONDUIT_BCRYPT_COST", "99")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_BCRYPT_COST");
+        let err = config(&[KEY, ("CONDUIT_BIND", "nowhere")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_BIND");
+        let err = config(&[KEY, ("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        let err = config(&[("CONDUIT_SECRET_KEY", "short")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_SECRET_KEY");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let cfg = config(&[KEY]).expect("defaults are valid");
+        assert_eq!(cfg.bind, "127.0.0.1:8080");
+        assert_eq!(cfg.bcrypt_cost, 12);
+        assert_eq!(cfg.database_url.sqlite_path(), Some("conduit.db"));
+        assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn generated_key_is_kept_across_starts() {
+        let dir = std::env::temp_dir().join(format!("conduit-cfg-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let db = dir.join("site.db").to_string_lossy().into_owned();
+        let first = config(&[("DATABASE_URL", &db)]).expect("first start");
+        let second = config(&[("DATABASE_URL", &db)]).expect("second start");
+        assert_eq!(first.secret_key.expose(), second.secret_key.expose());
+        assert!(dir.join("site.db.secret").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

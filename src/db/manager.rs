@@ -1,0 +1,127 @@
+//! An r2d2 connection manager that picks the backend from the URL's scheme.
+//!
+//! diesel's generated `MultiConnection::establish` tries each backend in turn, so a
+//! mistyped `postgres:` URL can silently become a SQLite file. Here the scheme decides,
+//! and an unknown scheme is an error.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::ManageConnection;
+
+use super::DbConnection;
+
+/// The two database backends Conduit runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`: the backend and what to hand its driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    kind: BackendKind,
+    target: String,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // A PostgreSQL URL may carry a password: show only the backend.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({:?})", self.kind)
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses a `DATABASE_URL`: `postgres://…`/`postgresql://…`, `sqlite://PATH`,
+    /// `sqlite:PATH` or a bare file path.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self {
+                kind: BackendKind::Postgres,
+                target: raw.to_owned(),
+            });
+        }
+        let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            rest
+        } else if raw.contains("://") {
+            let scheme = raw.split("://").next().unwrap_or_default();
+            return Err(format!(
+                "has unsupported scheme `{scheme}` (use postgres://, sqlite:// or a file path)"
+            ));
+        } else {
+            raw
+        };
+        if path.is_empty() {
+            return Err("names no SQLite file".into());
+        }
+        Ok(Self {
+            kind: BackendKind::Sqlite,
+            target: path.to_owned(),
+        })
+    }
+
+    /// The backend this URL selects.
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// The SQLite file path, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.kind == BackendKind::Sqlite).then_some(self.target.as_str())
+    }
+}
+
+/// Opens connections of the backend the URL names.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// Per-connection SQLite settings: WAL for concurrent readers, enforced foreign keys,
+/// a busy timeout so writers queue instead of failing, and NORMAL sync (safe with WAL).
+/// The busy timeout comes first so that the WAL switch itself waits for other openers.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match self.url.kind {
+            BackendKind::Postgres => diesel::PgConnection::establish(&self.url.target)
+                .map(DbConnection::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            BackendKind::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.url.target)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}

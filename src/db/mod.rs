@@ -1,0 +1,150 @@
+//! Database access: the two-backend connection type, its pool, migrations and the
+//! helpers that move diesel's blocking calls off the async workers.
+
+mod manager;
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use manager::{BackendKind, ConnectionManager, DatabaseUrl};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection that is SQLite or PostgreSQL, picked at run time from `DATABASE_URL`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, selected by a `postgres://` or `postgresql://` URL.
+    Pg(diesel::PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// A connection checked out of the pool.
+pub type Conn = PooledConnection<ConnectionManager>;
+
+/// Why a database call failed, before the domain gives it a meaning.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool in time.
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    /// The query itself failed.
+    #[error("database query: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// The blocking thread pool refused or lost the job.
+    #[error("blocking task failed: {0}")]
+    Blocking(String),
+}
+
+/// The application's handle on the database: a pool plus the backend it talks to.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: BackendKind,
+}
+
+impl Db {
+    /// Builds the pool for `url` and checks that one connection can be made.
+    pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
+        // Open one connection first: it creates the file and switches it to WAL (a
+        // persistent setting) before the pool opens the rest side by side.
+        let manager = ConnectionManager::new(url.clone());
+        diesel::r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        Ok(Self {
+            pool,
+            backend: url.kind(),
+        })
+    }
+
+    /// Which backend this database is.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    /// Checks out a connection on the current thread (only for start-up and CLI use).
+    pub fn conn(&self) -> Result<Conn, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` with a pooled connection on actix's blocking thread pool, so that
+    /// diesel never stalls an async worker.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
+    }
+
+    /// Applies every pending migration of this backend.
+    pub fn migrate(&self) -> Result<usize, String> {
+        let mut conn = self.conn().map_err(|e| e.to_string())?;
+        let source = match self.backend {
+            BackendKind::Sqlite => SQLITE_MIGRATIONS,
+            BackendKind::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let applied = conn
+            .run_pending_migrations(source)
+            .map_err(|e| format!("migrations failed: {e}"))?;
+        Ok(applied.len())
+    }
+}
+
+/// Runs `work` inside a write transaction.
+///
+/// SQLite's default deferred transactions take the write lock only at their first write;
+/// two of them that both read first then deadlock and one fails at once with `SQLITE_BUSY`,
+/// busy timeout or not. `BEGIN IMMEDIATE` takes the lock up front so writers queue instead.
+/// `work` must not open a transaction itself.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(work),
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e.into())
+                    }
+                },
+                Err(e) => {
+                    if let Err(rollback) = conn.batch_execute("ROLLBACK") {
+                        log::error!("rollback failed: {rollback}");
+                    }
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation (a lost race on a unique column).
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,116 @@
+//! Articles: reading (lists, feed, one article) and writing (publish, edit, delete,
+//! favorite). Every page of articles is loaded in a fixed number of queries.
+
+mod list;
+mod write;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{articles, favorites};
+use crate::domain::profiles::{self, Profile};
+use crate::domain::tags;
+
+pub use list::{ArticleFilter, ArticlePage, PageRequest, get, list};
+pub use write::{ArticleChanges, ArticleInput, create, delete, favorite, unfavorite, update};
+
+/// An article row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    /// Primary key.
+    pub id: i32,
+    /// Unique URL name.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// One-line summary.
+    pub description: String,
+    /// Markdown body.
+    pub body: String,
+    /// Writer.
+    pub author_id: i32,
+    /// Maintained count of favorites, so lists never count rows.
+    pub favorites_count: i32,
+    /// Publication time.
+    pub created_at: NaiveDateTime,
+    /// Last edit.
+    pub updated_at: NaiveDateTime,
+}
+
+impl Article {
+    /// The article with this slug.
+    pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Article>> {
+        articles::table
+            .filter(articles::slug.eq(slug))
+            .select(Article::as_select())
+            .first(conn)
+            .optional()
+    }
+}
+
+/// An article as a viewer sees it, fully loaded.
+#[derive(Debug, Clone)]
+pub struct ArticleView {
+    /// The row.
+    pub article: Article,
+    /// Tag names, alphabetical.
+    pub tags: Vec<String>,
+    /// Whether the viewer favorited it.
+    pub favorited: bool,
+    /// The writer, with the viewer's following state.
+    pub author: Profile,
+}
+
+/// Builds views for `rows` with three queries whatever their number: tags, the viewer's
+/// favorites among them, and their authors with the viewer's follows.
+pub(crate) fn load_views(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    rows: Vec<Article>,
+) -> QueryResult<Vec<ArticleView>> {
+    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
+    let mut author_ids: Vec<i32> = rows.iter().map(|a| a.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+
+    let mut tags_by_article: HashMap<i32, Vec<String>> = HashMap::new();
+    for (article_id, name) in tags::for_articles(conn, &ids)? {
+        tags_by_article.entry(article_id).or_default().push(name);
+    }
+    let favorited: HashSet<i32> = match viewer {
+        Some(viewer) if !ids.is_empty() => favorites::table
+            .filter(favorites::user_id.eq(viewer))
+            .filter(favorites::article_id.eq_any(&ids))
+            .select(favorites::article_id)
+            .load::<i32>(conn)?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
+    let followed: HashSet<i32> = profiles::followed_among(conn, viewer, &author_ids)?
+        .into_iter()
+        .collect();
+    let authors: HashMap<i32, Profile> = profiles::users_by_ids(conn, &author_ids)?
+        .iter()
+        .map(|u| (u.id, Profile::of(u, followed.contains(&u.id))))
+        .collect();
+
+    rows.into_iter()
+        .map(|article| {
+            let author = authors
+                .get(&article.author_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(ArticleView {
+                tags: tags_by_article.remove(&article.id).unwrap_or_default(),
+                favorited: favorited.contains(&article.id),
+                author,
+                article,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,276 @@
+//! Writing articles: publish, edit, delete and favorites.
+
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::list::one_view;
+use super::{Article, ArticleView};
+use crate::db::schema::{articles, favorites};
+use crate::db::{Db, DbConnection, is_unique_violation, write_transaction};
+use crate::domain::users::present;
+use crate::domain::{input, tags, time};
+use crate::error::{AppError, AppResult, FieldErrors};
+
+/// A new article, as received.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ArticleInput {
+    /// Headline.
+    pub title: Option<String>,
+    /// Summary.
+    pub description: Option<String>,
+    /// Markdown body.
+    pub body: Option<String>,
+    /// Tags.
+    #[serde(rename = "tagList", default)]
+    pub tag_list: Option<Vec<String>>,
+}
+
+/// Edits to an article, as received: absent fields stay as they are.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ArticleChanges {
+    /// New headline.
+    #[serde(default, deserialize_with = "present")]
+    pub title: Option<Option<String>>,
+    /// New summary.
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    /// New body.
+    #[serde(default, deserialize_with = "present")]
+    pub body: Option<Option<String>>,
+    /// New tags; `[]` removes all, `null` is refused.
+    #[serde(rename = "tagList", default, deserialize_with = "present")]
+    pub tag_list: Option<Option<Vec<String>>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+struct NewArticle<'a> {
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
+    body: &'a str,
+    author_id: i32,
+    favorites_count: i32,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = articles)]
+struct ArticleChangeset {
+    title: Option<String>,
+    description: Option<String>,
+    body: Option<String>,
+    updated_at: chrono::NaiveDateTime,
+}
+
+/// Longest slug stem taken from a title.
+const SLUG_STEM_MAX: usize = 80;
+/// Attempts at a free slug before giving up.
+const SLUG_ATTEMPTS: usize = 8;
+
+/// Publishes an article by `author_id`. Equal titles get distinct slugs.
+pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<ArticleView> {
+    let mut errors = FieldErrors::default();
+    let title = input::required_text(&mut errors, "title", raw.title.as_deref(), input::TITLE_MAX);
+    let description = input::required_text(
+        &mut errors,
+        "description",
+        raw.description.as_deref(),
+        input::DESCRIPTION_MAX,
+    );
+    let body = required_body(&mut errors, raw.body.as_deref());
+    let tags = input::tag_list(&mut errors, raw.tag_list.as_deref().unwrap_or_default());
+    errors.into_result()?;
+
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let now = time::now();
+            let stem = slug_stem(&title);
+            let mut inserted = None;
+            for attempt in 0..SLUG_ATTEMPTS {
+                let slug = if attempt == 0 { stem.clone() } else { format!("{stem}-{}", random_suffix()) };
+                if Article::find_by_slug(conn, &slug)?.is_some() {
+                    continue;
+                }
+                let result = diesel::insert_into(articles::table)
+                    .values(NewArticle {
+                        slug: &slug,
+                        title: &title,
+                        description: &description,
+                        body: &body,
+                        author_id,
+                        favorites_count: 0,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .execute(conn);
+                match result {
+                    Ok(_) => {
+                        inserted = Some(slug);
+                        break;
+                    }
+                    Err(e) if is_unique_violation(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let slug = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
+            let article = Article::find_by_slug(conn, &slug)?
+                .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
+            tags::set_for_article(conn, article.id, &tags)?;
+            one_view(conn, Some(author_id), article)
+        })
+    })
+    .await
+}
+
+/// Edits the article `slug` on behalf of `user_id`: 404 when missing, 403 when not
+/// theirs, then 422 for invalid changes. The slug stays, so links keep working.
+pub async fn update(db: &Db, user_id: i32, slug: String, raw: ArticleChanges) -> AppResult<ArticleView> {
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let article = owned_article(conn, user_id, &slug)?;
+            let mut errors = FieldErrors::default();
+            let title = raw
+                .title
+                .map(|v| input::required_text(&mut errors, "title", v.as_deref(), input::TITLE_MAX));
+            let description = raw.description.map(|v| {
+                input::required_text(&mut errors, "description", v.as_deref(), input::DESCRIPTION_MAX)
+            });
+            let body = raw.body.map(|v| required_body(&mut errors, v.as_deref()));
+            let tags = match raw.tag_list {
+                None => None,
+                Some(None) => {
+                    errors.add("tagList", "must be a list (use [] to remove all tags)");
+                    None
+                }
+                Some(Some(list)) => Some(input::tag_list(&mut errors, &list)),
+            };
+            errors.into_result()?;
+
+            diesel::update(articles::table.find(article.id))
+                .set(ArticleChangeset {
+                    title,
+                    description,
+                    body,
+                    updated_at: time::next_after(article.updated_at),
+                })
+                .execute(conn)?;
+            if let Some(tags) = tags {
+                tags::set_for_article(conn, article.id, &tags)?;
+            }
+            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            one_view(conn, Some(user_id), article)
+        })
+    })
+    .await
+}
+
+/// Deletes the article `slug` (with its comments, tags links and favorites).
+pub async fn delete(db: &Db, user_id: i32, slug: String) -> AppResult<()> {
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let article = owned_article(conn, user_id, &slug)?;
+            diesel::delete(articles::table.find(article.id)).execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Marks `slug` as a favorite of `user_id` (idempotent).
+pub async fn favorite(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleView> {
+    set_favorite(db, user_id, slug, true).await
+}
+
+/// Removes `slug` from the favorites of `user_id` (idempotent).
+pub async fn unfavorite(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleView> {
+    set_favorite(db, user_id, slug, false).await
+}
+
+async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResult<ArticleView> {
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let key = favorites::table.find((user_id, article.id));
+            let already: bool = diesel::select(diesel::dsl::exists(key)).get_result(conn)?;
+            let delta = match (on, already) {
+                (true, false) => {
+                    diesel::insert_into(favorites::table)
+                        .values((
+                            favorites::user_id.eq(user_id),
+                            favorites::article_id.eq(article.id),
+                            favorites::created_at.eq(time::now()),
+                        ))
+                        .execute(conn)?;
+                    1
+                }
+                (false, true) => {
+                    diesel::delete(key).execute(conn)?;
+                    -1
+                }
+                _ => 0,
+            };
+            if delta != 0 {
+                diesel::update(articles::table.find(article.id))
+                    .set(articles::favorites_count.eq(articles::favorites_count + delta))
+                    .execute(conn)?;
+            }
+            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            one_view(conn, Some(user_id), article)
+        })
+    })
+    .await
+}
+
+/// The article `slug` if `user_id` wrote it: 404 before 403.
+fn owned_article(conn: &mut DbConnection, user_id: i32, slug: &str) -> AppResult<Article> {
+    let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
+    if article.author_id != user_id {
+        return Err(AppError::Forbidden("article"));
+    }
+    Ok(article)
+}
+
+/// The body is Markdown: kept as written (not trimmed inside), only checked for blank
+/// and size.
+fn required_body(errors: &mut FieldErrors, raw: Option<&str>) -> String {
+    let value = raw.unwrap_or_default();
+    if value.trim().is_empty() {
+        errors.add("body", "can't be blank");
+    } else if value.len() > input::BODY_MAX {
+        errors.add(
+            "body",
+            format!("is too long (maximum is {} bytes)", input::BODY_MAX),
+        );
+    }
+    value.to_owned()
+}
+
+fn slug_stem(title: &str) -> String {
+    let mut stem = slug::slugify(title);
+    if stem.len() > SLUG_STEM_MAX {
+        let cut = stem[..SLUG_STEM_MAX].rfind('-').unwrap_or(SLUG_STEM_MAX);
+        stem.truncate(cut);
+    }
+    if stem.is_empty() { "article".into() } else { stem }
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..6)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug_stem;
+
+    #[test]
+    fn slugs_are_url_safe_and_bounded() {
+        assert_eq!(slug_stem("Hello, World!"), "hello-world");
+        assert_eq!(slug_stem("!!!"), "article");
+        assert!(slug_stem(&"word ".repeat(50)).len() <= 80);
+    }
+}

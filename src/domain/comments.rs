@@ -1,0 +1,139 @@
+//! Comments on articles.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::db::schema::comments;
+use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::articles::Article;
+use crate::domain::profiles::{self, Profile};
+use crate::domain::{input, time};
+use crate::error::{AppError, AppResult, FieldErrors};
+
+/// A comment row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct Comment {
+    /// Primary key.
+    pub id: i32,
+    /// Plain text.
+    pub body: String,
+    /// The article it belongs to.
+    pub article_id: i32,
+    /// Writer.
+    pub author_id: i32,
+    /// Posting time.
+    pub created_at: NaiveDateTime,
+    /// Last change.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A comment with its author as the viewer sees them.
+#[derive(Debug, Clone)]
+pub struct CommentView {
+    /// The row.
+    pub comment: Comment,
+    /// The writer, with the viewer's following state.
+    pub author: Profile,
+}
+
+/// A new comment, as received.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CommentInput {
+    /// Text.
+    pub body: Option<String>,
+}
+
+/// Comments of `slug`, oldest first, loaded in a fixed number of queries.
+pub async fn list(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Vec<CommentView>> {
+    db.run(move |conn| {
+        let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+        let rows = comments::table
+            .filter(comments::article_id.eq(article.id))
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .select(Comment::as_select())
+            .load(conn)?;
+        Ok(views(conn, viewer, rows)?)
+    })
+    .await
+}
+
+/// Posts a comment by `author_id` on `slug`.
+pub async fn add(db: &Db, author_id: i32, slug: String, raw: CommentInput) -> AppResult<CommentView> {
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let mut errors = FieldErrors::default();
+            let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
+            errors.into_result()?;
+            let now = time::now();
+            diesel::insert_into(comments::table)
+                .values((
+                    comments::body.eq(&body),
+                    comments::article_id.eq(article.id),
+                    comments::author_id.eq(author_id),
+                    comments::created_at.eq(now),
+                    comments::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            let comment = comments::table
+                .filter(comments::article_id.eq(article.id))
+                .filter(comments::author_id.eq(author_id))
+                .order(comments::id.desc())
+                .select(Comment::as_select())
+                .first(conn)?;
+            views(conn, Some(author_id), vec![comment])?
+                .pop()
+                .ok_or_else(|| AppError::Internal("comment view missing".into()))
+        })
+    })
+    .await
+}
+
+/// Deletes comment `id` of `slug`: 404 for a missing article or comment, 403 when the
+/// comment is someone else's.
+pub async fn delete(db: &Db, user_id: i32, slug: String, id: i32) -> AppResult<()> {
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let comment = comments::table
+                .find(id)
+                .filter(comments::article_id.eq(article.id))
+                .select(Comment::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound("comment"))?;
+            if comment.author_id != user_id {
+                return Err(AppError::Forbidden("comment"));
+            }
+            diesel::delete(comments::table.find(comment.id)).execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+fn views(conn: &mut DbConnection, viewer: Option<i32>, rows: Vec<Comment>) -> QueryResult<Vec<CommentView>> {
+    let mut author_ids: Vec<i32> = rows.iter().map(|c| c.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let followed: HashSet<i32> = profiles::followed_among(conn, viewer, &author_ids)?
+        .into_iter()
+        .collect();
+    let authors: HashMap<i32, Profile> = profiles::users_by_ids(conn, &author_ids)?
+        .iter()
+        .map(|u| (u.id, Profile::of(u, followed.contains(&u.id))))
+        .collect();
+    rows.into_iter()
+        .map(|comment| {
+            let author = authors
+                .get(&comment.author_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(CommentView { comment, author })
+        })
+        .collect()
+}

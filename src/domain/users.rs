@@ -1,0 +1,285 @@
+//! Accounts: registration, login and profile settings.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::password;
+use crate::db::schema::users;
+use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::{input, time};
+use crate::error::{AppError, AppResult, FieldErrors};
+
+/// A user row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// Primary key.
+    pub id: i32,
+    /// Unique public name, used in URLs.
+    pub username: String,
+    /// Unique, lowercase.
+    pub email: String,
+    /// bcrypt hash; never leaves the server.
+    pub password_hash: String,
+    /// Short self-description.
+    pub bio: Option<String>,
+    /// Avatar URL.
+    pub image: Option<String>,
+    /// `user`, `moderator` or `admin`.
+    pub role: String,
+    /// Sign-up time.
+    pub created_at: NaiveDateTime,
+    /// Last settings change.
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    /// The user with this id.
+    pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The user with this (lowercase) email.
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The user with this username.
+    pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::username.eq(username))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Just the id of the user with this username.
+    pub fn id_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<i32>> {
+        users::table
+            .filter(users::username.eq(username))
+            .select(users::id)
+            .first(conn)
+            .optional()
+    }
+}
+
+/// Sign-up form or API body, as received.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct RegisterInput {
+    /// Wanted username.
+    pub username: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Chosen password.
+    pub password: Option<String>,
+}
+
+/// Sign-in form or API body, as received.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct LoginInput {
+    /// Email address.
+    pub email: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+}
+
+/// Settings changes, as received. The outer `Option` says whether a field was sent at
+/// all; the inner one whether it was `null`.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct UserChanges {
+    /// New username.
+    #[serde(default, deserialize_with = "present")]
+    pub username: Option<Option<String>>,
+    /// New email.
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+    /// New password.
+    #[serde(default, deserialize_with = "present")]
+    pub password: Option<Option<String>>,
+    /// New bio (`null` or empty clears it).
+    #[serde(default, deserialize_with = "present")]
+    pub bio: Option<Option<String>>,
+    /// New avatar URL (`null` or empty clears it).
+    #[serde(default, deserialize_with = "present")]
+    pub image: Option<Option<String>>,
+}
+
+/// Marks a field as sent, keeping `null` apart from absence.
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUser<'a> {
+    username: &'a str,
+    email: &'a str,
+    password_hash: &'a str,
+    role: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = users)]
+struct UserChangeset {
+    username: Option<String>,
+    email: Option<String>,
+    password_hash: Option<String>,
+    bio: Option<Option<String>>,
+    image: Option<Option<String>>,
+    updated_at: Option<NaiveDateTime>,
+}
+
+/// Creates an account. 422 on invalid input, 409 when the username or email is taken.
+pub async fn register(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResult<User> {
+    let mut errors = FieldErrors::default();
+    let username = input::username(&mut errors, raw.username.as_deref());
+    let email = input::email(&mut errors, raw.email.as_deref());
+    let password = input::new_password(&mut errors, raw.password.as_deref());
+    errors.into_result()?;
+
+    let hash = hash_password(password, bcrypt_cost).await?;
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            check_available(conn, None, Some(&username), Some(&email))?;
+            let now = time::now();
+            diesel::insert_into(users::table)
+                .values(NewUser {
+                    username: &username,
+                    email: &email,
+                    password_hash: &hash,
+                    role: "user",
+                    created_at: now,
+                    updated_at: now,
+                })
+                .execute(conn)
+                .map_err(|e| taken_or_internal(e, "username"))?;
+            User::find_by_username(conn, &username)?
+                .ok_or_else(|| AppError::Internal("inserted user vanished".into()))
+        })
+    })
+    .await
+}
+
+/// Checks an email and password. 422 when either is blank, 401 when they do not match.
+pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User> {
+    let mut errors = FieldErrors::default();
+    let email = raw.email.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
+    let password = raw.password.unwrap_or_default();
+    if email.is_empty() {
+        errors.add("email", "can't be blank");
+    }
+    if password.is_empty() {
+        errors.add("password", "can't be blank");
+    }
+    errors.into_result()?;
+
+    let user = db.run(move |conn| Ok::<_, AppError>(User::find_by_email(conn, &email)?)).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = actix_web::web::block(move || {
+        password::verify(&password, stored.as_deref(), bcrypt_cost)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    match user {
+        Some(user) if matches => Ok(user),
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// Applies settings changes for `user_id`. Sent-but-blank username, email or password
+/// are refused; empty bio or image clear them.
+pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -> AppResult<User> {
+    let mut errors = FieldErrors::default();
+    let mut changes = UserChangeset::default();
+    if let Some(value) = &raw.username {
+        changes.username = Some(input::username(&mut errors, value.as_deref()));
+    }
+    if let Some(value) = &raw.email {
+        changes.email = Some(input::email(&mut errors, value.as_deref()));
+    }
+    let new_password = raw
+        .password
+        .as_ref()
+        .map(|value| input::new_password(&mut errors, value.as_deref()));
+    if let Some(value) = &raw.bio {
+        changes.bio = Some(input::optional_text(&mut errors, "bio", value.as_deref(), input::BIO_MAX));
+    }
+    if let Some(value) = &raw.image {
+        changes.image = Some(input::optional_image_url(&mut errors, value.as_deref()));
+    }
+    errors.into_result()?;
+
+    if let Some(password) = new_password {
+        changes.password_hash = Some(hash_password(password, bcrypt_cost).await?);
+    }
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let current = User::find(conn, user_id)?.ok_or(AppError::InvalidToken)?;
+            check_available(conn, Some(user_id), changes.username.as_deref(), changes.email.as_deref())?;
+            changes.updated_at = Some(time::next_after(current.updated_at));
+            diesel::update(users::table.find(user_id))
+                .set(&changes)
+                .execute(conn)
+                .map_err(|e| taken_or_internal(e, "username"))?;
+            User::find(conn, user_id)?.ok_or(AppError::InvalidToken)
+        })
+    })
+    .await
+}
+
+async fn hash_password(password: String, cost: u32) -> AppResult<String> {
+    actix_web::web::block(move || password::hash(&password, cost))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("bcrypt: {e}")))
+}
+
+/// 409 when `username` or `email` belongs to someone other than `except`.
+fn check_available(
+    conn: &mut DbConnection,
+    except: Option<i32>,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> AppResult<()> {
+    let mut errors = FieldErrors::default();
+    let other = |found: Option<User>| found.is_some_and(|u| Some(u.id) != except);
+    if let Some(name) = username
+        && other(User::find_by_username(conn, name)?)
+    {
+        errors.add("username", "has already been taken");
+    }
+    if let Some(mail) = email
+        && other(User::find_by_email(conn, mail)?)
+    {
+        errors.add("email", "has already been taken");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(errors))
+    }
+}
+
+/// A unique violation that slipped past the check (a concurrent sign-up) is still a 409.
+fn taken_or_internal(err: diesel::result::Error, field: &str) -> AppError {
+    if crate::db::is_unique_violation(&err) {
+        AppError::Conflict(FieldErrors::single(field, "has already been taken"))
+    } else {
+        err.into()
+    }
+}

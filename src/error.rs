@@ -1,0 +1,93 @@
+//! The domain's error type. Routes map it to HTTP in exactly one place per surface
+//! (`routes::api::error` for JSON); the cause of internal errors goes to the log only.
+
+use std::collections::BTreeMap;
+
+use crate::db::DbError;
+
+/// Messages per input field, in the RealWorld `{"errors": {field: [message]}}` shape.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    /// One message for one field.
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    /// Adds a message for `field`.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// True when nothing was reported.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when empty, else these errors as a validation failure.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    /// Field name and message pairs, for forms that list them.
+    pub fn messages(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .flat_map(|(field, msgs)| msgs.iter().map(move |m| (field.as_str(), m.as_str())))
+    }
+}
+
+/// What can go wrong in a Conduit operation.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input broke a rule (422).
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// Input clashes with existing data, such as a taken username (409).
+    #[error("conflict")]
+    Conflict(FieldErrors),
+    /// No credentials were presented where they are required (401).
+    #[error("authentication required")]
+    MissingToken,
+    /// The presented token is malformed, expired or its user is gone (401).
+    #[error("invalid token")]
+    InvalidToken,
+    /// Email and password do not match an account (401).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The named thing does not exist (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not act on the named thing (403).
+    #[error("{0} forbidden")]
+    Forbidden(&'static str),
+    /// A failure that is ours, not the caller's (500); the text is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Internal(format!("database query: {err}"))
+    }
+}
+
+/// Shorthand for domain results.
+pub type AppResult<T> = Result<T, AppError>;

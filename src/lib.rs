@@ -1,0 +1,10 @@
+//! Conduit: a self-hosted publishing community for developers.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;

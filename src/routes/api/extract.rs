@@ -1,0 +1,107 @@
+//! Request parsing for the API: the token-authenticated user and JSON bodies.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::domain::users::User;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The user a valid `Authorization: Token …` (or `Bearer …`) header names; 401 otherwise.
+pub struct ApiUser {
+    /// The account, loaded fresh (so a deleted account's token stops working).
+    pub user: User,
+    /// The token as presented, echoed back in user responses.
+    pub token: String,
+}
+
+/// Like [`ApiUser`] but for routes where signing in is optional; a bad token is still 401.
+pub struct MaybeApiUser(pub Option<ApiUser>);
+
+impl MaybeApiUser {
+    /// The viewer's id, if signed in.
+    pub fn id(&self) -> Option<i32> {
+        self.0.as_ref().map(|u| u.user.id)
+    }
+}
+
+/// The token in the `Authorization` header: `Ok(None)` when there is no header.
+fn presented_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| AppError::InvalidToken)?.trim();
+    let (scheme, token) = value.split_once(' ').ok_or(AppError::InvalidToken)?;
+    let token = token.trim();
+    if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")) || token.is_empty() {
+        return Err(AppError::InvalidToken);
+    }
+    Ok(Some(token.to_owned()))
+}
+
+async fn authenticate(state: web::Data<AppState>, token: String) -> Result<ApiUser, ApiError> {
+    let user_id = state.tokens.verify(&token).map_err(|_| AppError::InvalidToken)?;
+    let user = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(User::find(conn, user_id)?))
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    Ok(ApiUser { user, token })
+}
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()).into())
+}
+
+impl FromRequest for ApiUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = presented_token(req).map_err(ApiError::from).and_then(|token| {
+            let token = token.ok_or(ApiError(AppError::MissingToken))?;
+            Ok((state_of(req)?, token))
+        });
+        Box::pin(async move {
+            let (state, token) = found?;
+            authenticate(state, token).await
+        })
+    }
+}
+
+impl FromRequest for MaybeApiUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = presented_token(req)
+            .map_err(ApiError::from)
+            .and_then(|token| Ok((state_of(req)?, token)));
+        Box::pin(async move {
+            match found? {
+                (state, Some(token)) => Ok(Self(Some(authenticate(state, token).await?))),
+                (_, None) => Ok(Self(None)),
+            }
+        })
+    }
+}
+
+/// Reads `{"<key>": {...}}` from a raw body. Handlers take the body as bytes and call
+/// this after authentication, so a missing token is a 401 even when the body is bad.
+pub fn wrapped_json<T: DeserializeOwned>(body: &[u8], key: &'static str) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::unreadable("body", format!("is not valid JSON ({e})")))?;
+    let inner = value
+        .get(key)
+        .filter(|v| v.is_object())
+        .ok_or_else(|| ApiError::unreadable(key, "is missing (expected an object)"))?;
+    T::deserialize(inner).map_err(|e| ApiError::unreadable(key, e.to_string()))
+}

@@ -1,0 +1,57 @@
+//! Builds the running application; `main` and the tests both come through here.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::routes;
+use crate::state::AppState;
+
+/// Largest request body accepted (articles are capped well below this).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Connects, migrates and binds `config.bind` (port 0 picks a free port).
+    pub fn build(config: Config) -> Result<Self, String> {
+        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        let applied = db.migrate()?;
+        if applied > 0 {
+            log::info!("applied {applied} migration(s)");
+        }
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let state = web::Data::new(AppState::new(&config, db));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .run();
+        log::info!("listening on {}", config.bind.replace(":0", &format!(":{port}")));
+        Ok(Self { server, port })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until stopped.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,27 @@
+//! Shared application state, handed to every handler.
+
+use crate::auth::token::TokenKeys;
+use crate::config::Config;
+use crate::db::Db;
+
+/// What handlers share: the database and the keys.
+#[derive(Clone)]
+pub struct AppState {
+    /// The pool.
+    pub db: Db,
+    /// API token signer.
+    pub tokens: TokenKeys,
+    /// bcrypt work factor.
+    pub bcrypt_cost: u32,
+}
+
+impl AppState {
+    /// State for `config` over an already-migrated `db`.
+    pub fn new(config: &Config, db: Db) -> Self {
+        Self {
+            db,
+            tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
+            bcrypt_cost: config.bcrypt_cost,
+        }
+    }
+}

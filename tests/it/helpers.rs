@@ -1,0 +1,200 @@
+//! Spawns the real application (the same `Application::build` as `main`) on a free port,
+//! over a fresh database per test: a temporary SQLite file, or a new PostgreSQL schema.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use awc::http::{Method, StatusCode};
+use conduit::config::Config;
+use conduit::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
+
+/// The database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A test body: gets a running app, panics on failure.
+pub type TestFn = fn(TestApp) -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// Declares `(name, fn)` pairs for the runner from `async fn name(app: TestApp)` items.
+#[macro_export]
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        pub fn tests() -> Vec<(&'static str, $crate::helpers::TestFn)> {
+            vec![$((stringify!($name), |app| Box::pin($name(app)))),*]
+        }
+    };
+}
+
+/// Where the test's data lives, so it can be removed afterwards.
+enum Store {
+    Sqlite(tempfile::TempDir),
+    Postgres { base_url: String, schema: String },
+}
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: awc::Client,
+    pub config: Config,
+    store: std::rc::Rc<Store>,
+}
+
+/// A decoded response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+pub const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
+fn config_for(database_url: &str) -> Config {
+    let vars = [
+        ("DATABASE_URL", database_url.to_owned()),
+        ("CONDUIT_BIND", "127.0.0.1:0".to_owned()),
+        ("CONDUIT_BCRYPT_COST", "4".to_owned()),
+        ("CONDUIT_SECRET_KEY", SECRET.to_owned()),
+        ("CONDUIT_DB_POOL_SIZE", "4".to_owned()),
+    ];
+    Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+        .expect("test configuration is valid")
+}
+
+impl TestApp {
+    /// A fresh database of `backend` and the app running on it.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (database_url, store) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("conduit.db").to_string_lossy().into_owned();
+                (url, Store::Sqlite(dir))
+            }
+            Backend::Postgres => {
+                let base_url = std::env::var("CONDUIT_TEST_POSTGRES_URL").expect("postgres url");
+                let schema = format!("t_{:016x}", rand::random::<u64>());
+                let mut conn = PgConnection::establish(&base_url).expect("connect to test postgres");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+                let sep = if base_url.contains('?') { '&' } else { '?' };
+                let url = format!("{base_url}{sep}options=-csearch_path%3D{schema}");
+                (url, Store::Postgres { base_url, schema })
+            }
+        };
+        Self::start(config_for(&database_url), std::rc::Rc::new(store))
+    }
+
+    fn start(config: Config, store: std::rc::Rc<Store>) -> TestApp {
+        let app = Application::build(config.clone()).expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run());
+        TestApp {
+            address,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .finish(),
+            config,
+            store,
+        }
+    }
+
+    /// A second server on the same database and secret, as after a restart.
+    pub fn restart(&self) -> TestApp {
+        Self::start(self.config.clone(), self.store.clone())
+    }
+
+    /// Sends `method path` with an optional token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Token {token}")));
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        }
+        .expect("request is answered");
+        let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers `username` (email `username@example.com`, password `password123`) and
+    /// returns its token.
+    pub async fn register(&self, username: &str) -> String {
+        let reply = self
+            .post(
+                "/api/users",
+                None,
+                json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json["user"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Publishes an article and returns its slug.
+    pub async fn publish(&self, token: &str, title: &str, tags: &[&str]) -> String {
+        let reply = self
+            .post(
+                "/api/articles",
+                Some(token),
+                json!({"article": {"title": title, "description": "about it", "body": "# Heading\n\nSome *text*.", "tagList": tags}}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json["article"]["slug"].as_str().expect("slug").to_owned()
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Store::Postgres { base_url, schema } = self
+            && let Ok(mut conn) = PgConnection::establish(base_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// Asserts the RealWorld error shape `{"errors": {field: [message, ...]}}`.
+pub fn assert_error(reply: &Reply, status: StatusCode, field: &str, message: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.json["errors"][field][0], message, "{}", reply.text);
+}
