@@ -1,0 +1,93 @@
+//! Comments.
+
+use awc::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, assert_error};
+
+crate::tests![comment_cycle, comment_errors];
+
+async fn comment_cycle(app: TestApp) {
+    let author = app.register("poster").await;
+    let reader = app.register("commenter").await;
+    let slug = app.publish(&author, "Discuss", &[]).await;
+    let path = format!("/api/articles/{slug}/comments");
+    let first = app
+        .post(&path, Some(&reader), json!({"comment": {"body": "First!"}}))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(first.json["comment"]["body"], "First!");
+    assert_eq!(first.json["comment"]["author"]["username"], "commenter");
+    let first_id = first.json["comment"]["id"].as_i64().expect("id");
+    app.post(&path, Some(&author), json!({"comment": {"body": "Second"}}))
+        .await;
+    let listed = app.get(&path, None).await.json;
+    let bodies: Vec<&str> = listed["comments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["body"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(bodies, vec!["First!", "Second"], "oldest first");
+    let reply = app
+        .delete(&format!("{path}/{first_id}"), Some(&author))
+        .await;
+    assert_error(&reply, StatusCode::FORBIDDEN, "comment", "forbidden");
+    let reply = app
+        .delete(&format!("{path}/{first_id}"), Some(&reader))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let listed = app.get(&path, Some(&reader)).await.json;
+    assert_eq!(listed["comments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["comments"][0]["body"], "Second");
+}
+
+async fn comment_errors(app: TestApp) {
+    let reply = app
+        .post(
+            "/api/articles/x/comments",
+            None,
+            json!({"comment": {"body": "b"}}),
+        )
+        .await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "token", "is missing");
+    assert_error(
+        &app.delete("/api/articles/x/comments/1", None).await,
+        StatusCode::UNAUTHORIZED,
+        "token",
+        "is missing",
+    );
+    let token = app.register("critic").await;
+    let slug = app.publish(&token, "Target", &[]).await;
+    let reply = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&token),
+            json!({"comment": {"body": ""}}),
+        )
+        .await;
+    assert_error(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "body",
+        "can't be blank",
+    );
+    let reply = app
+        .post(
+            "/api/articles/missing/comments",
+            Some(&token),
+            json!({"comment": {"body": "b"}}),
+        )
+        .await;
+    assert_error(&reply, StatusCode::NOT_FOUND, "article", "not found");
+    let reply = app
+        .delete("/api/articles/missing/comments/1", Some(&token))
+        .await;
+    assert_error(&reply, StatusCode::NOT_FOUND, "article", "not found");
+    for id in ["99999", "abc"] {
+        let reply = app
+            .delete(&format!("/api/articles/{slug}/comments/{id}"), Some(&token))
+            .await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "comment", "not found");
+    }
+}
