@@ -4,7 +4,10 @@
 //! mistyped `postgres:` URL can silently become a SQLite file. Here the scheme decides,
 //! and an unknown scheme is an error.
 
-use diesel::connection::SimpleConnection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::ManageConnection;
 
@@ -79,15 +82,26 @@ impl DatabaseUrl {
     }
 }
 
-/// Opens connections of the backend the URL names.
+/// Opens connections of the backend the URL names, and counts the statements they run
+/// (for metrics, and for tests that hold list pages to a fixed number of queries).
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    queries: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
-    /// A manager for `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    /// A manager for `url` that adds every statement it runs to `queries`.
+    pub fn new(url: DatabaseUrl, queries: Arc<AtomicU64>) -> Self {
+        Self { url, queries }
+    }
+
+    fn count_queries(&self, conn: &mut impl Connection) {
+        let queries = Arc::clone(&self.queries);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                queries.fetch_add(1, Ordering::Relaxed);
+            }
+        });
     }
 }
 
@@ -103,14 +117,18 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match self.url.kind {
-            BackendKind::Postgres => diesel::PgConnection::establish(&self.url.target)
-                .map(DbConnection::Pg)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            BackendKind::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url.target)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                self.count_queries(&mut conn);
+                Ok(DbConnection::Pg(conn))
+            }
             BackendKind::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.url.target)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(diesel::r2d2::Error::QueryError)?;
+                self.count_queries(&mut conn);
                 Ok(DbConnection::Sqlite(conn))
             }
         }

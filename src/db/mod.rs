@@ -4,6 +4,9 @@
 mod manager;
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -45,6 +48,7 @@ pub enum DbError {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: BackendKind,
+    queries: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -52,7 +56,8 @@ impl Db {
     pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
         // Open one connection first: it creates the file and switches it to WAL (a
         // persistent setting) before the pool opens the rest side by side.
-        let manager = ConnectionManager::new(url.clone());
+        let queries = Arc::new(AtomicU64::new(0));
+        let manager = ConnectionManager::new(url.clone(), Arc::clone(&queries));
         diesel::r2d2::ManageConnection::connect(&manager)
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
         let pool = Pool::builder()
@@ -63,7 +68,19 @@ impl Db {
         Ok(Self {
             pool,
             backend: url.kind(),
+            queries,
         })
+    }
+
+    /// Statements run through this pool since it opened.
+    pub fn queries_executed(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    /// Connections open, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// Which backend this database is.
@@ -93,17 +110,29 @@ impl Db {
         .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
     }
 
+    fn migrations(&self) -> EmbeddedMigrations {
+        match self.backend {
+            BackendKind::Sqlite => SQLITE_MIGRATIONS,
+            BackendKind::Postgres => POSTGRES_MIGRATIONS,
+        }
+    }
+
     /// Applies every pending migration of this backend.
     pub fn migrate(&self) -> Result<usize, String> {
         let mut conn = self.conn().map_err(|e| e.to_string())?;
-        let source = match self.backend {
-            BackendKind::Sqlite => SQLITE_MIGRATIONS,
-            BackendKind::Postgres => POSTGRES_MIGRATIONS,
-        };
         let applied = conn
-            .run_pending_migrations(source)
+            .run_pending_migrations(self.migrations())
             .map_err(|e| format!("migrations failed: {e}"))?;
         Ok(applied.len())
+    }
+
+    /// Reverts every applied migration (drops all data): for checking `down.sql`.
+    pub fn revert_all(&self) -> Result<usize, String> {
+        let mut conn = self.conn().map_err(|e| e.to_string())?;
+        let reverted = conn
+            .revert_all_migrations(self.migrations())
+            .map_err(|e| format!("reverting migrations failed: {e}"))?;
+        Ok(reverted.len())
     }
 }
 

@@ -17,6 +17,7 @@ crate::tests![
     feed_shows_followed_authors,
     favorite_and_unfavorite,
     delete_removes_everything_about_the_article,
+    lists_run_a_fixed_number_of_queries,
 ];
 
 async fn create_and_get_article(app: TestApp) {
@@ -408,4 +409,41 @@ async fn delete_removes_everything_about_the_article(app: TestApp) {
         "article",
         "not found",
     );
+}
+
+/// A page of 20 costs the same number of statements as a page of 2: no query per row.
+async fn lists_run_a_fixed_number_of_queries(app: TestApp) {
+    use conduit::domain::articles::{self, ArticleFilter, PageRequest};
+    let reader = app.register("counter").await;
+    let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
+    let reader_id = db
+        .run(|conn| Ok::<_, conduit::error::AppError>(conduit::domain::users::User::find_by_username(conn, "counter")?))
+        .await
+        .expect("query")
+        .expect("user")
+        .id;
+    let cost = |limit: i64| {
+        let db = db.clone();
+        async move {
+            let before = db.queries_executed();
+            let page = PageRequest::parse(Some(&limit.to_string()), None).expect("page");
+            let listed = articles::list(&db, Some(reader_id), ArticleFilter::default(), page)
+                .await
+                .expect("list");
+            assert_eq!(listed.articles.len() as i64, limit.min(listed.total));
+            db.queries_executed() - before
+        }
+    };
+    for i in 0..2 {
+        let author = app.register(&format!("prolific{i}")).await;
+        app.post(&format!("/api/profiles/prolific{i}/follow"), Some(&reader), json!({})).await;
+        for j in 0..10 {
+            let slug = app.publish(&author, &format!("Post {i}-{j}"), &["a", "b"]).await;
+            app.post(&format!("/api/articles/{slug}/favorite"), Some(&reader), json!({})).await;
+        }
+    }
+    let small = cost(2).await;
+    let large = cost(20).await;
+    assert_eq!(small, large, "statements for 2 rows vs 20 rows");
+    assert!(large <= 8, "{large} statements for one page");
 }

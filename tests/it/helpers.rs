@@ -42,7 +42,8 @@ macro_rules! tests {
 
 /// Where the test's data lives, so it can be removed afterwards.
 enum Store {
-    Sqlite(tempfile::TempDir),
+    // Held only so the directory lives as long as the app.
+    Sqlite(#[expect(dead_code)] tempfile::TempDir),
     Postgres { base_url: String, schema: String },
 }
 
@@ -73,8 +74,12 @@ fn config_for(database_url: &str) -> Config {
         ("CONDUIT_SECRET_KEY", SECRET.to_owned()),
         ("CONDUIT_DB_POOL_SIZE", "4".to_owned()),
     ];
-    Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
-        .expect("test configuration is valid")
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test configuration is valid")
 }
 
 impl TestApp {
@@ -89,8 +94,10 @@ impl TestApp {
             Backend::Postgres => {
                 let base_url = std::env::var("CONDUIT_TEST_POSTGRES_URL").expect("postgres url");
                 let schema = format!("t_{:016x}", rand::random::<u64>());
-                let mut conn = PgConnection::establish(&base_url).expect("connect to test postgres");
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+                let mut conn =
+                    PgConnection::establish(&base_url).expect("connect to test postgres");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create schema");
                 let sep = if base_url.contains('?') { '&' } else { '?' };
                 let url = format!("{base_url}{sep}options=-csearch_path%3D{schema}");
                 (url, Store::Postgres { base_url, schema })
@@ -119,8 +126,16 @@ impl TestApp {
     }
 
     /// Sends `method path` with an optional token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut request = self.client.request(method, format!("{}{}", self.address, path));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         if let Some(token) = token {
             request = request.insert_header(("Authorization", format!("Token {token}")));
         }
@@ -166,7 +181,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-        reply.json["user"]["token"].as_str().expect("token").to_owned()
+        reply.json["user"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// Publishes an article and returns its slug.
@@ -179,7 +197,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-        reply.json["article"]["slug"].as_str().expect("slug").to_owned()
+        reply.json["article"]["slug"]
+            .as_str()
+            .expect("slug")
+            .to_owned()
     }
 }
 

@@ -14,18 +14,21 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 7] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 6] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
         ("comments", comments::tests()),
         ("tags", tags::tests()),
         ("restart", restart::tests()),
-        ("startup", restart::startup_tests()),
     ];
     groups
         .into_iter()
-        .flat_map(|(group, tests)| tests.into_iter().map(move |(name, f)| (format!("{group}::{name}"), f)))
+        .flat_map(|(group, tests)| {
+            tests
+                .into_iter()
+                .map(move |(name, f)| (format!("{group}::{name}"), f))
+        })
         .collect()
 }
 
@@ -59,7 +62,9 @@ fn main() {
     let mut trials = Vec::new();
     for (name, test) in all_tests() {
         for backend in [Backend::Sqlite, Backend::Postgres] {
-            let trial = Trial::test(format!("{}::{name}", backend.name()), move || run(backend, test));
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                run(backend, test)
+            });
             let skipped = backend == Backend::Postgres && postgres.is_none();
             trials.push(trial.with_ignored_flag(skipped));
         }

@@ -4,7 +4,11 @@ use awc::http::StatusCode;
 
 use crate::helpers::TestApp;
 
-crate::tests![users_articles_and_tokens_survive_a_restart];
+crate::tests![
+    users_articles_and_tokens_survive_a_restart,
+    migrations_are_idempotent,
+    migrations_are_reversible,
+];
 
 async fn users_articles_and_tokens_survive_a_restart(app: TestApp) {
     let token = app.register("durable").await;
@@ -25,13 +29,6 @@ async fn users_articles_and_tokens_survive_a_restart(app: TestApp) {
     );
 }
 
-/// Tests that need no running server of their own but do touch the database.
-pub fn startup_tests() -> Vec<(&'static str, crate::helpers::TestFn)> {
-    vec![("migrations_are_idempotent", |app| {
-        Box::pin(migrations_are_idempotent(app))
-    })]
-}
-
 async fn migrations_are_idempotent(app: TestApp) {
     let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
     assert_eq!(
@@ -39,4 +36,14 @@ async fn migrations_are_idempotent(app: TestApp) {
         0,
         "already applied at start-up"
     );
+}
+
+/// Every migration's `down.sql` undoes its `up.sql`: revert all, then apply all again.
+async fn migrations_are_reversible(app: TestApp) {
+    let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
+    let reverted = db.revert_all().expect("revert all");
+    assert!(reverted > 0);
+    assert_eq!(db.migrate().expect("re-apply"), reverted);
+    let token = app.register("after_redo").await;
+    assert_eq!(app.get("/api/user", Some(&token)).await.status, StatusCode::OK);
 }
