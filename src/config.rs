@@ -51,6 +51,9 @@ pub struct Config {
     pub token_ttl_days: u32,
     /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
+    /// Whether the session cookie carries `Secure`, for sites served over HTTPS
+    /// (`CONDUIT_COOKIE_SECURE=true`; default `false` so plain-HTTP local use works).
+    pub cookie_secure: bool,
 }
 
 /// Smallest secret accepted: cookie keys are derived from it and need 32 bytes of entropy.
@@ -81,6 +84,7 @@ impl Config {
         let bcrypt_cost = parse_number(&lookup, "CONDUIT_BCRYPT_COST", 12, BCRYPT_COST_RANGE)?;
         let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
+        let cookie_secure = parse_bool(&lookup, "CONDUIT_COOKIE_SECURE", false)?;
         let secret_key = match lookup("CONDUIT_SECRET_KEY") {
             Some(value) if value.len() >= MIN_SECRET_LEN => Secret::new(value.into_bytes()),
             Some(_) => {
@@ -98,6 +102,7 @@ impl Config {
             bcrypt_cost,
             token_ttl_days,
             db_pool_size,
+            cookie_secure,
         })
     }
 }
@@ -120,6 +125,25 @@ fn parse_number(
                 range.start(),
                 range.end()
             ),
+        }),
+    }
+}
+
+fn parse_bool(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let Some(raw) = lookup(var) else {
+        return Ok(default);
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(default),
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError {
+            var,
+            reason: format!("`{raw}` is not true or false"),
         }),
     }
 }
@@ -225,7 +249,25 @@ mod tests {
         assert_eq!(cfg.bind, "127.0.0.1:8080");
         assert_eq!(cfg.bcrypt_cost, 12);
         assert_eq!(cfg.database_url.sqlite_path(), Some("conduit.db"));
+        assert!(!cfg.cookie_secure);
         assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn cookie_secure_is_a_boolean() {
+        for (raw, expected) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("false", false),
+            ("0", false),
+            ("", false),
+        ] {
+            let cfg = config(&[KEY, ("CONDUIT_COOKIE_SECURE", raw)]).expect("valid boolean");
+            assert_eq!(cfg.cookie_secure, expected, "{raw}");
+        }
+        let err = config(&[KEY, ("CONDUIT_COOKIE_SECURE", "maybe")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_COOKIE_SECURE");
     }
 
     #[test]

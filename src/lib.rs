@@ -1,5 +1,6 @@
 //! Conduit: a self-hosted publishing community for developers.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -2,6 +2,11 @@
 
 use std::net::TcpListener;
 
+use actix_identity::IdentityMiddleware;
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
@@ -12,6 +17,24 @@ use crate::state::AppState;
 
 /// Largest request body accepted (articles are capped well below this).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A signed-in browser stays signed in while it keeps visiting at least this often.
+const VISIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+/// Name of the site's session cookie.
+const SESSION_COOKIE: &str = "conduit_session";
+
+/// The site's session: one encrypted, signed cookie that ends with the browser session,
+/// HttpOnly, SameSite=Lax, and Secure when the site is served over HTTPS.
+fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(secure)
+        .session_lifecycle(BrowserSession::default())
+        .build()
+}
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
@@ -31,17 +54,30 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let state = web::Data::new(AppState::new(&config, db));
+        let cookie_key = Key::derive_from(config.secret_key.expose());
+        let cookie_secure = config.cookie_secure;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(middleware::from_fn(routes::pages::render_failures))
+                .wrap(
+                    IdentityMiddleware::builder()
+                        .visit_deadline(Some(VISIT_DEADLINE))
+                        .logout_behavior(actix_identity::config::LogoutBehavior::DeleteIdentityKeys)
+                        .build(),
+                )
+                .wrap(session_middleware(cookie_key.clone(), cookie_secure))
                 .wrap(middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .configure(routes::configure)
         })
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        log::info!("listening on {}", config.bind.replace(":0", &format!(":{port}")));
+        log::info!(
+            "listening on {}",
+            config.bind.replace(":0", &format!(":{port}"))
+        );
         Ok(Self { server, port })
     }
 

@@ -1,5 +1,6 @@
 //! Shared application state, handed to every handler.
 
+use crate::assets::Assets;
 use crate::auth::token::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
+    /// Fingerprinted URLs of the static files, hashed once at start-up.
+    pub assets: Assets,
 }
 
 impl AppState {
@@ -22,6 +25,7 @@ impl AppState {
             db,
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
             bcrypt_cost: config.bcrypt_cost,
+            assets: Assets::fingerprint(),
         }
     }
 }

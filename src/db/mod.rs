@@ -126,6 +126,21 @@ impl Db {
         Ok(applied.len())
     }
 
+    /// Whether the database answers and has every migration applied, within `timeout`.
+    pub fn check_ready(&self, timeout: std::time::Duration) -> Result<(), String> {
+        let mut conn = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|e| format!("no connection: {e}"))?;
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| format!("query failed: {e}"))?;
+        match conn.has_pending_migration(self.migrations()) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err("migrations pending".into()),
+            Err(e) => Err(format!("cannot read migrations: {e}")),
+        }
+    }
+
     /// Reverts every applied migration (drops all data): for checking `down.sql`.
     pub fn revert_all(&self) -> Result<usize, String> {
         let mut conn = self.conn().map_err(|e| e.to_string())?;

@@ -62,12 +62,19 @@ pub async fn list(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Vec<C
 }
 
 /// Posts a comment by `author_id` on `slug`.
-pub async fn add(db: &Db, author_id: i32, slug: String, raw: CommentInput) -> AppResult<CommentView> {
+pub async fn add(
+    db: &Db,
+    author_id: i32,
+    slug: String,
+    raw: CommentInput,
+) -> AppResult<CommentView> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article =
+                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
             let mut errors = FieldErrors::default();
-            let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
+            let body =
+                input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
             errors.into_result()?;
             let now = time::now();
             diesel::insert_into(comments::table)
@@ -98,7 +105,8 @@ pub async fn add(db: &Db, author_id: i32, slug: String, raw: CommentInput) -> Ap
 pub async fn delete(db: &Db, user_id: i32, slug: String, id: i32) -> AppResult<()> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article =
+                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
             let comment = comments::table
                 .find(id)
                 .filter(comments::article_id.eq(article.id))
@@ -116,7 +124,11 @@ pub async fn delete(db: &Db, user_id: i32, slug: String, id: i32) -> AppResult<(
     .await
 }
 
-fn views(conn: &mut DbConnection, viewer: Option<i32>, rows: Vec<Comment>) -> QueryResult<Vec<CommentView>> {
+fn views(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    rows: Vec<Comment>,
+) -> QueryResult<Vec<CommentView>> {
     let mut author_ids: Vec<i32> = rows.iter().map(|c| c.author_id).collect();
     author_ids.sort_unstable();
     author_ids.dedup();

@@ -34,7 +34,12 @@ fn too_long(max: usize) -> String {
 }
 
 /// A required single-line text: trimmed, not blank, at most `max` characters.
-pub fn required_text(errors: &mut FieldErrors, field: &str, raw: Option<&str>, max: usize) -> String {
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> String {
     let value = raw.map(str::trim).unwrap_or_default();
     if value.is_empty() {
         errors.add(field, BLANK);
@@ -103,7 +108,12 @@ pub fn new_password(errors: &mut FieldErrors, raw: Option<&str>) -> String {
 }
 
 /// Optional free text: empty becomes `None`.
-pub fn optional_text(errors: &mut FieldErrors, field: &str, raw: Option<&str>, max: usize) -> Option<String> {
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<String> {
     let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
     if value.chars().count() > max {
         errors.add(field, too_long(max));
@@ -116,7 +126,9 @@ pub fn optional_image_url(errors: &mut FieldErrors, raw: Option<&str>) -> Option
     let value = optional_text(errors, "image", raw, URL_MAX)?;
     let lower = value.to_ascii_lowercase();
     let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>');
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>');
     if !ok {
         errors.add("image", "must be an http:// or https:// URL");
     }
@@ -128,7 +140,10 @@ pub fn tag_list(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for tag in raw.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if tag.chars().count() > TAG_MAX {
-            errors.add("tagList", format!("has a tag longer than {TAG_MAX} characters"));
+            errors.add(
+                "tagList",
+                format!("has a tag longer than {TAG_MAX} characters"),
+            );
             break;
         }
         if !tags.iter().any(|t| t == tag) {
@@ -136,7 +151,10 @@ pub fn tag_list(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
         }
     }
     if tags.len() > TAGS_MAX {
-        errors.add("tagList", format!("has too many tags (maximum is {TAGS_MAX})"));
+        errors.add(
+            "tagList",
+            format!("has too many tags (maximum is {TAGS_MAX})"),
+        );
     }
     tags
 }
@@ -171,7 +189,10 @@ mod tests {
     #[test]
     fn tags_are_trimmed_and_deduplicated() {
         let mut e = FieldErrors::default();
-        let tags = tag_list(&mut e, &["rust".into(), " rust ".into(), "".into(), "web".into()]);
+        let tags = tag_list(
+            &mut e,
+            &["rust".into(), " rust ".into(), "".into(), "web".into()],
+        );
         assert_eq!(tags, vec!["rust", "web"]);
         let too_many: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         tag_list(&mut e, &too_many);

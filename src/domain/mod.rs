@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod comments;
 pub mod input;
+pub mod markdown;
 pub mod profiles;
 pub mod tags;
 pub mod time;

@@ -35,7 +35,11 @@ impl Profile {
 }
 
 /// Whether `follower` follows `followee`.
-pub fn is_following(conn: &mut DbConnection, follower: Option<i32>, followee: i32) -> QueryResult<bool> {
+pub fn is_following(
+    conn: &mut DbConnection,
+    follower: Option<i32>,
+    followee: i32,
+) -> QueryResult<bool> {
     let Some(follower) = follower else {
         return Ok(false);
     };
@@ -46,7 +50,11 @@ pub fn is_following(conn: &mut DbConnection, follower: Option<i32>, followee: i3
 }
 
 /// Of `followees`, those that `viewer` follows: one query for a whole page.
-pub fn followed_among(conn: &mut DbConnection, viewer: Option<i32>, followees: &[i32]) -> QueryResult<Vec<i32>> {
+pub fn followed_among(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    followees: &[i32],
+) -> QueryResult<Vec<i32>> {
     let Some(viewer) = viewer else {
         return Ok(Vec::new());
     };
@@ -80,10 +88,16 @@ pub async fn unfollow(db: &Db, follower: i32, username: String) -> AppResult<Pro
     set_following(db, follower, username, false).await
 }
 
-async fn set_following(db: &Db, follower: i32, username: String, follow: bool) -> AppResult<Profile> {
+async fn set_following(
+    db: &Db,
+    follower: i32,
+    username: String,
+    follow: bool,
+) -> AppResult<Profile> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let user = User::find_by_username(conn, &username)?.ok_or(AppError::NotFound("profile"))?;
+            let user =
+                User::find_by_username(conn, &username)?.ok_or(AppError::NotFound("profile"))?;
             if user.id == follower {
                 return Err(AppError::Validation(FieldErrors::single(
                     "profile",

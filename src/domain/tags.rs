@@ -52,8 +52,13 @@ pub fn ensure_ids(conn: &mut DbConnection, names: &[String]) -> QueryResult<Vec<
 }
 
 /// Replaces the tags of an article.
-pub fn set_for_article(conn: &mut DbConnection, article_id: i32, names: &[String]) -> QueryResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
+pub fn set_for_article(
+    conn: &mut DbConnection,
+    article_id: i32,
+    names: &[String],
+) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+        .execute(conn)?;
     for tag_id in ensure_ids(conn, names)? {
         diesel::insert_into(article_tags::table)
             .values((
@@ -66,7 +71,10 @@ pub fn set_for_article(conn: &mut DbConnection, article_id: i32, names: &[String
 }
 
 /// `(article_id, tag name)` pairs for a page of articles, names in order (one query).
-pub fn for_articles(conn: &mut DbConnection, article_ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
+pub fn for_articles(
+    conn: &mut DbConnection,
+    article_ids: &[i32],
+) -> QueryResult<Vec<(i32, String)>> {
     if article_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -178,7 +178,12 @@ pub async fn register(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResul
 /// Checks an email and password. 422 when either is blank, 401 when they do not match.
 pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User> {
     let mut errors = FieldErrors::default();
-    let email = raw.email.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
+    let email = raw
+        .email
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_lowercase();
     let password = raw.password.unwrap_or_default();
     if email.is_empty() {
         errors.add("email", "can't be blank");
@@ -188,13 +193,14 @@ pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User
     }
     errors.into_result()?;
 
-    let user = db.run(move |conn| Ok::<_, AppError>(User::find_by_email(conn, &email)?)).await?;
+    let user = db
+        .run(move |conn| Ok::<_, AppError>(User::find_by_email(conn, &email)?))
+        .await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = actix_web::web::block(move || {
-        password::verify(&password, stored.as_deref(), bcrypt_cost)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let matches =
+        actix_web::web::block(move || password::verify(&password, stored.as_deref(), bcrypt_cost))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     match user {
         Some(user) if matches => Ok(user),
         _ => Err(AppError::InvalidCredentials),
@@ -217,7 +223,12 @@ pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -
         .as_ref()
         .map(|value| input::new_password(&mut errors, value.as_deref()));
     if let Some(value) = &raw.bio {
-        changes.bio = Some(input::optional_text(&mut errors, "bio", value.as_deref(), input::BIO_MAX));
+        changes.bio = Some(input::optional_text(
+            &mut errors,
+            "bio",
+            value.as_deref(),
+            input::BIO_MAX,
+        ));
     }
     if let Some(value) = &raw.image {
         changes.image = Some(input::optional_image_url(&mut errors, value.as_deref()));
@@ -230,7 +241,12 @@ pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             let current = User::find(conn, user_id)?.ok_or(AppError::InvalidToken)?;
-            check_available(conn, Some(user_id), changes.username.as_deref(), changes.email.as_deref())?;
+            check_available(
+                conn,
+                Some(user_id),
+                changes.username.as_deref(),
+                changes.email.as_deref(),
+            )?;
             changes.updated_at = Some(time::next_after(current.updated_at));
             diesel::update(users::table.find(user_id))
                 .set(&changes)

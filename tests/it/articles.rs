@@ -417,7 +417,11 @@ async fn lists_run_a_fixed_number_of_queries(app: TestApp) {
     let reader = app.register("counter").await;
     let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
     let reader_id = db
-        .run(|conn| Ok::<_, conduit::error::AppError>(conduit::domain::users::User::find_by_username(conn, "counter")?))
+        .run(|conn| {
+            Ok::<_, conduit::error::AppError>(conduit::domain::users::User::find_by_username(
+                conn, "counter",
+            )?)
+        })
         .await
         .expect("query")
         .expect("user")
@@ -436,10 +440,22 @@ async fn lists_run_a_fixed_number_of_queries(app: TestApp) {
     };
     for i in 0..2 {
         let author = app.register(&format!("prolific{i}")).await;
-        app.post(&format!("/api/profiles/prolific{i}/follow"), Some(&reader), json!({})).await;
+        app.post(
+            &format!("/api/profiles/prolific{i}/follow"),
+            Some(&reader),
+            json!({}),
+        )
+        .await;
         for j in 0..10 {
-            let slug = app.publish(&author, &format!("Post {i}-{j}"), &["a", "b"]).await;
-            app.post(&format!("/api/articles/{slug}/favorite"), Some(&reader), json!({})).await;
+            let slug = app
+                .publish(&author, &format!("Post {i}-{j}"), &["a", "b"])
+                .await;
+            app.post(
+                &format!("/api/articles/{slug}/favorite"),
+                Some(&reader),
+                json!({}),
+            )
+            .await;
         }
     }
     let small = cost(2).await;

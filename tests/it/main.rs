@@ -5,6 +5,8 @@
 mod articles;
 mod comments;
 mod helpers;
+mod ops;
+mod pages;
 mod profiles;
 mod restart;
 mod tags;
@@ -14,13 +16,15 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 6] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 8] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
         ("comments", comments::tests()),
         ("tags", tags::tests()),
         ("restart", restart::tests()),
+        ("ops", ops::tests()),
+        ("pages", pages::tests()),
     ];
     groups
         .into_iter()

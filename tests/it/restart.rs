@@ -45,5 +45,8 @@ async fn migrations_are_reversible(app: TestApp) {
     assert!(reverted > 0);
     assert_eq!(db.migrate().expect("re-apply"), reverted);
     let token = app.register("after_redo").await;
-    assert_eq!(app.get("/api/user", Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/user", Some(&token)).await.status,
+        StatusCode::OK
+    );
 }

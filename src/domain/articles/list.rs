@@ -41,17 +41,18 @@ impl PageRequest {
     /// Parses `limit` and `offset` query values; nonsense is a 422 naming the parameter.
     pub fn parse(limit: Option<&str>, offset: Option<&str>) -> AppResult<Self> {
         let mut errors = FieldErrors::default();
-        let mut number = |name: &str, raw: Option<&str>, default: i64, min: i64, max: i64| {
-            match raw.map(str::trim).filter(|s| !s.is_empty()) {
-                None => default,
-                Some(text) => match text.parse::<i64>() {
-                    Ok(n) if (min..=max).contains(&n) => n,
-                    _ => {
-                        errors.add(name, format!("must be a whole number from {min} to {max}"));
-                        default
-                    }
-                },
-            }
+        let mut number = |name: &str, raw: Option<&str>, default: i64, min: i64, max: i64| match raw
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => default,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                _ => {
+                    errors.add(name, format!("must be a whole number from {min} to {max}"));
+                    default
+                }
+            },
         };
         let limit = number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         let offset = number("offset", offset, 0, 0, MAX_OFFSET);
@@ -144,7 +145,12 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Resol
 }
 
 /// A page of articles matching `filter`, newest first, as `viewer` sees them.
-pub async fn list(db: &Db, viewer: Option<i32>, filter: ArticleFilter, page: PageRequest) -> AppResult<ArticlePage> {
+pub async fn list(
+    db: &Db,
+    viewer: Option<i32>,
+    filter: ArticleFilter,
+    page: PageRequest,
+) -> AppResult<ArticlePage> {
     db.run(move |conn| {
         let resolved = resolve(conn, &filter)?;
         if resolved.matches_nothing() {
@@ -177,7 +183,11 @@ pub async fn get(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Articl
 }
 
 /// The view of one loaded article.
-pub(crate) fn one_view(conn: &mut DbConnection, viewer: Option<i32>, article: Article) -> AppResult<ArticleView> {
+pub(crate) fn one_view(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    article: Article,
+) -> AppResult<ArticleView> {
     load_views(conn, viewer, vec![article])?
         .pop()
         .ok_or_else(|| AppError::Internal("article view missing".into()))

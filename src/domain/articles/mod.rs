@@ -15,7 +15,9 @@ use crate::domain::profiles::{self, Profile};
 use crate::domain::tags;
 
 pub use list::{ArticleFilter, ArticlePage, PageRequest, get, list};
-pub use write::{ArticleChanges, ArticleInput, create, delete, favorite, unfavorite, update};
+pub use write::{
+    ArticleChanges, ArticleInput, create, delete, editable, favorite, unfavorite, update,
+};
 
 /// An article row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

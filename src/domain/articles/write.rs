@@ -89,7 +89,11 @@ pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<Art
             let stem = slug_stem(&title);
             let mut inserted = None;
             for attempt in 0..SLUG_ATTEMPTS {
-                let slug = if attempt == 0 { stem.clone() } else { format!("{stem}-{}", random_suffix()) };
+                let slug = if attempt == 0 {
+                    stem.clone()
+                } else {
+                    format!("{stem}-{}", random_suffix())
+                };
                 if Article::find_by_slug(conn, &slug)?.is_some() {
                     continue;
                 }
@@ -126,16 +130,26 @@ pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<Art
 
 /// Edits the article `slug` on behalf of `user_id`: 404 when missing, 403 when not
 /// theirs, then 422 for invalid changes. The slug stays, so links keep working.
-pub async fn update(db: &Db, user_id: i32, slug: String, raw: ArticleChanges) -> AppResult<ArticleView> {
+pub async fn update(
+    db: &Db,
+    user_id: i32,
+    slug: String,
+    raw: ArticleChanges,
+) -> AppResult<ArticleView> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             let article = owned_article(conn, user_id, &slug)?;
             let mut errors = FieldErrors::default();
-            let title = raw
-                .title
-                .map(|v| input::required_text(&mut errors, "title", v.as_deref(), input::TITLE_MAX));
+            let title = raw.title.map(|v| {
+                input::required_text(&mut errors, "title", v.as_deref(), input::TITLE_MAX)
+            });
             let description = raw.description.map(|v| {
-                input::required_text(&mut errors, "description", v.as_deref(), input::DESCRIPTION_MAX)
+                input::required_text(
+                    &mut errors,
+                    "description",
+                    v.as_deref(),
+                    input::DESCRIPTION_MAX,
+                )
             });
             let body = raw.body.map(|v| required_body(&mut errors, v.as_deref()));
             let tags = match raw.tag_list {
@@ -159,9 +173,21 @@ pub async fn update(db: &Db, user_id: i32, slug: String, raw: ArticleChanges) ->
             if let Some(tags) = tags {
                 tags::set_for_article(conn, article.id, &tags)?;
             }
-            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article =
+                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
             one_view(conn, Some(user_id), article)
         })
+    })
+    .await
+}
+
+/// The article `slug` loaded for its author to edit: 404 when missing, 403 when not
+/// theirs (the same check as [`update`], so the edit form is refused exactly when saving
+/// would be).
+pub async fn editable(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleView> {
+    db.run(move |conn| {
+        let article = owned_article(conn, user_id, &slug)?;
+        one_view(conn, Some(user_id), article)
     })
     .await
 }
@@ -191,7 +217,8 @@ pub async fn unfavorite(db: &Db, user_id: i32, slug: String) -> AppResult<Articl
 async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResult<ArticleView> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article =
+                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
             let key = favorites::table.find((user_id, article.id));
             let already: bool = diesel::select(diesel::dsl::exists(key)).get_result(conn)?;
             let delta = match (on, already) {
@@ -216,7 +243,8 @@ async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResul
                     .set(articles::favorites_count.eq(articles::favorites_count + delta))
                     .execute(conn)?;
             }
-            let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article =
+                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
             one_view(conn, Some(user_id), article)
         })
     })
@@ -253,7 +281,11 @@ fn slug_stem(title: &str) -> String {
         let cut = stem[..SLUG_STEM_MAX].rfind('-').unwrap_or(SLUG_STEM_MAX);
         stem.truncate(cut);
     }
-    if stem.is_empty() { "article".into() } else { stem }
+    if stem.is_empty() {
+        "article".into()
+    } else {
+        stem
+    }
 }
 
 fn random_suffix() -> String {

@@ -21,7 +21,10 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn page(&self) -> Result<PageRequest, ApiError> {
-        Ok(PageRequest::parse(self.limit.as_deref(), self.offset.as_deref())?)
+        Ok(PageRequest::parse(
+            self.limit.as_deref(),
+            self.offset.as_deref(),
+        )?)
     }
 }
 
@@ -37,7 +40,11 @@ fn page_response(page: ArticlePage) -> HttpResponse {
 }
 
 /// `GET /api/articles`
-pub async fn list(state: web::Data<AppState>, viewer: MaybeApiUser, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    viewer: MaybeApiUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     let query = query.into_inner();
     let filter = ArticleFilter {
@@ -46,27 +53,43 @@ pub async fn list(state: web::Data<AppState>, viewer: MaybeApiUser, query: web::
         favorited_by: query.favorited,
         feed_of: None,
     };
-    Ok(page_response(articles::list(&state.db, viewer.id(), filter, page).await?))
+    Ok(page_response(
+        articles::list(&state.db, viewer.id(), filter, page).await?,
+    ))
 }
 
 /// `GET /api/articles/feed`: articles by followed authors.
-pub async fn feed(state: web::Data<AppState>, auth: ApiUser, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn feed(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     let filter = ArticleFilter {
         feed_of: Some(auth.user.id),
         ..ArticleFilter::default()
     };
-    Ok(page_response(articles::list(&state.db, Some(auth.user.id), filter, page).await?))
+    Ok(page_response(
+        articles::list(&state.db, Some(auth.user.id), filter, page).await?,
+    ))
 }
 
 /// `GET /api/articles/{slug}`
-pub async fn get(state: web::Data<AppState>, viewer: MaybeApiUser, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    viewer: MaybeApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = articles::get(&state.db, viewer.id(), slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
 /// `POST /api/articles`
-pub async fn create(state: web::Data<AppState>, auth: ApiUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "article")?;
     let view = articles::create(&state.db, auth.user.id, input).await?;
     Ok(HttpResponse::Created().json(ArticleBody::from(view)))
@@ -85,19 +108,31 @@ pub async fn update(
 }
 
 /// `DELETE /api/articles/{slug}`
-pub async fn delete(state: web::Data<AppState>, auth: ApiUser, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     articles::delete(&state.db, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `POST /api/articles/{slug}/favorite`
-pub async fn favorite(state: web::Data<AppState>, auth: ApiUser, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn favorite(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = articles::favorite(&state.db, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
 /// `DELETE /api/articles/{slug}/favorite`
-pub async fn unfavorite(state: web::Data<AppState>, auth: ApiUser, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn unfavorite(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = articles::unfavorite(&state.db, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }

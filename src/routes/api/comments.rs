@@ -9,7 +9,11 @@ use crate::domain::comments;
 use crate::state::AppState;
 
 /// `GET /api/articles/{slug}/comments`
-pub async fn list(state: web::Data<AppState>, viewer: MaybeApiUser, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    viewer: MaybeApiUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let views = comments::list(&state.db, viewer.id(), slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CommentsBody {
         comments: views.into_iter().map(CommentJson::from).collect(),
@@ -31,7 +35,11 @@ pub async fn add(
 }
 
 /// `DELETE /api/articles/{slug}/comments/{id}`
-pub async fn delete(state: web::Data<AppState>, auth: ApiUser, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     // A non-numeric id names no comment: 404, like any other unknown id.
     let id = id.parse::<i32>().unwrap_or(-1);

@@ -49,7 +49,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = match &self.0 {
-            AppError::Validation(errors) | AppError::Conflict(errors) => json!({ "errors": errors }),
+            AppError::Validation(errors) | AppError::Conflict(errors) => {
+                json!({ "errors": errors })
+            }
             AppError::MissingToken => one("token", "is missing"),
             AppError::InvalidToken => one("token", "is invalid"),
             AppError::InvalidCredentials => one("credentials", "invalid"),

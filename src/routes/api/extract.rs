@@ -37,14 +37,19 @@ fn presented_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let value = value.to_str().map_err(|_| AppError::InvalidToken)?.trim();
     let (scheme, token) = value.split_once(' ').ok_or(AppError::InvalidToken)?;
     let token = token.trim();
-    if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")) || token.is_empty() {
+    if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        || token.is_empty()
+    {
         return Err(AppError::InvalidToken);
     }
     Ok(Some(token.to_owned()))
 }
 
 async fn authenticate(state: web::Data<AppState>, token: String) -> Result<ApiUser, ApiError> {
-    let user_id = state.tokens.verify(&token).map_err(|_| AppError::InvalidToken)?;
+    let user_id = state
+        .tokens
+        .verify(&token)
+        .map_err(|_| AppError::InvalidToken)?;
     let user = state
         .db
         .run(move |conn| Ok::<_, AppError>(User::find(conn, user_id)?))
@@ -66,10 +71,12 @@ impl FromRequest for ApiUser {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let found = presented_token(req).map_err(ApiError::from).and_then(|token| {
-            let token = token.ok_or(ApiError(AppError::MissingToken))?;
-            Ok((state_of(req)?, token))
-        });
+        let found = presented_token(req)
+            .map_err(ApiError::from)
+            .and_then(|token| {
+                let token = token.ok_or(ApiError(AppError::MissingToken))?;
+                Ok((state_of(req)?, token))
+            });
         Box::pin(async move {
             let (state, token) = found?;
             authenticate(state, token).await

@@ -18,30 +18,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .wrap(cors())
-            .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                ApiError::unreadable("query", err.to_string()).into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                ApiError::unreadable("path", err.to_string()).into()
-            }))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _| ApiError::unreadable("query", err.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::unreadable("path", err.to_string()).into()),
+            )
             .route("/users", web::post().to(users::register))
             .route("/users/login", web::post().to(users::login))
             .route("/user", web::get().to(users::current))
             .route("/user", web::put().to(users::update))
             .route("/profiles/{username}", web::get().to(profiles::get))
-            .route("/profiles/{username}/follow", web::post().to(profiles::follow))
-            .route("/profiles/{username}/follow", web::delete().to(profiles::unfollow))
+            .route(
+                "/profiles/{username}/follow",
+                web::post().to(profiles::follow),
+            )
+            .route(
+                "/profiles/{username}/follow",
+                web::delete().to(profiles::unfollow),
+            )
             .route("/articles", web::get().to(articles::list))
             .route("/articles", web::post().to(articles::create))
             .route("/articles/feed", web::get().to(articles::feed))
             .route("/articles/{slug}", web::get().to(articles::get))
             .route("/articles/{slug}", web::put().to(articles::update))
             .route("/articles/{slug}", web::delete().to(articles::delete))
-            .route("/articles/{slug}/favorite", web::post().to(articles::favorite))
-            .route("/articles/{slug}/favorite", web::delete().to(articles::unfavorite))
+            .route(
+                "/articles/{slug}/favorite",
+                web::post().to(articles::favorite),
+            )
+            .route(
+                "/articles/{slug}/favorite",
+                web::delete().to(articles::unfavorite),
+            )
             .route("/articles/{slug}/comments", web::get().to(comments::list))
             .route("/articles/{slug}/comments", web::post().to(comments::add))
-            .route("/articles/{slug}/comments/{id}", web::delete().to(comments::delete))
+            .route(
+                "/articles/{slug}/comments/{id}",
+                web::delete().to(comments::delete),
+            )
             .route("/tags", web::get().to(tags::list))
             .default_service(web::to(unknown_route)),
     );

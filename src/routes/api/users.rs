@@ -9,7 +9,10 @@ use crate::domain::users;
 use crate::state::AppState;
 
 /// `POST /api/users`: sign up.
-pub async fn register(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "user")?;
     let user = users::register(&state.db, state.bcrypt_cost, input).await?;
     let token = state.tokens.issue(user.id);
@@ -30,7 +33,11 @@ pub async fn current(auth: ApiUser) -> HttpResponse {
 }
 
 /// `PUT /api/user`: change settings.
-pub async fn update(state: web::Data<AppState>, auth: ApiUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: ApiUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let changes = wrapped_json(&body, "user")?;
     let user = users::update(&state.db, state.bcrypt_cost, auth.user.id, changes).await?;
     Ok(HttpResponse::Ok().json(UserBody::new(user, auth.token)))

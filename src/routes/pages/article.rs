@@ -1,0 +1,161 @@
+//! An article's page and what can be done there: favorite, comment, delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::auth::EmptyForm;
+use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
+use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
+use super::{PageResult, redirect, render};
+use crate::domain::articles;
+use crate::domain::comments::{self, CommentInput};
+use crate::domain::markdown;
+use crate::domain::users::User;
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/article.html")]
+struct ArticlePage {
+    chrome: Chrome,
+    article: ArticleCard,
+    /// Sanitized HTML from the Markdown body: the only `|safe` value on the site.
+    body_html: String,
+    comments: Vec<CommentCard>,
+    /// Whether the viewer wrote it (shows Edit and Delete).
+    is_author: bool,
+    /// Why the comment was refused.
+    errors: Vec<String>,
+    comment_draft: String,
+}
+
+/// A form that names where to go back to.
+#[derive(Deserialize)]
+pub struct NextForm {
+    pub(super) next: Option<String>,
+}
+
+/// The comment form as posted.
+#[derive(Deserialize)]
+pub struct CommentForm {
+    body: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&User>,
+    slug: String,
+    comment_errors: Vec<String>,
+    comment_draft: String,
+) -> Result<ArticlePage, super::PageError> {
+    let viewer = user.map(|u| u.id);
+    let view = articles::get(&state.db, viewer, slug.clone()).await?;
+    let comments = comments::list(&state.db, viewer, slug).await?;
+    let chrome = Chrome::new(state, req, user, view.article.title.clone(), "article")?;
+    Ok(ArticlePage {
+        is_author: chrome.is_me(&view.author.username),
+        body_html: markdown::to_safe_html(&view.article.body),
+        article: ArticleCard::of(&state.assets, &view),
+        comments: comments
+            .iter()
+            .map(|c| CommentCard::of(&state.assets, c))
+            .collect(),
+        chrome,
+        errors: comment_errors,
+        comment_draft,
+    })
+}
+
+/// `GET /article/{slug}`
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+    slug: web::Path<String>,
+) -> PageResult {
+    let page = page(
+        &state,
+        &req,
+        viewer.0.as_ref(),
+        slug.into_inner(),
+        Vec::new(),
+        String::new(),
+    )
+    .await?;
+    render(StatusCode::OK, &page)
+}
+
+/// `POST /article/{slug}/delete`: authors only (the domain refuses anyone else).
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    articles::delete(&state.db, user.0.id, slug.into_inner()).await?;
+    session::flash(&req, FlashKind::Info, "The article was deleted.");
+    Ok(redirect("/"))
+}
+
+/// `POST /article/{slug}/favorite`
+pub async fn favorite(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    form: CsrfForm<NextForm>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
+    articles::favorite(&state.db, user.0.id, slug).await?;
+    Ok(redirect(&back))
+}
+
+/// `POST /article/{slug}/unfavorite`
+pub async fn unfavorite(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    form: CsrfForm<NextForm>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
+    articles::unfavorite(&state.db, user.0.id, slug).await?;
+    Ok(redirect(&back))
+}
+
+/// `POST /article/{slug}/comments`: a refused comment shows the page again with the draft.
+pub async fn comment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    slug: web::Path<String>,
+    form: CsrfForm<CommentForm>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let draft = form.0.body.clone().unwrap_or_default();
+    let input = CommentInput { body: form.0.body };
+    match comments::add(&state.db, user.0.id, slug.clone(), input).await {
+        Ok(_) => Ok(redirect(&format!("/article/{slug}#comments"))),
+        Err(err) => {
+            let errors = form_errors(err)?;
+            let page = page(&state, &req, Some(&user.0), slug, errors, draft).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// `POST /article/{slug}/comments/{id}/delete`: the comment's author only.
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, i32)>,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    let (slug, id) = path.into_inner();
+    comments::delete(&state.db, user.0.id, slug.clone(), id).await?;
+    Ok(redirect(&format!("/article/{slug}#comments")))
+}

@@ -1,0 +1,160 @@
+//! Signing up, in and out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::session::{self, CsrfForm, FlashKind, MaybeUser};
+use super::views::{Chrome, form_errors};
+use super::{PageResult, ok, redirect, render};
+use crate::domain::users::{self, LoginInput, RegisterInput};
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    errors: Vec<String>,
+    email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    errors: Vec<String>,
+    username: String,
+    email: String,
+}
+
+/// The sign-in form as posted.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// The sign-up form as posted.
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `GET /login`
+pub async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+) -> PageResult {
+    if viewer.0.is_some() {
+        return Ok(redirect("/"));
+    }
+    ok(&LoginPage {
+        chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
+        errors: Vec::new(),
+        email: String::new(),
+    })
+}
+
+/// `POST /login`
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<LoginForm>,
+) -> PageResult {
+    let form = form.0;
+    let email = form.email.clone().unwrap_or_default();
+    let input = LoginInput {
+        email: form.email,
+        password: form.password,
+    };
+    match users::login(&state.db, state.bcrypt_cost, input).await {
+        Ok(user) => {
+            session::sign_in(&req, &user)?;
+            session::flash(
+                &req,
+                FlashKind::Success,
+                format!("Welcome back, {}!", user.username),
+            );
+            Ok(redirect("/"))
+        }
+        Err(err) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &LoginPage {
+                chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
+                errors: form_errors(err)?,
+                email,
+            },
+        ),
+    }
+}
+
+/// `GET /register`
+pub async fn register_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+) -> PageResult {
+    if viewer.0.is_some() {
+        return Ok(redirect("/"));
+    }
+    ok(&RegisterPage {
+        chrome: Chrome::new(&state, &req, None, "Sign up", "register")?,
+        errors: Vec::new(),
+        username: String::new(),
+        email: String::new(),
+    })
+}
+
+/// `POST /register`
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<RegisterForm>,
+) -> PageResult {
+    let form = form.0;
+    let (username, email) = (
+        form.username.clone().unwrap_or_default(),
+        form.email.clone().unwrap_or_default(),
+    );
+    let input = RegisterInput {
+        username: form.username,
+        email: form.email,
+        password: form.password,
+    };
+    match users::register(&state.db, state.bcrypt_cost, input).await {
+        Ok(user) => {
+            session::sign_in(&req, &user)?;
+            session::flash(
+                &req,
+                FlashKind::Success,
+                format!("Welcome to Conduit, {}!", user.username),
+            );
+            Ok(redirect("/"))
+        }
+        Err(err) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RegisterPage {
+                chrome: Chrome::new(&state, &req, None, "Sign up", "register")?,
+                errors: form_errors(err)?,
+                username,
+                email,
+            },
+        ),
+    }
+}
+
+/// `POST /logout` (never a GET: a link or an image elsewhere must not sign anyone out).
+pub async fn logout(req: HttpRequest, _form: CsrfForm<EmptyForm>) -> PageResult {
+    session::sign_out(&req)?;
+    session::flash(&req, FlashKind::Info, "You have signed out.");
+    Ok(redirect("/"))
+}

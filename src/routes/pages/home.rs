@@ -1,0 +1,161 @@
+//! The home page: Global Feed, Your Feed and tag lists, with the popular tags.
+
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::session::MaybeUser;
+use super::views::{ArticleCard, Chrome, Pagination, page_number, page_request};
+use super::{PageResult, ok, redirect};
+use crate::domain::articles::{self, ArticleFilter};
+use crate::domain::tags;
+use crate::state::AppState;
+
+/// Query string of the home page and tag pages.
+#[derive(Deserialize)]
+pub struct FeedQuery {
+    feed: Option<String>,
+    page: Option<String>,
+}
+
+/// Which tab is shown.
+#[derive(PartialEq, Eq)]
+enum Tab {
+    Global,
+    Following,
+    Tag(String),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    tab: Tab,
+    articles: Vec<ArticleCard>,
+    pagination: Pagination,
+    popular_tags: Vec<String>,
+}
+
+impl HomePage {
+    fn tag(&self) -> Option<&str> {
+        match &self.tab {
+            Tab::Tag(tag) => Some(tag),
+            _ => None,
+        }
+    }
+}
+
+/// `GET /` (Global Feed) and `GET /?feed=following` (Your Feed, signed-in only).
+pub async fn home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+    query: web::Query<FeedQuery>,
+) -> PageResult {
+    if query.feed.as_deref() == Some("following") {
+        let Some(user_id) = viewer.id() else {
+            return Ok(redirect("/login"));
+        };
+        let filter = ArticleFilter {
+            feed_of: Some(user_id),
+            ..ArticleFilter::default()
+        };
+        return feed(
+            &state,
+            &req,
+            &viewer,
+            Tab::Following,
+            filter,
+            query.page.as_deref(),
+        )
+        .await;
+    }
+    feed(
+        &state,
+        &req,
+        &viewer,
+        Tab::Global,
+        ArticleFilter::default(),
+        query.page.as_deref(),
+    )
+    .await
+}
+
+/// `GET /tag/{tag}`
+pub async fn tag(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+    tag: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> PageResult {
+    let tag = tag.into_inner();
+    let filter = ArticleFilter {
+        tag: Some(tag.clone()),
+        ..ArticleFilter::default()
+    };
+    feed(
+        &state,
+        &req,
+        &viewer,
+        Tab::Tag(tag),
+        filter,
+        query.page.as_deref(),
+    )
+    .await
+}
+
+async fn feed(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: &MaybeUser,
+    tab: Tab,
+    filter: ArticleFilter,
+    page: Option<&str>,
+) -> PageResult {
+    let page = page_number(page);
+    let list = articles::list(&state.db, viewer.id(), filter, page_request(page)?).await?;
+    let popular_tags = tags::popular(&state.db).await?;
+    let base = match &tab {
+        Tab::Global => "/".to_owned(),
+        Tab::Following => "/?feed=following".to_owned(),
+        Tab::Tag(tag) => format!("/tag/{}", path_segment(tag)),
+    };
+    let title = match &tab {
+        Tab::Tag(tag) => format!("#{tag}"),
+        Tab::Following => "Your Feed".to_owned(),
+        Tab::Global => "Home".to_owned(),
+    };
+    ok(&HomePage {
+        chrome: Chrome::new(state, req, viewer.0.as_ref(), title, "home")?,
+        articles: ArticleCard::all(&state.assets, &list.articles),
+        pagination: Pagination::new(&base, page, list.total),
+        popular_tags,
+        tab,
+    })
+}
+
+/// Percent-encodes a value for one URL path segment (tags may hold any character).
+pub fn path_segment(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn tags_are_encoded_for_paths() {
+        assert_eq!(path_segment("rust"), "rust");
+        assert_eq!(path_segment("c++ / é?"), "c%2B%2B%20%2F%20%C3%A9%3F");
+    }
+}

@@ -1,0 +1,97 @@
+//! The server-rendered site: every page and form action. Handlers stay thin: they read
+//! the request, call the same domain functions as the API, build view models and render.
+//! Every state change is a POST form carrying the session's CSRF token, answered with a
+//! redirect (Post/Redirect/Get) or, when the input is refused, the form again (422).
+
+mod article;
+mod auth;
+mod editor;
+pub mod errors;
+mod home;
+mod profile;
+pub mod session;
+mod settings;
+mod static_files;
+pub mod views;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub use errors::{PageError, PageResult, not_found, render_failures};
+
+/// The site's route table.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{path:.*}", web::get().to(static_files::serve))
+        .route("/static/{path:.*}", web::head().to(static_files::serve))
+        .route("/", web::get().to(home::home))
+        .route("/tag/{tag}", web::get().to(home::tag))
+        .route("/login", web::get().to(auth::login_form))
+        .route("/login", web::post().to(auth::login))
+        .route("/register", web::get().to(auth::register_form))
+        .route("/register", web::post().to(auth::register))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/settings", web::get().to(settings::form))
+        .route("/settings", web::post().to(settings::save))
+        .route("/editor", web::get().to(editor::new_form))
+        .route("/editor", web::post().to(editor::publish))
+        .route("/editor/{slug}", web::get().to(editor::edit_form))
+        .route("/editor/{slug}", web::post().to(editor::save))
+        .route("/article/{slug}", web::get().to(article::show))
+        .route("/article/{slug}/delete", web::post().to(article::delete))
+        .route(
+            "/article/{slug}/favorite",
+            web::post().to(article::favorite),
+        )
+        .route(
+            "/article/{slug}/unfavorite",
+            web::post().to(article::unfavorite),
+        )
+        .route("/article/{slug}/comments", web::post().to(article::comment))
+        .route(
+            "/article/{slug}/comments/{id}/delete",
+            web::post().to(article::delete_comment),
+        )
+        .route("/profile/{username}", web::get().to(profile::articles))
+        .route(
+            "/profile/{username}/favorites",
+            web::get().to(profile::favorites),
+        )
+        .route(
+            "/profile/{username}/follow",
+            web::post().to(profile::follow),
+        )
+        .route(
+            "/profile/{username}/unfollow",
+            web::post().to(profile::unfollow),
+        );
+}
+
+/// A rendered page with `status`. Pages hold per-user data and a CSRF token, so no
+/// shared cache may keep them.
+pub(crate) fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
+}
+
+/// Renders `page` with `status`.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> PageResult {
+    let html = page
+        .render()
+        .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
+    Ok(html_response(status, html))
+}
+
+/// Renders `page` as a 200.
+pub(crate) fn ok(page: &impl Template) -> PageResult {
+    render(StatusCode::OK, page)
+}
+
+/// The answer to a successful form: go to `to` with a GET.
+pub(crate) fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}

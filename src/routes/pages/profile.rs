@@ -1,0 +1,157 @@
+//! Profile pages: a writer's articles and favorites, and following them.
+
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::article::NextForm;
+use super::home::path_segment;
+use super::session::{CsrfForm, CurrentUser, MaybeUser, local_next};
+use super::views::{ArticleCard, Chrome, Pagination, avatar, page_number, page_request};
+use super::{PageResult, ok, redirect};
+use crate::domain::articles::{self, ArticleFilter};
+use crate::domain::profiles;
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/profile.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    username: String,
+    bio: Option<String>,
+    avatar: String,
+    following: bool,
+    is_me: bool,
+    /// `true` on the Favorited tab.
+    favorites: bool,
+    /// URL-encoded username for links.
+    path: String,
+    articles: Vec<ArticleCard>,
+    pagination: Pagination,
+}
+
+/// Query string of the profile lists.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+/// `GET /profile/{username}`
+pub async fn articles(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+    username: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> PageResult {
+    show(
+        &state,
+        &req,
+        &viewer,
+        username.into_inner(),
+        false,
+        query.page.as_deref(),
+    )
+    .await
+}
+
+/// `GET /profile/{username}/favorites`
+pub async fn favorites(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: MaybeUser,
+    username: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> PageResult {
+    show(
+        &state,
+        &req,
+        &viewer,
+        username.into_inner(),
+        true,
+        query.page.as_deref(),
+    )
+    .await
+}
+
+async fn show(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: &MaybeUser,
+    username: String,
+    favorites: bool,
+    page: Option<&str>,
+) -> PageResult {
+    let profile = profiles::get(&state.db, viewer.id(), username).await?;
+    let filter = if favorites {
+        ArticleFilter {
+            favorited_by: Some(profile.username.clone()),
+            ..ArticleFilter::default()
+        }
+    } else {
+        ArticleFilter {
+            author: Some(profile.username.clone()),
+            ..ArticleFilter::default()
+        }
+    };
+    let page = page_number(page);
+    let list = articles::list(&state.db, viewer.id(), filter, page_request(page)?).await?;
+    let path = path_segment(&profile.username);
+    let base = if favorites {
+        format!("/profile/{path}/favorites")
+    } else {
+        format!("/profile/{path}")
+    };
+    let chrome = Chrome::new(
+        state,
+        req,
+        viewer.0.as_ref(),
+        profile.username.clone(),
+        "profile",
+    )?;
+    ok(&ProfilePage {
+        is_me: chrome.is_me(&profile.username),
+        chrome,
+        avatar: avatar(&state.assets, profile.image.as_deref()),
+        username: profile.username,
+        bio: profile.bio,
+        following: profile.following,
+        favorites,
+        articles: ArticleCard::all(&state.assets, &list.articles),
+        pagination: Pagination::new(&base, page, list.total),
+        path,
+    })
+}
+
+/// `POST /profile/{username}/follow`
+pub async fn follow(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    username: web::Path<String>,
+    form: CsrfForm<NextForm>,
+) -> PageResult {
+    let username = username.into_inner();
+    let back = local_next(
+        form.0.next.as_deref(),
+        &format!("/profile/{}", path_segment(&username)),
+    );
+    profiles::follow(&state.db, user.0.id, username).await?;
+    Ok(redirect(&back))
+}
+
+/// `POST /profile/{username}/unfollow`
+pub async fn unfollow(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    username: web::Path<String>,
+    form: CsrfForm<NextForm>,
+) -> PageResult {
+    let username = username.into_inner();
+    let back = local_next(
+        form.0.next.as_deref(),
+        &format!("/profile/{}", path_segment(&username)),
+    );
+    profiles::unfollow(&state.db, user.0.id, username).await?;
+    Ok(redirect(&back))
+}

@@ -1,0 +1,259 @@
+//! What the site keeps in its cookie session: who is signed in (through actix-identity),
+//! the per-session CSRF token and one-shot flash messages; and the extractors pages use.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_identity::{Identity, IdentityExt};
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::errors::PageError;
+use crate::domain::users::User;
+use crate::error::AppError;
+use crate::state::AppState;
+
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+/// Name of the hidden field every state-changing form carries.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, PageError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()).into())
+}
+
+/// The signed-in user, if any, loaded fresh from the database: an account deleted since
+/// sign-in counts as signed out.
+pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
+    let Some(id) = req
+        .get_identity()
+        .ok()
+        .and_then(|identity| identity.id().ok())
+        .and_then(|id| id.parse::<i32>().ok())
+    else {
+        return Ok(None);
+    };
+    let state = state_of(req)?;
+    let user = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(User::find(conn, id)?))
+        .await?;
+    Ok(user)
+}
+
+/// A page visitor who may or may not be signed in.
+pub struct MaybeUser(pub Option<User>);
+
+impl MaybeUser {
+    /// The visitor's id, if signed in.
+    pub fn id(&self) -> Option<i32> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Self(load_user(&req).await?)) })
+    }
+}
+
+/// A signed-in user; anyone else is sent to the sign-in page.
+pub struct CurrentUser(pub User);
+
+impl FromRequest for CurrentUser {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            load_user(&req)
+                .await?
+                .map(Self)
+                .ok_or(PageError::App(AppError::MissingToken))
+        })
+    }
+}
+
+/// Signs `user` in: a new session key (so a planted cookie is useless) and a new CSRF token.
+pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
+    Identity::login(&req.extensions(), user.id.to_string())
+        .map_err(|e| AppError::Internal(format!("session login: {e}")))?;
+    rotate_csrf(&req.get_session())
+}
+
+/// Signs the visitor out and starts a fresh session.
+pub fn sign_out(req: &HttpRequest) -> Result<(), PageError> {
+    if let Ok(identity) = req.get_identity() {
+        identity.logout();
+    }
+    let session = req.get_session();
+    session.renew();
+    rotate_csrf(&session)
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> Result<String, PageError> {
+    if let Ok(Some(token)) = session.get::<String>(CSRF_KEY) {
+        return Ok(token);
+    }
+    rotate_csrf(session)?;
+    session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .ok_or_else(|| AppError::Internal("csrf token not stored".into()).into())
+}
+
+fn rotate_csrf(session: &Session) -> Result<(), PageError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session
+        .insert(CSRF_KEY, token)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")).into())
+}
+
+/// Compares without an early exit, so timing says nothing about the expected token.
+fn same_token(expected: &str, presented: &str) -> bool {
+    expected.len() == presented.len()
+        && expected
+            .bytes()
+            .zip(presented.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// How a flash message looks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FlashKind {
+    /// Something worked.
+    Success,
+    /// Neutral news.
+    Info,
+}
+
+/// A message shown once, on the next page rendered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// Style.
+    pub kind: FlashKind,
+    /// Text (escaped when shown).
+    pub text: String,
+}
+
+impl Flash {
+    /// CSS modifier for its kind.
+    pub fn css_class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash-success",
+            FlashKind::Info => "flash-info",
+        }
+    }
+}
+
+/// Queues a flash message for the next page.
+pub fn flash(req: &HttpRequest, kind: FlashKind, text: impl Into<String>) {
+    let message = Flash {
+        kind,
+        text: text.into(),
+    };
+    if let Err(e) = req.get_session().insert(FLASH_KEY, message) {
+        log::warn!("cannot store flash message: {e}");
+    }
+}
+
+/// Takes the pending flash message, if any (so it shows once).
+pub fn take_flash(session: &Session) -> Option<Flash> {
+    let flash = session.get::<Flash>(FLASH_KEY).ok().flatten()?;
+    session.remove(FLASH_KEY);
+    Some(flash)
+}
+
+/// A submitted form whose CSRF token matched the session's; anything else is a 403.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        let session = req.get_session();
+        Box::pin(async move {
+            let body = body.await.map_err(|_| PageError::BadForm)?;
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&body).map_err(|_| PageError::BadForm)?;
+            let presented = fields
+                .iter()
+                .find(|(name, _)| name == CSRF_FIELD)
+                .map(|(_, value)| value.as_str())
+                .unwrap_or_default();
+            let expected = session.get::<String>(CSRF_KEY).ok().flatten();
+            match expected {
+                Some(expected) if same_token(&expected, presented) => {}
+                _ => return Err(PageError::Csrf),
+            }
+            serde_urlencoded::from_bytes(&body)
+                .map(Self)
+                .map_err(|_| PageError::BadForm)
+        })
+    }
+}
+
+/// Where to go after an action: the local path the form named, else `fallback`.
+/// Only same-site paths are accepted (no `//host` or `\` tricks), so this is no open
+/// redirect.
+pub fn local_next(next: Option<&str>, fallback: &str) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => fallback.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        assert_eq!(
+            local_next(Some("/article/a?page=2"), "/"),
+            "/article/a?page=2"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(local_next(Some(bad), "/home"), "/home", "{bad:?}");
+        }
+        assert_eq!(local_next(None, "/x"), "/x");
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same_token("abcd", "abcd"));
+        assert!(!same_token("abcd", "abce"));
+        assert!(!same_token("abcd", "abc"));
+        assert!(!same_token("abcd", ""));
+    }
+}

@@ -1,0 +1,100 @@
+//! The settings page: the signed-in user's own account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::home::path_segment;
+use super::session::{self, CsrfForm, CurrentUser, FlashKind};
+use super::views::{Chrome, form_errors};
+use super::{PageResult, ok, redirect, render};
+use crate::domain::users::{self, User, UserChanges};
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    errors: Vec<String>,
+    form: SettingsValues,
+}
+
+/// What the form fields show (never the password).
+struct SettingsValues {
+    image: String,
+    username: String,
+    bio: String,
+    email: String,
+}
+
+impl SettingsValues {
+    fn of(user: &User) -> Self {
+        Self {
+            image: user.image.clone().unwrap_or_default(),
+            username: user.username.clone(),
+            bio: user.bio.clone().unwrap_or_default(),
+            email: user.email.clone(),
+        }
+    }
+}
+
+/// The settings form as posted.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    image: Option<String>,
+    username: Option<String>,
+    bio: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// `GET /settings`
+pub async fn form(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser) -> PageResult {
+    ok(&SettingsPage {
+        chrome: Chrome::new(&state, &req, Some(&user.0), "Settings", "settings")?,
+        errors: Vec::new(),
+        form: SettingsValues::of(&user.0),
+    })
+}
+
+/// `POST /settings`: an empty password field leaves the password as it is.
+pub async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: CsrfForm<SettingsForm>,
+) -> PageResult {
+    let form = form.0;
+    let kept = SettingsValues {
+        image: form.image.clone().unwrap_or_default(),
+        username: form.username.clone().unwrap_or_default(),
+        bio: form.bio.clone().unwrap_or_default(),
+        email: form.email.clone().unwrap_or_default(),
+    };
+    let changes = UserChanges {
+        username: Some(form.username),
+        email: Some(form.email),
+        password: form.password.filter(|p| !p.is_empty()).map(Some),
+        bio: Some(form.bio),
+        image: Some(form.image),
+    };
+    match users::update(&state.db, state.bcrypt_cost, user.0.id, changes).await {
+        Ok(updated) => {
+            session::flash(&req, FlashKind::Success, "Your settings were saved.");
+            Ok(redirect(&format!(
+                "/profile/{}",
+                path_segment(&updated.username)
+            )))
+        }
+        Err(err) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage {
+                chrome: Chrome::new(&state, &req, Some(&user.0), "Settings", "settings")?,
+                errors: form_errors(err)?,
+                form: kept,
+            },
+        ),
+    }
+}

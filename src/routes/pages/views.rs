@@ -1,0 +1,305 @@
+//! View models: plain structs built from domain results before rendering, so that a
+//! template only formats what it is given and never queries.
+
+use actix_session::SessionExt;
+use actix_web::HttpRequest;
+
+use super::errors::PageError;
+use super::session::{self, Flash};
+use crate::assets::Assets;
+use crate::domain::articles::ArticleView;
+use crate::domain::comments::CommentView;
+use crate::domain::profiles::Profile;
+use crate::domain::users::User;
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+
+/// Articles per page on every list.
+pub const PAGE_SIZE: i64 = 10;
+
+/// What the shared layout needs on every page.
+pub struct Chrome {
+    /// `<title>` prefix.
+    pub title: String,
+    /// Static file URLs.
+    pub assets: Assets,
+    /// The signed-in user, for the navbar.
+    pub user: Option<NavUser>,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
+    /// A one-shot message from the previous action.
+    pub flash: Option<Flash>,
+    /// Which navbar entry is current (`home`, `editor`, `settings`, `login`, `register`, `me`).
+    pub section: &'static str,
+    /// This page's local URL, where action forms come back to.
+    pub here: String,
+}
+
+/// The signed-in user as the navbar and the debug hook see them.
+pub struct NavUser {
+    /// Public name.
+    pub username: String,
+    /// Email (only ever shown to the user themself).
+    pub email: String,
+    /// Bio as stored.
+    pub bio: Option<String>,
+    /// Image as stored.
+    pub image: Option<String>,
+    /// Image or the default avatar.
+    pub avatar: String,
+    /// JSON for `window.__conduit_debug__.getCurrentUser()` (escaped into an attribute).
+    pub debug_json: String,
+}
+
+impl Chrome {
+    /// The layout data for a page titled `title` seen by `user`; takes the flash message.
+    pub fn new(
+        state: &AppState,
+        req: &HttpRequest,
+        user: Option<&User>,
+        title: impl Into<String>,
+        section: &'static str,
+    ) -> Result<Self, PageError> {
+        let user = user.map(|u| NavUser {
+            username: u.username.clone(),
+            email: u.email.clone(),
+            bio: u.bio.clone(),
+            image: u.image.clone(),
+            avatar: avatar(&state.assets, u.image.as_deref()),
+            debug_json: serde_json::json!({
+                "username": u.username,
+                "email": u.email,
+                "bio": u.bio,
+                "image": u.image,
+                "token": null,
+            })
+            .to_string(),
+        });
+        let session = req.get_session();
+        let here = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        Ok(Self {
+            title: title.into(),
+            assets: state.assets.clone(),
+            user,
+            csrf: session::csrf_token(&session)?,
+            flash: session::take_flash(&session),
+            section,
+            here,
+        })
+    }
+
+    /// Whether `username` is the signed-in user.
+    pub fn is_me(&self, username: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.username == username)
+    }
+}
+
+/// The image URL, or the default avatar when it is missing or empty.
+pub fn avatar(assets: &Assets, image: Option<&str>) -> String {
+    match image.map(str::trim) {
+        Some(url) if !url.is_empty() => url.to_owned(),
+        _ => assets.default_avatar.clone(),
+    }
+}
+
+/// Dates as readers read them.
+pub fn date(at: chrono::NaiveDateTime) -> String {
+    at.format("%B %-d, %Y").to_string()
+}
+
+/// Someone shown next to content.
+pub struct AuthorView {
+    /// Public name.
+    pub username: String,
+    /// Avatar URL.
+    pub avatar: String,
+    /// Whether the viewer follows them.
+    pub following: bool,
+}
+
+impl AuthorView {
+    fn of(assets: &Assets, profile: &Profile) -> Self {
+        Self {
+            username: profile.username.clone(),
+            avatar: avatar(assets, profile.image.as_deref()),
+            following: profile.following,
+        }
+    }
+}
+
+/// An article as a card in a list, or the head of its own page.
+pub struct ArticleCard {
+    /// URL name.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Summary.
+    pub description: String,
+    /// Tag names.
+    pub tags: Vec<String>,
+    /// Favorite count.
+    pub favorites_count: i32,
+    /// Whether the viewer favorited it.
+    pub favorited: bool,
+    /// Publication date.
+    pub date: String,
+    /// Writer.
+    pub author: AuthorView,
+}
+
+impl ArticleCard {
+    /// The card for `view`.
+    pub fn of(assets: &Assets, view: &ArticleView) -> Self {
+        Self {
+            slug: view.article.slug.clone(),
+            title: view.article.title.clone(),
+            description: view.article.description.clone(),
+            tags: view.tags.clone(),
+            favorites_count: view.article.favorites_count,
+            favorited: view.favorited,
+            date: date(view.article.created_at),
+            author: AuthorView::of(assets, &view.author),
+        }
+    }
+
+    /// Cards for a whole page (the domain loaded it in a fixed number of queries).
+    pub fn all(assets: &Assets, views: &[ArticleView]) -> Vec<Self> {
+        views.iter().map(|v| Self::of(assets, v)).collect()
+    }
+}
+
+/// A comment under an article.
+pub struct CommentCard {
+    /// Id, for deleting.
+    pub id: i32,
+    /// Plain text (escaped when shown).
+    pub body: String,
+    /// Posting date.
+    pub date: String,
+    /// Writer.
+    pub author: AuthorView,
+}
+
+impl CommentCard {
+    /// The card for `view`.
+    pub fn of(assets: &Assets, view: &CommentView) -> Self {
+        Self {
+            id: view.comment.id,
+            body: view.comment.body.clone(),
+            date: date(view.comment.created_at),
+            author: AuthorView::of(assets, &view.author),
+        }
+    }
+}
+
+/// One link of the pagination bar.
+pub struct PageLink {
+    /// Page number shown.
+    pub number: i64,
+    /// Where it goes.
+    pub href: String,
+    /// Whether it is the page shown.
+    pub active: bool,
+}
+
+/// The pagination bar: empty when everything fits on one page.
+pub struct Pagination {
+    /// Links, in order.
+    pub links: Vec<PageLink>,
+}
+
+impl Pagination {
+    /// Links for `total` items seen on page `current`, to `base` (a path that may already
+    /// have a query string).
+    pub fn new(base: &str, current: i64, total: i64) -> Self {
+        let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let links = if pages <= 1 {
+            Vec::new()
+        } else {
+            (1..=pages)
+                .map(|number| PageLink {
+                    number,
+                    href: if number == 1 {
+                        base.to_owned()
+                    } else {
+                        format!("{base}{sep}page={number}")
+                    },
+                    active: number == current,
+                })
+                .collect()
+        };
+        Self { links }
+    }
+}
+
+/// The 1-based page number from `?page=`; anything unusable means page 1.
+pub fn page_number(raw: Option<&str>) -> i64 {
+    raw.and_then(|p| p.trim().parse::<i64>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1)
+}
+
+/// The domain's page window for a 1-based page number.
+pub fn page_request(page: i64) -> Result<crate::domain::articles::PageRequest, PageError> {
+    let offset = ((page - 1) * PAGE_SIZE).to_string();
+    Ok(crate::domain::articles::PageRequest::parse(
+        Some(&PAGE_SIZE.to_string()),
+        Some(&offset),
+    )?)
+}
+
+/// Messages of a failed form, one line each, as the error list shows them.
+pub fn error_lines(errors: &FieldErrors) -> Vec<String> {
+    errors
+        .messages()
+        .map(|(field, message)| {
+            let field = match field {
+                "tagList" => "tags",
+                other => other,
+            };
+            format!("{field} {message}")
+        })
+        .collect()
+}
+
+/// The form-level messages of an error that a form can show, or the error back when it
+/// is not about the input.
+pub fn form_errors(err: AppError) -> Result<Vec<String>, AppError> {
+    match err {
+        AppError::Validation(errors) | AppError::Conflict(errors) => Ok(error_lines(&errors)),
+        AppError::InvalidCredentials => Ok(vec!["email or password is invalid".into()]),
+        other => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_marks_the_current_page() {
+        let bar = Pagination::new("/tag/rust", 2, 25);
+        assert_eq!(bar.links.len(), 3);
+        assert!(bar.links[1].active);
+        assert_eq!(bar.links[0].href, "/tag/rust");
+        assert_eq!(bar.links[2].href, "/tag/rust?page=3");
+        assert_eq!(
+            Pagination::new("/?feed=following", 1, 11).links[1].href,
+            "/?feed=following&page=2"
+        );
+        assert!(Pagination::new("/", 1, 10).links.is_empty());
+    }
+
+    #[test]
+    fn page_numbers_fall_back_to_one() {
+        assert_eq!(page_number(Some("3")), 3);
+        for bad in [None, Some("0"), Some("-1"), Some("x"), Some("99999999999")] {
+            assert_eq!(page_number(bad), 1);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+// Conduit's only script. The site works without it; it adds two small things:
+// the `window.__conduit_debug__` hook read by end-to-end tests, and tag pills in the
+// editor. State comes from attributes the server rendered on <body>.
+(function () {
+  'use strict';
+
+  function currentUser() {
+    var raw = document.body && document.body.getAttribute('data-current-user');
+    if (!raw) return null;
+    try {
+      var user = JSON.parse(raw);
+      return {
+        username: user.username,
+        email: user.email,
+        bio: user.bio === undefined ? null : user.bio,
+        image: user.image === undefined ? null : user.image,
+        token: null,
+      };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  window.__conduit_debug__ = {
+    // Sessions live in an HttpOnly cookie: no token is ever visible to scripts.
+    getToken: function () { return null; },
+    getAuthState: function () {
+      var state = document.body && document.body.getAttribute('data-auth-state');
+      return state === 'authenticated' ? 'authenticated' : 'unauthenticated';
+    },
+    getCurrentUser: currentUser,
+  };
+
+  // Editor: typing a tag then Enter or a comma adds a removable pill instead of
+  // submitting the form. The typed text stays in a hidden field named `tags`.
+  function enhanceTagInput(input) {
+    var hidden = document.createElement('input');
+    hidden.type = 'hidden';
+    hidden.name = input.name;
+    input.removeAttribute('name');
+    input.parentNode.insertBefore(hidden, input);
+    var pills = document.createElement('ul');
+    pills.className = 'tag-editor-pills';
+    pills.setAttribute('aria-label', 'Tags added');
+    input.parentNode.appendChild(pills);
+    var tags = [];
+
+    function sync() {
+      hidden.value = tags.join(',');
+      pills.textContent = '';
+      tags.forEach(function (tag, i) {
+        var li = document.createElement('li');
+        var button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'tag-default tag-pill';
+        button.textContent = tag + ' ×';
+        button.setAttribute('aria-label', 'Remove tag ' + tag);
+        button.addEventListener('click', function () {
+          tags.splice(i, 1);
+          sync();
+          input.focus();
+        });
+        li.appendChild(button);
+        pills.appendChild(li);
+      });
+    }
+
+    function add(text) {
+      text.split(/[,\s]+/).forEach(function (tag) {
+        if (tag && tags.indexOf(tag) === -1) tags.push(tag);
+      });
+      sync();
+    }
+
+    add(input.value);
+    input.value = '';
+    input.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' || event.key === ',') {
+        event.preventDefault();
+        add(input.value);
+        input.value = '';
+      } else if (event.key === 'Backspace' && input.value === '' && tags.length) {
+        tags.pop();
+        sync();
+      }
+    });
+    input.form.addEventListener('submit', function () {
+      add(input.value);
+      input.value = '';
+    });
+  }
+
+  document.querySelectorAll('input[data-tag-input]').forEach(enhanceTagInput);
+})();
