@@ -51,9 +51,12 @@ pub struct Config {
     pub token_ttl_days: u32,
     /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
-    /// Whether the session cookie carries `Secure`, for sites served over HTTPS
-    /// (`CONDUIT_COOKIE_SECURE=true`; default `false` so plain-HTTP local use works).
-    pub cookie_secure: bool,
+    /// The site is served over HTTPS (`CONDUIT_HTTPS=true`, usually behind a TLS proxy):
+    /// the session cookie gets `Secure` and responses get HSTS. Default `false` so that
+    /// plain-HTTP local use works.
+    pub https: bool,
+    /// One JSON object per log line instead of text (`CONDUIT_LOG_FORMAT=json`).
+    pub json_logs: bool,
 }
 
 /// Smallest secret accepted: cookie keys are derived from it and need 32 bytes of entropy.
@@ -84,7 +87,8 @@ impl Config {
         let bcrypt_cost = parse_number(&lookup, "CONDUIT_BCRYPT_COST", 12, BCRYPT_COST_RANGE)?;
         let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
-        let cookie_secure = parse_bool(&lookup, "CONDUIT_COOKIE_SECURE", false)?;
+        let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
+        let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
         let secret_key = match lookup("CONDUIT_SECRET_KEY") {
             Some(value) if value.len() >= MIN_SECRET_LEN => Secret::new(value.into_bytes()),
             Some(_) => {
@@ -102,7 +106,8 @@ impl Config {
             bcrypt_cost,
             token_ttl_days,
             db_pool_size,
-            cookie_secure,
+            https,
+            json_logs,
         })
     }
 }
@@ -125,6 +130,19 @@ fn parse_number(
                 range.start(),
                 range.end()
             ),
+        }),
+    }
+}
+
+/// `CONDUIT_LOG_FORMAT`: `text` (default) or `json`. Read on its own by `main`, before
+/// the rest of the configuration, so that configuration errors are logged in that format.
+pub fn log_format_is_json(raw: Option<String>) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::trim).unwrap_or("text") {
+        "" | "text" => Ok(false),
+        "json" => Ok(true),
+        other => Err(ConfigError {
+            var: "CONDUIT_LOG_FORMAT",
+            reason: format!("`{other}` is not `text` or `json`"),
         }),
     }
 }
@@ -249,12 +267,13 @@ mod tests {
         assert_eq!(cfg.bind, "127.0.0.1:8080");
         assert_eq!(cfg.bcrypt_cost, 12);
         assert_eq!(cfg.database_url.sqlite_path(), Some("conduit.db"));
-        assert!(!cfg.cookie_secure);
+        assert!(!cfg.https);
+        assert!(!cfg.json_logs);
         assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
     }
 
     #[test]
-    fn cookie_secure_is_a_boolean() {
+    fn https_is_a_boolean() {
         for (raw, expected) in [
             ("true", true),
             ("TRUE", true),
@@ -263,11 +282,13 @@ mod tests {
             ("0", false),
             ("", false),
         ] {
-            let cfg = config(&[KEY, ("CONDUIT_COOKIE_SECURE", raw)]).expect("valid boolean");
-            assert_eq!(cfg.cookie_secure, expected, "{raw}");
+            let cfg = config(&[KEY, ("CONDUIT_HTTPS", raw)]).expect("valid boolean");
+            assert_eq!(cfg.https, expected, "{raw}");
         }
-        let err = config(&[KEY, ("CONDUIT_COOKIE_SECURE", "maybe")]).unwrap_err();
-        assert_eq!(err.var, "CONDUIT_COOKIE_SECURE");
+        let err = config(&[KEY, ("CONDUIT_HTTPS", "maybe")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_HTTPS");
+        let err = config(&[KEY, ("CONDUIT_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.var, "CONDUIT_LOG_FORMAT");
     }
 
     #[test]

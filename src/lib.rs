@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod logging;
+pub mod middleware;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -7,10 +7,11 @@ use conduit::config::Config;
 use conduit::db::Db;
 use conduit::startup::Application;
 
-const USAGE: &str = "usage: conduit [serve | migrate | help]
+const USAGE: &str = "usage: conduit [serve | migrate | backup PATH | help]
 
-  serve     run the web server (the default)
-  migrate   apply pending database migrations and exit
+  serve        run the web server (the default)
+  migrate      apply pending database migrations and exit
+  backup PATH  copy the SQLite database to a new file PATH, safely while the server runs
 
 Configuration comes from environment variables (see README.md).";
 
@@ -22,12 +23,24 @@ fn main() -> ExitCode {
         eprintln!("conduit: cannot read .env: {e}");
         return ExitCode::FAILURE;
     }
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let json_logs =
+        match conduit::config::log_format_is_json(std::env::var("CONDUIT_LOG_FORMAT").ok()) {
+            Ok(json) => json,
+            Err(e) => {
+                eprintln!("conduit: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    conduit::logging::init(json_logs);
 
     let command = std::env::args().nth(1);
     let result = match command.as_deref() {
         None | Some("serve") => serve(),
         Some("migrate") => migrate(),
+        Some("backup") => match std::env::args().nth(2) {
+            Some(path) => backup(&path),
+            None => Err(format!("backup needs a target file\n{USAGE}")),
+        },
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -49,6 +62,14 @@ fn serve() -> Result<(), String> {
         let app = Application::build(config)?;
         app.run().await.map_err(|e| format!("server stopped: {e}"))
     })
+}
+
+fn backup(path: &str) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let db = Db::connect(&config.database_url, 1)?;
+    db.backup_into(std::path::Path::new(path))?;
+    println!("backed up to {path}");
+    Ok(())
 }
 
 fn migrate() -> Result<(), String> {

@@ -15,6 +15,9 @@ use crate::db::Db;
 use crate::routes;
 use crate::state::AppState;
 
+/// Seconds in-flight requests get to finish after SIGTERM.
+pub const SHUTDOWN_GRACE_SECS: u64 = 30;
+
 /// Largest request body accepted (articles are capped well below this).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -55,7 +58,7 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let state = web::Data::new(AppState::new(&config, db));
         let cookie_key = Key::derive_from(config.secret_key.expose());
-        let cookie_secure = config.cookie_secure;
+        let https = config.https;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -67,10 +70,16 @@ impl Application {
                         .logout_behavior(actix_identity::config::LogoutBehavior::DeleteIdentityKeys)
                         .build(),
                 )
-                .wrap(session_middleware(cookie_key.clone(), cookie_secure))
-                .wrap(middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .wrap(session_middleware(cookie_key.clone(), https))
+                .wrap(crate::middleware::security::headers(https))
+                .wrap(middleware::from_fn(
+                    crate::middleware::request_log::log_requests,
+                ))
                 .configure(routes::configure)
         })
+        // On SIGTERM or SIGINT: stop accepting, let in-flight requests finish for up to
+        // this long, then exit (the pool closes when the state is dropped).
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();

@@ -1,6 +1,7 @@
 //! Database access: the two-backend connection type, its pool, migrations and the
 //! helpers that move diesel's blocking calls off the async workers.
 
+mod backup;
 mod manager;
 pub mod schema;
 

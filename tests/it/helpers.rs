@@ -52,6 +52,8 @@ pub struct TestApp {
     pub address: String,
     pub client: awc::Client,
     pub config: Config,
+    /// The raw `DATABASE_URL`, for starting a second process on the same data.
+    pub database_url: String,
     store: std::rc::Rc<Store>,
 }
 
@@ -103,10 +105,14 @@ impl TestApp {
                 (url, Store::Postgres { base_url, schema })
             }
         };
-        Self::start(config_for(&database_url), std::rc::Rc::new(store))
+        Self::start(
+            config_for(&database_url),
+            database_url,
+            std::rc::Rc::new(store),
+        )
     }
 
-    fn start(config: Config, store: std::rc::Rc<Store>) -> TestApp {
+    fn start(config: Config, database_url: String, store: std::rc::Rc<Store>) -> TestApp {
         let app = Application::build(config.clone()).expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run());
@@ -116,13 +122,18 @@ impl TestApp {
                 .timeout(std::time::Duration::from_secs(30))
                 .finish(),
             config,
+            database_url,
             store,
         }
     }
 
     /// A second server on the same database and secret, as after a restart.
     pub fn restart(&self) -> TestApp {
-        Self::start(self.config.clone(), self.store.clone())
+        Self::start(
+            self.config.clone(),
+            self.database_url.clone(),
+            self.store.clone(),
+        )
     }
 
     /// Sends `method path` with an optional token and JSON body.
@@ -218,4 +229,77 @@ impl Drop for Store {
 pub fn assert_error(reply: &Reply, status: StatusCode, field: &str, message: &str) {
     assert_eq!(reply.status, status, "{}", reply.text);
     assert_eq!(reply.json["errors"][field][0], message, "{}", reply.text);
+}
+
+/// The real `conduit` binary running as a child process on the test's database.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `conduit` (with `args`) on `app`'s database and waits until it answers.
+    pub async fn start(app: &TestApp, envs: &[(&str, &str)]) -> ServerProcess {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let mut command = Self::command(app);
+        command
+            .env("CONDUIT_BIND", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("binary starts");
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if app
+                .client
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                return ServerProcess { child, base };
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the binary did not come up on {base}");
+    }
+
+    /// A `conduit` command on `app`'s database, with a clean environment.
+    pub fn command(app: &TestApp) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_conduit"));
+        command
+            .env_clear()
+            .env("DATABASE_URL", &app.database_url)
+            .env("CONDUIT_SECRET_KEY", SECRET)
+            .env("CONDUIT_BCRYPT_COST", "4")
+            .current_dir(std::env::temp_dir());
+        command
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        Self::terminate_pid(self.child.id());
+    }
+
+    /// Sends SIGTERM to `pid`.
+    pub fn terminate_pid(pid: u32) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for exit; returns the exit status and everything written to stdout and stderr.
+    pub fn wait_with_output(self) -> (std::process::ExitStatus, String) {
+        let output = self.child.wait_with_output().expect("wait");
+        let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stdout));
+        (output.status, text)
+    }
 }

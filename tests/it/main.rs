@@ -7,8 +7,10 @@ mod comments;
 mod helpers;
 mod ops;
 mod pages;
+mod process;
 mod profiles;
 mod restart;
+mod security;
 mod tags;
 mod users;
 
@@ -16,7 +18,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 8] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 10] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -24,6 +26,8 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("tags", tags::tests()),
         ("restart", restart::tests()),
         ("ops", ops::tests()),
+        ("security", security::tests()),
+        ("process", process::tests()),
         ("pages", pages::tests()),
     ];
     groups

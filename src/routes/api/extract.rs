@@ -3,12 +3,13 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::domain::users::User;
 use crate::error::AppError;
+use crate::middleware::request_log::LoggedUser;
 use crate::state::AppState;
 
 /// The user a valid `Authorization: Token …` (or `Bearer …`) header names; 401 otherwise.
@@ -45,7 +46,11 @@ fn presented_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     Ok(Some(token.to_owned()))
 }
 
-async fn authenticate(state: web::Data<AppState>, token: String) -> Result<ApiUser, ApiError> {
+async fn authenticate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: String,
+) -> Result<ApiUser, ApiError> {
     let user_id = state
         .tokens
         .verify(&token)
@@ -55,6 +60,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<ApiUs
         .run(move |conn| Ok::<_, AppError>(User::find(conn, user_id)?))
         .await?
         .ok_or(AppError::InvalidToken)?;
+    req.extensions_mut().insert(LoggedUser(user.id));
     Ok(ApiUser { user, token })
 }
 
@@ -77,9 +83,10 @@ impl FromRequest for ApiUser {
                 let token = token.ok_or(ApiError(AppError::MissingToken))?;
                 Ok((state_of(req)?, token))
             });
+        let req = req.clone();
         Box::pin(async move {
             let (state, token) = found?;
-            authenticate(state, token).await
+            authenticate(req, state, token).await
         })
     }
 }
@@ -92,9 +99,10 @@ impl FromRequest for MaybeApiUser {
         let found = presented_token(req)
             .map_err(ApiError::from)
             .and_then(|token| Ok((state_of(req)?, token)));
+        let req = req.clone();
         Box::pin(async move {
             match found? {
-                (state, Some(token)) => Ok(Self(Some(authenticate(state, token).await?))),
+                (state, Some(token)) => Ok(Self(Some(authenticate(req, state, token).await?))),
                 (_, None) => Ok(Self(None)),
             }
         })

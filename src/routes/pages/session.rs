@@ -44,6 +44,10 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         .db
         .run(move |conn| Ok::<_, AppError>(User::find(conn, id)?))
         .await?;
+    if let Some(user) = &user {
+        req.extensions_mut()
+            .insert(crate::middleware::request_log::LoggedUser(user.id));
+    }
     Ok(user)
 }
 

@@ -196,7 +196,7 @@ impl CommentCard {
     }
 }
 
-/// One link of the pagination bar.
+/// One entry of the pagination bar.
 pub struct PageLink {
     /// Page number shown.
     pub number: i64,
@@ -204,6 +204,8 @@ pub struct PageLink {
     pub href: String,
     /// Whether it is the page shown.
     pub active: bool,
+    /// Whether pages are skipped just before this one (shown as an ellipsis).
+    pub gap_before: bool,
 }
 
 /// The pagination bar: empty when everything fits on one page.
@@ -212,27 +214,35 @@ pub struct Pagination {
     pub links: Vec<PageLink>,
 }
 
+/// Pages shown on each side of the current one when there are many.
+const PAGE_WINDOW: i64 = 2;
+
 impl Pagination {
     /// Links for `total` items seen on page `current`, to `base` (a path that may already
-    /// have a query string).
+    /// have a query string). With many pages, only the first, the last and those near
+    /// the current one are linked.
     pub fn new(base: &str, current: i64, total: i64) -> Self {
         let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+        if pages <= 1 {
+            return Self { links: Vec::new() };
+        }
         let sep = if base.contains('?') { '&' } else { '?' };
-        let links = if pages <= 1 {
-            Vec::new()
-        } else {
-            (1..=pages)
-                .map(|number| PageLink {
-                    number,
-                    href: if number == 1 {
-                        base.to_owned()
-                    } else {
-                        format!("{base}{sep}page={number}")
-                    },
-                    active: number == current,
-                })
-                .collect()
-        };
+        let shown = |n: i64| n == 1 || n == pages || (n - current).abs() <= PAGE_WINDOW;
+        let mut links = Vec::new();
+        let mut previous = 0;
+        for number in (1..=pages).filter(|&n| shown(n)) {
+            links.push(PageLink {
+                number,
+                href: if number == 1 {
+                    base.to_owned()
+                } else {
+                    format!("{base}{sep}page={number}")
+                },
+                active: number == current,
+                gap_before: number > previous + 1,
+            });
+            previous = number;
+        }
         Self { links }
     }
 }
@@ -293,6 +303,15 @@ mod tests {
             "/?feed=following&page=2"
         );
         assert!(Pagination::new("/", 1, 10).links.is_empty());
+        let long: Vec<(i64, bool)> = Pagination::new("/", 10, 500)
+            .links
+            .iter()
+            .map(|l| (l.number, l.gap_before))
+            .collect();
+        assert_eq!(
+            long,
+            vec![(1, false), (8, true), (9, false), (10, false), (11, false), (12, false), (50, true)]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod browser;
 mod editor;
 mod home;
 mod profile;
+mod queries;
 mod settings;
 
 use crate::helpers::TestFn;
@@ -20,6 +21,7 @@ pub fn tests() -> Vec<(&'static str, TestFn)> {
         article::tests(),
         profile::tests(),
         settings::tests(),
+        queries::tests(),
     ]
     .into_iter()
     .flatten()

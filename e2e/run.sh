@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the browser tests against a running Conduit: bash e2e/run.sh http://127.0.0.1:8091
+# Uses Debian's Chromium (never downloads a browser); screenshots go to target/e2e/.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BASE_URL   (e.g. http://127.0.0.1:8091)" >&2
+  exit 2
+fi
+base_url="$1"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+if [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  else
+    echo "e2e: /usr/bin/chromium is missing; install Debian's chromium package" >&2
+    exit 1
+  fi
+fi
+
+if ! curl -fsS -o /dev/null "$base_url/"; then
+  echo "e2e: nothing answers at $base_url" >&2
+  exit 1
+fi
+
+BASE_URL="$base_url" node --test --test-concurrency=1 tests/*.test.mjs

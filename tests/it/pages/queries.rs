@@ -1,0 +1,117 @@
+//! Pages are built from the domain's batched loaders: a page costs the same number of
+//! statements with 2 rows as with 10 (no query per article, comment or author).
+//!
+//! The pages are served here by an in-process app over the test's database with a pool
+//! of our own, so its statements can be counted; the session cookie comes from the real
+//! server (same secret), so the counted pages are seen signed in.
+
+use actix_identity::IdentityMiddleware;
+use actix_session::SessionMiddleware;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::Key;
+use actix_web::{App, middleware, test, web};
+use awc::http::StatusCode;
+use conduit::db::Db;
+use conduit::state::AppState;
+use serde_json::json;
+
+use super::browser::Browser;
+use crate::helpers::TestApp;
+use crate::tests;
+
+tests![pages_run_a_fixed_number_of_queries];
+
+async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
+    let db = Db::connect(&app.config.database_url, 1).expect("connect");
+    let state = web::Data::new(AppState::new(&app.config, db.clone()));
+    let key = Key::derive_from(app.config.secret_key.expose());
+    let service = test::init_service(
+        App::new()
+            .app_data(state)
+            .wrap(middleware::from_fn(conduit::routes::pages::render_failures))
+            .wrap(IdentityMiddleware::default())
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), key)
+                    .cookie_name("conduit_session".to_owned())
+                    .build(),
+            )
+            .configure(conduit::routes::configure),
+    )
+    .await;
+
+    let reader = app.register("reader").await;
+    let browser = Browser::new(&app);
+    browser.sign_in("reader").await;
+    let cookie = browser.cookie_header();
+
+    // Lists and the comment thread grow from 2 to 10 rows, each row with a new author,
+    // its own tag, a favorite and a follow by the reader.
+    let anchor_token = app.register("anchor").await;
+    let anchor = app.publish(&anchor_token, "First post anchor", &[]).await;
+    let add_row = async |i: usize| {
+        let name = format!("author{i}");
+        let token = app.register(&name).await;
+        app.post(
+            &format!("/api/profiles/{name}/follow"),
+            Some(&reader),
+            json!({}),
+        )
+        .await;
+        let slug = app
+            .publish(&token, &format!("Post {i}"), &["common", &format!("t{i}")])
+            .await;
+        app.post(
+            &format!("/api/articles/{slug}/favorite"),
+            Some(&reader),
+            json!({}),
+        )
+        .await;
+        let comment = json!({"comment": {"body": format!("comment {i}")}});
+        let reply = app
+            .post(
+                &format!("/api/articles/{anchor}/comments"),
+                Some(&token),
+                comment,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    };
+    for i in 0..2 {
+        add_row(i).await;
+    }
+
+    let paths = [
+        "/".to_owned(),
+        "/?feed=following".to_owned(),
+        "/tag/common".to_owned(),
+        "/profile/reader/favorites".to_owned(),
+        format!("/article/{anchor}"),
+    ];
+    let cost = async |path: &str| {
+        let before = db.queries_executed();
+        let request = test::TestRequest::get()
+            .uri(path)
+            .insert_header(("Cookie", cookie.clone()))
+            .to_request();
+        let response = test::call_service(&service, request).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = test::read_body(response).await;
+        assert!(String::from_utf8_lossy(&body).contains("data-auth-state=\"authenticated\""));
+        db.queries_executed() - before
+    };
+    let mut small = Vec::new();
+    for path in &paths {
+        small.push(cost(path).await);
+    }
+    for i in 2..10 {
+        add_row(i).await;
+    }
+    for (path, before) in paths.iter().zip(small) {
+        let after = cost(path).await;
+        assert_eq!(
+            before, after,
+            "{path}: statements with few rows vs many rows"
+        );
+        assert!(after <= 16, "{path}: {after} statements");
+    }
+}
