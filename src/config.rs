@@ -55,6 +55,9 @@ pub struct Config {
     /// the session cookie gets `Secure` and responses get HSTS. Default `false` so that
     /// plain-HTTP local use works.
     pub https: bool,
+    /// Bearer token that unlocks `GET /metrics` (`CONDUIT_METRICS_TOKEN`); without one the
+    /// endpoint is off.
+    pub metrics_token: Option<Secret>,
     /// One JSON object per log line instead of text (`CONDUIT_LOG_FORMAT=json`).
     pub json_logs: bool,
 }
@@ -89,6 +92,18 @@ impl Config {
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
         let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
+        let metrics_token = match lookup("CONDUIT_METRICS_TOKEN") {
+            None => None,
+            Some(token) if token.trim().len() >= 16 => {
+                Some(Secret::new(token.trim().as_bytes().to_vec()))
+            }
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "CONDUIT_METRICS_TOKEN",
+                    reason: "must be at least 16 characters long".into(),
+                });
+            }
+        };
         let secret_key = match lookup("CONDUIT_SECRET_KEY") {
             Some(value) if value.len() >= MIN_SECRET_LEN => Secret::new(value.into_bytes()),
             Some(_) => {
@@ -108,6 +123,7 @@ impl Config {
             db_pool_size,
             https,
             json_logs,
+            metrics_token,
         })
     }
 }

@@ -56,6 +56,8 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        // Install the metrics recorder before the first request is counted.
+        crate::telemetry::handle();
         let state = web::Data::new(AppState::new(&config, db));
         let cookie_key = Key::derive_from(config.secret_key.expose());
         let https = config.https;

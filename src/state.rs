@@ -2,7 +2,7 @@
 
 use crate::assets::Assets;
 use crate::auth::token::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::db::Db;
 
 /// What handlers share: the database and the keys.
@@ -16,6 +16,8 @@ pub struct AppState {
     pub bcrypt_cost: u32,
     /// Fingerprinted URLs of the static files, hashed once at start-up.
     pub assets: Assets,
+    /// Bearer token for `GET /metrics`, if metrics are on.
+    pub metrics_token: Option<Secret>,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
             bcrypt_cost: config.bcrypt_cost,
             assets: Assets::fingerprint(),
+            metrics_token: config.metrics_token.clone(),
         }
     }
 }

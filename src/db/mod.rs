@@ -44,6 +44,17 @@ pub enum DbError {
     Blocking(String),
 }
 
+/// A snapshot of the pool, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    /// Connections open.
+    pub connections: u32,
+    /// Open and unused.
+    pub idle: u32,
+    /// The most it will open.
+    pub max_size: u32,
+}
+
 /// The application's handle on the database: a pool plus the backend it talks to.
 #[derive(Clone)]
 pub struct Db {
@@ -78,10 +89,14 @@ impl Db {
         self.queries.load(Ordering::Relaxed)
     }
 
-    /// Connections open, and how many of them are idle.
-    pub fn pool_state(&self) -> (u32, u32) {
+    /// How full the pool is.
+    pub fn pool_state(&self) -> PoolState {
         let state = self.pool.state();
-        (state.connections, state.idle_connections)
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
     }
 
     /// Which backend this database is.
@@ -104,7 +119,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
+            let waited = std::time::Instant::now();
+            let conn = pool.get();
+            metrics::histogram!("db_pool_wait_seconds").record(waited.elapsed().as_secs_f64());
+            let mut conn = conn.map_err(DbError::from)?;
             work(&mut conn)
         })
         .await

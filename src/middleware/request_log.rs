@@ -1,4 +1,5 @@
-//! One log line per request: request id, method, route pattern, status, latency and
+//! Request metrics (count by route pattern, method and status; latency by route) and
+//! one log line per request: request id, method, route pattern, status, latency and
 //! the user id when signed in. Never the query string, headers, cookies or bodies, so no
 //! token or password can reach the log.
 
@@ -56,7 +57,21 @@ pub async fn log_requests(
         .get::<LoggedUser>()
         .map(|u| u.0);
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let latency_ms = elapsed * 1000.0;
+    metrics::counter!(
+        "http_requests_total",
+        "method" => method.clone(),
+        "route" => route.clone(),
+        "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        "method" => method.clone(),
+        "route" => route.clone()
+    )
+    .record(elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -1,7 +1,8 @@
-//! Endpoints for load balancers and orchestrators.
+//! Endpoints for load balancers, orchestrators and monitoring.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
 
@@ -11,7 +12,8 @@ const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Health and readiness routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
 }
 
 /// `GET /healthz`: the process is alive and serving.
@@ -37,6 +39,36 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Err(cause) => {
             log::warn!("not ready: {cause}");
             response.json(json!({ "status": "unavailable", "checks": { "database": "failing" } }))
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format, for `Authorization: Bearer <CONDUIT_METRICS_TOKEN>`
+/// only (compared in constant time); absent when no token is configured.
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let Some(expected) = &state.metrics_token else {
+        return HttpResponse::NotFound().finish();
+    };
+    let presented = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(expected.expose())) {
+        return HttpResponse::Unauthorized()
+            .insert_header(("WWW-Authenticate", "Bearer"))
+            .finish();
+    }
+    let db = state.db.clone();
+    match web::block(move || crate::telemetry::render(&db)).await {
+        Ok(text) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(e) => {
+            log::error!("rendering metrics failed: {e}");
+            HttpResponse::InternalServerError().finish()
         }
     }
 }

@@ -66,6 +66,7 @@ pub struct Reply {
     pub text: String,
 }
 
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 pub const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
 
 fn config_for(database_url: &str) -> Config {
@@ -75,6 +76,7 @@ fn config_for(database_url: &str) -> Config {
         ("CONDUIT_BCRYPT_COST", "4".to_owned()),
         ("CONDUIT_SECRET_KEY", SECRET.to_owned()),
         ("CONDUIT_DB_POOL_SIZE", "4".to_owned()),
+        ("CONDUIT_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
     ];
     Config::from_lookup(|name| {
         vars.iter()

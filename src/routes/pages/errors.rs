@@ -199,3 +199,70 @@ async fn error_page(req: &HttpRequest, status: StatusCode, failure: Failure) -> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FieldErrors;
+
+    fn failure_of(err: PageError) -> (StatusCode, Option<Failure>) {
+        let response = err.error_response();
+        let failure = response.extensions().get::<Failure>().cloned();
+        (response.status(), failure)
+    }
+
+    #[test]
+    fn each_error_has_its_page() {
+        let cases = [
+            (
+                PageError::App(AppError::NotFound("article")),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                PageError::App(AppError::Forbidden("article")),
+                StatusCode::FORBIDDEN,
+            ),
+            (PageError::Csrf, StatusCode::FORBIDDEN),
+            (
+                PageError::App(AppError::Internal("disk on fire".into())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                PageError::App(AppError::Validation(FieldErrors::single(
+                    "body",
+                    "can't be blank",
+                ))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (PageError::BadForm, StatusCode::BAD_REQUEST),
+        ];
+        for (err, status) in cases {
+            let (got, failure) = failure_of(err);
+            assert_eq!(got, status);
+            assert!(failure.is_some(), "{status} is rendered as a page");
+        }
+        let (_, failure) = failure_of(PageError::App(AppError::Validation(FieldErrors::single(
+            "body",
+            "can't be blank",
+        ))));
+        assert!(
+            matches!(failure, Some(Failure::Rejected(lines)) if lines == ["body can't be blank"])
+        );
+    }
+
+    #[test]
+    fn missing_sign_in_goes_to_the_login_page() {
+        for err in [AppError::MissingToken, AppError::InvalidToken] {
+            let response = PageError::App(err).error_response();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok()),
+                Some("/login")
+            );
+            assert!(response.extensions().get::<Failure>().is_none());
+        }
+    }
+}

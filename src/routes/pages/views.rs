@@ -310,7 +310,15 @@ mod tests {
             .collect();
         assert_eq!(
             long,
-            vec![(1, false), (8, true), (9, false), (10, false), (11, false), (12, false), (50, true)]
+            vec![
+                (1, false),
+                (8, true),
+                (9, false),
+                (10, false),
+                (11, false),
+                (12, false),
+                (50, true)
+            ]
         );
     }
 

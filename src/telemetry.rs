@@ -1,0 +1,42 @@
+//! Prometheus metrics: one recorder per process, rendered by `GET /metrics`.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets (seconds): fine below 10 ms, where this server lives.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process's metrics handle, installing the recorder on first use.
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new();
+            let builder = builder
+                .set_buckets_for_metric(Matcher::Suffix("seconds".into()), LATENCY_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                log::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+/// Renders every metric in the Prometheus text format, after refreshing the gauges
+/// that are read rather than counted.
+pub fn render(db: &crate::db::Db) -> String {
+    let handle = handle();
+    let pool = db.pool_state();
+    metrics::gauge!("db_pool_connections").set(f64::from(pool.connections));
+    metrics::gauge!("db_pool_idle_connections").set(f64::from(pool.idle));
+    metrics::gauge!("db_pool_in_use_connections").set(f64::from(pool.connections - pool.idle));
+    metrics::gauge!("db_pool_max_connections").set(f64::from(pool.max_size));
+    metrics::counter!("db_statements_total").absolute(db.queries_executed());
+    handle.render()
+}
