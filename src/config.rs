@@ -58,6 +58,10 @@ pub struct Config {
     /// Bearer token that unlocks `GET /metrics` (`CONDUIT_METRICS_TOKEN`); without one the
     /// endpoint is off.
     pub metrics_token: Option<Secret>,
+    /// Base rate for the rate limits, per minute (`CONDUIT_RATE_LIMIT_PER_MINUTE`; 0 = off).
+    pub rate_limit_per_minute: u32,
+    /// Trust `X-Forwarded-For` for the client address (`CONDUIT_TRUST_PROXY`).
+    pub trust_proxy: bool,
     /// One JSON object per log line instead of text (`CONDUIT_LOG_FORMAT=json`).
     pub json_logs: bool,
 }
@@ -92,6 +96,9 @@ impl Config {
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
         let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
+        let rate_limit_per_minute =
+            parse_number(&lookup, "CONDUIT_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?;
+        let trust_proxy = parse_bool(&lookup, "CONDUIT_TRUST_PROXY", false)?;
         let metrics_token = match lookup("CONDUIT_METRICS_TOKEN") {
             None => None,
             Some(token) if token.trim().len() >= 16 => {
@@ -124,6 +131,8 @@ impl Config {
             https,
             json_logs,
             metrics_token,
+            rate_limit_per_minute,
+            trust_proxy,
         })
     }
 }
@@ -267,13 +276,13 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_variable() {
-        let err = config(&[KEY, ("CONDUIT_BCRYPT_COST", "99")]).unwrap_err();
+        let err = config(&[KEY, ("CONDUIT_BCRYPT_COST", "99")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_BCRYPT_COST");
-        let err = config(&[KEY, ("CONDUIT_BIND", "nowhere")]).unwrap_err();
+        let err = config(&[KEY, ("CONDUIT_BIND", "nowhere")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_BIND");
-        let err = config(&[KEY, ("DATABASE_URL", "mysql://x")]).unwrap_err();
+        let err = config(&[KEY, ("DATABASE_URL", "mysql://x")]).expect_err("refused");
         assert_eq!(err.var, "DATABASE_URL");
-        let err = config(&[("CONDUIT_SECRET_KEY", "short")]).unwrap_err();
+        let err = config(&[("CONDUIT_SECRET_KEY", "short")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_SECRET_KEY");
     }
 
@@ -301,9 +310,9 @@ mod tests {
             let cfg = config(&[KEY, ("CONDUIT_HTTPS", raw)]).expect("valid boolean");
             assert_eq!(cfg.https, expected, "{raw}");
         }
-        let err = config(&[KEY, ("CONDUIT_HTTPS", "maybe")]).unwrap_err();
+        let err = config(&[KEY, ("CONDUIT_HTTPS", "maybe")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_HTTPS");
-        let err = config(&[KEY, ("CONDUIT_LOG_FORMAT", "xml")]).unwrap_err();
+        let err = config(&[KEY, ("CONDUIT_LOG_FORMAT", "xml")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_LOG_FORMAT");
     }
 

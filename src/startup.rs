@@ -66,6 +66,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(middleware::from_fn(routes::pages::render_failures))
+                .wrap(middleware::from_fn(
+                    crate::middleware::rate_limit::limit_rate,
+                ))
                 .wrap(
                     IdentityMiddleware::builder()
                         .visit_deadline(Some(VISIT_DEADLINE))

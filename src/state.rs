@@ -4,6 +4,7 @@ use crate::assets::Assets;
 use crate::auth::token::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::db::Db;
+use crate::middleware::rate_limit::RateLimits;
 
 /// What handlers share: the database and the keys.
 #[derive(Clone)]
@@ -18,6 +19,10 @@ pub struct AppState {
     pub assets: Assets,
     /// Bearer token for `GET /metrics`, if metrics are on.
     pub metrics_token: Option<Secret>,
+    /// Per-IP and per-account limits on sign-in, sign-up, settings and writes.
+    pub rate_limits: std::sync::Arc<RateLimits>,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy only).
+    pub trust_proxy: bool,
 }
 
 impl AppState {
@@ -29,6 +34,8 @@ impl AppState {
             bcrypt_cost: config.bcrypt_cost,
             assets: Assets::fingerprint(),
             metrics_token: config.metrics_token.clone(),
+            rate_limits: std::sync::Arc::new(RateLimits::new(config.rate_limit_per_minute)),
+            trust_proxy: config.trust_proxy,
         }
     }
 }

@@ -70,8 +70,15 @@ impl Db {
         // persistent setting) before the pool opens the rest side by side.
         let queries = Arc::new(AtomicU64::new(0));
         let manager = ConnectionManager::new(url.clone(), Arc::clone(&queries));
-        diesel::r2d2::ManageConnection::connect(&manager)
-            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        diesel::r2d2::ManageConnection::connect(&manager).map_err(|e| {
+            // libpq's messages span lines; start-up errors are one line.
+            let cause = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("cannot connect to the database: {cause}")
+        })?;
         let pool = Pool::builder()
             .max_size(max_size)
             .connection_timeout(std::time::Duration::from_secs(10))

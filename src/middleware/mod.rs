@@ -1,4 +1,5 @@
-//! Middleware applied to every response: security headers and the request log.
+//! Middleware applied to every request: security headers, rate limits and the request log.
 
+pub mod rate_limit;
 pub mod request_log;
 pub mod security;

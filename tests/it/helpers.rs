@@ -254,7 +254,7 @@ impl ServerProcess {
         for (key, value) in envs {
             command.env(key, value);
         }
-        let child = command.spawn().expect("binary starts");
+        let mut child = command.spawn().expect("binary starts");
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
             if app
@@ -268,6 +268,8 @@ impl ServerProcess {
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the binary did not come up on {base}");
     }
 

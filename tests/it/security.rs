@@ -9,6 +9,7 @@ crate::tests![
     headers_on_pages_and_api,
     request_ids_are_echoed_or_made,
     logs_of_a_login_hold_no_secret,
+    rate_limits_trip_and_recover,
 ];
 
 async fn headers_on_pages_and_api(app: TestApp) {
@@ -115,4 +116,68 @@ async fn logs_of_a_login_hold_no_secret(app: TestApp) {
     assert!(current["user_id"].is_i64(), "{current}");
     assert!(current["request_id"].is_string());
     assert!(current["latency_ms"].is_number());
+}
+
+/// At a base of 60 per minute, one IP gets 60 sign-in attempts at once, then one more per
+/// second; pages share the limits (sign-ups are half the base).
+async fn rate_limits_trip_and_recover(app: TestApp) {
+    let server = ServerProcess::start(&app, &[("CONDUIT_RATE_LIMIT_PER_MINUTE", "60")]).await;
+    let attempt = |i: usize| {
+        app.client
+            .post(format!("{}/api/users/login", server.base))
+            .send_json(&json!({"user": {"email": format!("nobody{i}@example.com"), "password": "password123"}}))
+    };
+    for i in 0..60 {
+        let reply = attempt(i).await.expect("answered");
+        assert_eq!(
+            reply.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {i} is within the limit"
+        );
+    }
+    let mut limited = attempt(60).await.expect("answered");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = limited.json().await.expect("json");
+    assert!(body["errors"]["rate"][0].is_string());
+    // Reads are never limited.
+    let read = app
+        .client
+        .get(format!("{}/api/tags", server.base))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(read.status(), StatusCode::OK);
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(retry_after)).await;
+    assert_eq!(
+        attempt(61).await.expect("answered").status(),
+        StatusCode::UNAUTHORIZED,
+        "recovered"
+    );
+
+    for i in 0..30 {
+        let reply = app
+            .client
+            .post(format!("{}/register", server.base))
+            .send_form(&[("username", format!("u{i}"))])
+            .await
+            .expect("answered");
+        assert_ne!(reply.status(), StatusCode::TOO_MANY_REQUESTS, "sign-up {i}");
+    }
+    let page = app
+        .client
+        .post(format!("{}/register", server.base))
+        .send_form(&[("username", "one-too-many")])
+        .await
+        .expect("answered");
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    server.terminate();
+    let _ = server.wait_with_output();
 }

@@ -91,9 +91,13 @@ impl FromRequest for CurrentUser {
 
 /// Signs `user` in: a new session key (so a planted cookie is useless) and a new CSRF token.
 pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
+    let session = req.get_session();
+    // `Identity::login` renews too; renewing here keeps that guarantee visible and
+    // independent of the identity crate's behaviour.
+    session.renew();
     Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AppError::Internal(format!("session login: {e}")))?;
-    rotate_csrf(&req.get_session())
+    rotate_csrf(&session)
 }
 
 /// Signs the visitor out and starts a fresh session.

@@ -1,0 +1,251 @@
+//! Rate limits on sign-in, sign-up, account changes and writes: per client IP and per
+//! account, answered with 429 and `Retry-After`. Applied as middleware so that the
+//! pages and the API share one set of limits.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+use crate::state::AppState;
+
+/// What a request does, for the purpose of limiting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Signing in.
+    Login,
+    /// Creating an account.
+    Register,
+    /// Changing settings (email, password…).
+    Account,
+    /// Any other write.
+    Write,
+}
+
+impl Action {
+    /// Classifies a request; reads are never limited.
+    pub fn of(method: &Method, path: &str) -> Option<Action> {
+        if method == Method::GET || method == Method::HEAD || method == Method::OPTIONS {
+            return None;
+        }
+        Some(match (method.as_str(), path) {
+            ("POST", "/api/users/login" | "/login") => Action::Login,
+            ("POST", "/api/users" | "/register") => Action::Register,
+            ("PUT", "/api/user") | ("POST", "/settings") => Action::Account,
+            _ => Action::Write,
+        })
+    }
+}
+
+/// Who is asking: the client address, and the account when signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Ip(Action, IpAddr),
+    Account(Action, String),
+}
+
+/// The limiters, sized from `CONDUIT_RATE_LIMIT_PER_MINUTE` (0 turns them off).
+pub struct RateLimits {
+    by_ip: Option<[(Action, DefaultKeyedRateLimiter<Key>); 4]>,
+    by_account: Option<[(Action, DefaultKeyedRateLimiter<Key>); 2]>,
+    checks: AtomicU64,
+}
+
+fn limiter(per_minute: u32) -> DefaultKeyedRateLimiter<Key> {
+    let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    DefaultKeyedRateLimiter::dashmap(Quota::per_minute(n).allow_burst(n))
+}
+
+impl RateLimits {
+    /// Limits derived from a base rate per minute: sign-ins at the base rate per IP,
+    /// sign-ups and settings at half, writes at four times per IP and twice per account,
+    /// settings a quarter per account.
+    pub fn new(base_per_minute: u32) -> Self {
+        if base_per_minute == 0 {
+            return Self {
+                by_ip: None,
+                by_account: None,
+                checks: AtomicU64::new(0),
+            };
+        }
+        let b = base_per_minute;
+        Self {
+            by_ip: Some([
+                (Action::Login, limiter(b)),
+                (Action::Register, limiter(b / 2)),
+                (Action::Account, limiter(b / 2)),
+                (Action::Write, limiter(b * 4)),
+            ]),
+            by_account: Some([
+                (Action::Account, limiter(b / 4)),
+                (Action::Write, limiter(b * 2)),
+            ]),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// `Err(wait)` when `action` from `ip` (and `account`) is over its limit.
+    pub fn check(
+        &self,
+        action: Action,
+        ip: IpAddr,
+        account: Option<String>,
+    ) -> Result<(), Duration> {
+        // Forget idle clients now and then so the maps stay small.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.for_each(|l| {
+                l.retain_recent();
+                l.shrink_to_fit();
+            });
+        }
+        let now = DefaultClock::default().now();
+        let over = |limiter: &DefaultKeyedRateLimiter<Key>, key: Key| {
+            limiter
+                .check_key(&key)
+                .map_err(|not_until| not_until.wait_time_from(now))
+        };
+        if let Some(limiters) = &self.by_ip
+            && let Some((_, l)) = limiters.iter().find(|(a, _)| *a == action)
+        {
+            over(l, Key::Ip(action, ip))?;
+        }
+        if let (Some(limiters), Some(account)) = (&self.by_account, account)
+            && let Some((_, l)) = limiters.iter().find(|(a, _)| *a == action)
+        {
+            over(l, Key::Account(action, account))?;
+        }
+        Ok(())
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&DefaultKeyedRateLimiter<Key>)) {
+        for (_, l) in self.by_ip.iter().flatten() {
+            f(l);
+        }
+        for (_, l) in self.by_account.iter().flatten() {
+            f(l);
+        }
+    }
+}
+
+/// The signed-in account, if any: the API token's user, or the page session's identity.
+fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    let token_user = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .and_then(|(_, token)| state.tokens.verify(token.trim()).ok());
+    if let Some(id) = token_user {
+        return Some(id.to_string());
+    }
+    actix_identity::IdentityExt::get_identity(req)
+        .ok()
+        .and_then(|identity| identity.id().ok())
+}
+
+/// The client address: the TCP peer, or the proxy-reported client when
+/// `CONDUIT_TRUST_PROXY=true` (only behind a proxy that sets `X-Forwarded-For`).
+fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> IpAddr {
+    let forwarded = trust_proxy
+        .then(|| {
+            req.connection_info()
+                .realip_remote_addr()
+                .map(str::to_owned)
+        })
+        .flatten()
+        .and_then(|addr| {
+            addr.parse::<IpAddr>()
+                .ok()
+                .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        });
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+fn too_many(path: &str, wait: Duration) -> HttpResponse {
+    let seconds = wait.as_secs() + 1;
+    let mut response = HttpResponse::build(StatusCode::TOO_MANY_REQUESTS);
+    response.insert_header(("Retry-After", seconds.to_string()));
+    if path.starts_with("/api/") {
+        response.json(serde_json::json!({
+            "errors": { "rate": [format!("too many requests; retry in {seconds} s")] }
+        }))
+    } else {
+        response
+            .content_type("text/plain; charset=utf-8")
+            .body(format!(
+                "Too many attempts. Please wait {seconds} seconds and try again."
+            ))
+    }
+}
+
+/// The middleware (use with `actix_web::middleware::from_fn`).
+pub async fn limit_rate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(action) = Action::of(req.method(), req.path()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let ip = client_ip(&req, state.trust_proxy);
+    let account = account_of(&req, &state);
+    if let Err(wait) = state.rate_limits.check(action, ip, account) {
+        log::warn!(target: "conduit::security", action:? = action; "rate limit hit");
+        let path = req.path().to_owned();
+        return Ok(req.into_response(too_many(&path, wait)));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        assert_eq!(Action::of(&Method::GET, "/login"), None);
+        assert_eq!(Action::of(&Method::POST, "/login"), Some(Action::Login));
+        assert_eq!(
+            Action::of(&Method::POST, "/api/users"),
+            Some(Action::Register)
+        );
+        assert_eq!(Action::of(&Method::PUT, "/api/user"), Some(Action::Account));
+        assert_eq!(
+            Action::of(&Method::DELETE, "/api/articles/x"),
+            Some(Action::Write)
+        );
+    }
+
+    #[test]
+    fn limits_trip_per_key_and_can_be_off() {
+        let limits = RateLimits::new(4);
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        assert!(limits.check(Action::Register, ip, None).is_ok());
+        assert!(limits.check(Action::Register, ip, None).is_ok());
+        let wait = limits
+            .check(Action::Register, ip, None)
+            .expect_err("refused");
+        assert!(wait > Duration::ZERO);
+        assert!(
+            limits
+                .check(Action::Register, IpAddr::from([10, 0, 0, 2]), None)
+                .is_ok()
+        );
+        let off = RateLimits::new(0);
+        for _ in 0..100 {
+            assert!(off.check(Action::Login, ip, None).is_ok());
+        }
+    }
+}
