@@ -66,6 +66,9 @@ pub enum AppError {
     /// Email and password do not match an account (401).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failed sign-ins for this account: wait this many seconds (429).
+    #[error("too many failed attempts")]
+    TooManyAttempts(u64),
     /// The named thing does not exist (404).
     #[error("{0} not found")]
     NotFound(&'static str),

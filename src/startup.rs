@@ -95,6 +95,11 @@ impl Application {
         Ok(Self { server, port })
     }
 
+    /// A handle to stop the server (tests stop theirs before the process exits).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port

@@ -51,9 +51,12 @@ test('a writer signs up, out and in', async () => {
   await page.waitForSelector('.error-messages');
   assert.match(await page.locator('.error-messages').innerText(), /email or password is invalid/);
   assert.equal(await page.inputValue('input[name="email"]'), `${writer}@example.com`);
+  assert.equal(await page.inputValue('input[name="password"]'), '');
+  await screenshot(page, 'login-error');
   await page.fill('input[name="password"]', PASSWORD);
   await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Sign in")')]);
   assert.equal((await debugState(page)).auth, 'authenticated');
+  await screenshot(page, 'home-signed-in');
   await page.context().close();
 });
 

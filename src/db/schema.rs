@@ -12,6 +12,8 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        failed_logins -> Integer,
+        last_failed_login_at -> Nullable<Timestamp>,
     }
 }
 

@@ -32,6 +32,33 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Last settings change.
     pub updated_at: NaiveDateTime,
+    /// Consecutive failed sign-ins.
+    pub failed_logins: i32,
+    /// When the last of them happened.
+    pub last_failed_login_at: Option<NaiveDateTime>,
+}
+
+/// Failed sign-ins allowed before each further attempt must wait.
+pub const FREE_LOGIN_FAILURES: i32 = 3;
+/// The longest wait between attempts, in seconds.
+pub const MAX_LOGIN_DELAY_SECS: i64 = 300;
+
+impl User {
+    /// Seconds to wait before this account may try to sign in again: none for the first
+    /// few failures, then 1, 2, 4… up to five minutes, counted from the last failure.
+    pub fn login_wait(&self, now: NaiveDateTime) -> Option<u64> {
+        let extra = self.failed_logins - FREE_LOGIN_FAILURES;
+        if extra < 0 {
+            return None;
+        }
+        let delay = 1_i64
+            .checked_shl(u32::try_from(extra).unwrap_or(u32::MAX))
+            .unwrap_or(MAX_LOGIN_DELAY_SECS)
+            .min(MAX_LOGIN_DELAY_SECS);
+        let until = self.last_failed_login_at? + chrono::Duration::seconds(delay);
+        let remaining = (until - now).num_milliseconds();
+        (remaining > 0).then(|| u64::try_from((remaining + 999) / 1000).unwrap_or(1))
+    }
 }
 
 impl User {
@@ -122,6 +149,39 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_with(failures: i32, last: Option<NaiveDateTime>) -> User {
+        let now = time::now();
+        User {
+            id: 1,
+            username: "u".into(),
+            email: "u@example.com".into(),
+            password_hash: String::new(),
+            bio: None,
+            image: None,
+            role: "user".into(),
+            created_at: now,
+            updated_at: now,
+            failed_logins: failures,
+            last_failed_login_at: last,
+        }
+    }
+
+    #[test]
+    fn delay_grows_after_free_failures_and_is_capped() {
+        let now = time::now();
+        assert_eq!(user_with(2, Some(now)).login_wait(now), None);
+        assert_eq!(user_with(3, Some(now)).login_wait(now), Some(1));
+        assert_eq!(user_with(5, Some(now)).login_wait(now), Some(4));
+        assert_eq!(user_with(60, Some(now)).login_wait(now), Some(300));
+        let long_ago = now - chrono::Duration::seconds(10);
+        assert_eq!(user_with(4, Some(long_ago)).login_wait(now), None);
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 struct NewUser<'a> {
@@ -196,15 +256,55 @@ pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User
     let user = db
         .run(move |conn| Ok::<_, AppError>(User::find_by_email(conn, &email)?))
         .await?;
+    // Refused before the password is even checked, so guessing cannot go on meanwhile.
+    if let Some(wait) = user.as_ref().and_then(|u| u.login_wait(time::now())) {
+        return Err(AppError::TooManyAttempts(wait));
+    }
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches =
         actix_web::web::block(move || password::verify(&password, stored.as_deref(), bcrypt_cost))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
     match user {
-        Some(user) if matches => Ok(user),
-        _ => Err(AppError::InvalidCredentials),
+        Some(user) => {
+            record_login_outcome(db, &user, matches).await?;
+            if matches {
+                Ok(user)
+            } else {
+                Err(AppError::InvalidCredentials)
+            }
+        }
+        None => Err(AppError::InvalidCredentials),
     }
+}
+
+/// Counts a failed sign-in, or clears the count after a good one (only when there is
+/// one to clear, so a normal sign-in writes nothing).
+async fn record_login_outcome(db: &Db, user: &User, succeeded: bool) -> AppResult<()> {
+    if succeeded && user.failed_logins == 0 {
+        return Ok(());
+    }
+    let id = user.id;
+    db.run(move |conn| {
+        let target = users::table.find(id);
+        if succeeded {
+            diesel::update(target)
+                .set((
+                    users::failed_logins.eq(0),
+                    users::last_failed_login_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::update(target)
+                .set((
+                    users::failed_logins.eq(users::failed_logins + 1),
+                    users::last_failed_login_at.eq(Some(time::now())),
+                ))
+                .execute(conn)?;
+        }
+        Ok::<_, AppError>(())
+    })
+    .await
 }
 
 /// Applies settings changes for `user_id`. Sent-but-blank username, email or password

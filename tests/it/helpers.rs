@@ -55,6 +55,8 @@ pub struct TestApp {
     /// The raw `DATABASE_URL`, for starting a second process on the same data.
     pub database_url: String,
     store: std::rc::Rc<Store>,
+    /// Every server this test started, to stop them (and close their pools) at its end.
+    pub servers: std::rc::Rc<std::cell::RefCell<Vec<actix_web::dev::ServerHandle>>>,
 }
 
 /// A decoded response.
@@ -111,11 +113,18 @@ impl TestApp {
             config_for(&database_url),
             database_url,
             std::rc::Rc::new(store),
+            Default::default(),
         )
     }
 
-    fn start(config: Config, database_url: String, store: std::rc::Rc<Store>) -> TestApp {
+    fn start(
+        config: Config,
+        database_url: String,
+        store: std::rc::Rc<Store>,
+        servers: std::rc::Rc<std::cell::RefCell<Vec<actix_web::dev::ServerHandle>>>,
+    ) -> TestApp {
         let app = Application::build(config.clone()).expect("application starts");
+        servers.borrow_mut().push(app.handle());
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run());
         TestApp {
@@ -126,6 +135,7 @@ impl TestApp {
             config,
             database_url,
             store,
+            servers,
         }
     }
 
@@ -135,7 +145,16 @@ impl TestApp {
             self.config.clone(),
             self.database_url.clone(),
             self.store.clone(),
+            self.servers.clone(),
         )
+    }
+
+    /// Stops every server of this test and waits for them to close.
+    pub async fn stop_servers(servers: &std::cell::RefCell<Vec<actix_web::dev::ServerHandle>>) {
+        let handles: Vec<_> = servers.borrow_mut().drain(..).collect();
+        for handle in handles {
+            handle.stop(false).await;
+        }
     }
 
     /// Sends `method path` with an optional token and JSON body.

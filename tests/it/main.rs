@@ -44,7 +44,12 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
     let outcome = std::panic::catch_unwind(|| {
         actix_web::rt::System::new().block_on(async move {
             let app = TestApp::spawn(backend).await;
+            let servers = app.servers.clone();
             test(app).await;
+            // Servers and their pools must be gone before the process exits: exiting
+            // while their threads still hold database connections can crash in
+            // the C libraries' exit handlers.
+            TestApp::stop_servers(&servers).await;
         })
     });
     outcome.map_err(|panic| {

@@ -14,6 +14,7 @@ crate::tests![
     update_changes_and_normalises_fields,
     update_rejects_bad_values,
     malformed_bodies_are_422,
+    failed_logins_slow_down_one_account,
 ];
 
 async fn register_returns_user_and_token(app: TestApp) {
@@ -286,4 +287,52 @@ async fn malformed_bodies_are_422(app: TestApp) {
         .post("/api/users", None, json!({"user": {"username": 5}}))
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn failed_logins_slow_down_one_account(app: TestApp) {
+    app.register("target").await;
+    app.register("bystander").await;
+    let login = |email: &str, password: &str| {
+        app.post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": email, "password": password}}),
+        )
+    };
+    for _ in 0..3 {
+        let reply = login("target@example.com", "wrong-guess").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password must wait, and says for how long.
+    let refused = login("target@example.com", "password123").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        refused.headers.get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    assert!(refused.json["errors"]["credentials"][0].is_string());
+    // Other accounts are not affected.
+    assert_eq!(
+        login("bystander@example.com", "password123").await.status,
+        StatusCode::OK
+    );
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        login("target@example.com", "password123").await.status,
+        StatusCode::OK
+    );
+    // A good sign-in clears the count: the next mistake is an ordinary 401 again.
+    assert_eq!(
+        login("target@example.com", "wrong-guess").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login("target@example.com", "password123").await.status,
+        StatusCode::OK
+    );
 }

@@ -41,6 +41,7 @@ impl ResponseError for ApiError {
             AppError::MissingToken | AppError::InvalidToken | AppError::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,6 +56,10 @@ impl ResponseError for ApiError {
             AppError::MissingToken => one("token", "is missing"),
             AppError::InvalidToken => one("token", "is invalid"),
             AppError::InvalidCredentials => one("credentials", "invalid"),
+            AppError::TooManyAttempts(seconds) => one(
+                "credentials",
+                &format!("too many failed attempts; retry in {seconds} s"),
+            ),
             AppError::NotFound(what) => one(what, "not found"),
             AppError::Forbidden(what) => one(what, "forbidden"),
             AppError::Internal(cause) => {
@@ -65,6 +70,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Token"));
+        }
+        if let AppError::TooManyAttempts(seconds) = &self.0 {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(body)
     }

@@ -69,6 +69,7 @@ impl ResponseError for PageError {
             }
             Self::App(AppError::MissingToken | AppError::InvalidToken) => StatusCode::SEE_OTHER,
             Self::App(AppError::InvalidCredentials) => StatusCode::UNAUTHORIZED,
+            Self::App(AppError::TooManyAttempts(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
             Self::App(AppError::Forbidden(_)) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,6 +89,9 @@ impl ResponseError for PageError {
             }
             Self::App(AppError::InvalidCredentials) => {
                 Failure::Rejected(vec!["email or password is invalid".into()])
+            }
+            Self::App(AppError::TooManyAttempts(seconds)) => {
+                Failure::Rejected(vec![super::views::too_many_attempts(*seconds)])
             }
             Self::App(AppError::NotFound(_)) => Failure::NotFound,
             Self::App(AppError::Forbidden(_)) => Failure::Forbidden,

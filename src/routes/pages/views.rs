@@ -277,12 +277,20 @@ pub fn error_lines(errors: &FieldErrors) -> Vec<String> {
         .collect()
 }
 
+/// What a visitor reads after too many failed sign-ins.
+pub fn too_many_attempts(seconds: u64) -> String {
+    format!(
+        "too many failed sign-ins for this account; please wait {seconds} seconds and try again"
+    )
+}
+
 /// The form-level messages of an error that a form can show, or the error back when it
 /// is not about the input.
 pub fn form_errors(err: AppError) -> Result<Vec<String>, AppError> {
     match err {
         AppError::Validation(errors) | AppError::Conflict(errors) => Ok(error_lines(&errors)),
         AppError::InvalidCredentials => Ok(vec!["email or password is invalid".into()]),
+        AppError::TooManyAttempts(seconds) => Ok(vec![too_many_attempts(seconds)]),
         other => Err(other),
     }
 }

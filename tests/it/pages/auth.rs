@@ -16,6 +16,7 @@ tests![
     forms_without_the_csrf_token_are_refused,
     signed_in_visitors_skip_the_sign_in_page,
     renamed_account_stays_signed_in,
+    deleted_account_counts_as_signed_out,
 ];
 
 async fn sign_up_signs_in_and_goes_home(app: TestApp) {
@@ -271,4 +272,28 @@ async fn renamed_account_stays_signed_in(app: TestApp) {
         .await;
     page.assert_redirect("/profile/alice_renamed");
     assert!(browser.get("/").await.body.contains(">alice_renamed</a>"));
+}
+
+async fn deleted_account_counts_as_signed_out(app: TestApp) {
+    use diesel::prelude::*;
+    let browser = Browser::new(&app);
+    browser.sign_up("alice").await;
+    // No feature deletes accounts yet; an operator might, straight in the database.
+    let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
+    db.run(|conn| {
+        diesel::delete(
+            conduit::db::schema::users::table
+                .filter(conduit::db::schema::users::username.eq("alice")),
+        )
+        .execute(conn)
+        .map_err(|e| conduit::error::AppError::Internal(e.to_string()))
+    })
+    .await
+    .expect("delete");
+    let home = browser.get("/").await;
+    assert!(
+        home.expect(StatusCode::OK)
+            .contains("data-auth-state=\"unauthenticated\"")
+    );
+    browser.get("/settings").await.assert_redirect("/login");
 }
