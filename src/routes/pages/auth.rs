@@ -10,6 +10,7 @@ use super::session::{self, CsrfForm, FlashKind, MaybeUser};
 use super::views::{Chrome, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::users::{self, LoginInput, RegisterInput};
+use crate::error::AppError;
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -86,14 +87,31 @@ pub async fn login(
             );
             Ok(redirect("/"))
         }
-        Err(err) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &LoginPage {
-                chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
-                errors: form_errors(err)?,
-                email,
-            },
-        ),
+        Err(err) => {
+            let wait = match &err {
+                AppError::TooManyAttempts(seconds) => Some(*seconds),
+                _ => None,
+            };
+            let mut response = render(
+                wait.map_or(StatusCode::UNPROCESSABLE_ENTITY, |_| {
+                    StatusCode::TOO_MANY_REQUESTS
+                }),
+                &LoginPage {
+                    chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
+                    errors: form_errors(err)?,
+                    email,
+                },
+            )?;
+            if let Some(seconds) = wait
+                && let Ok(value) =
+                    actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+            {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
     }
 }
 

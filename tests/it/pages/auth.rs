@@ -17,6 +17,7 @@ tests![
     signed_in_visitors_skip_the_sign_in_page,
     renamed_account_stays_signed_in,
     deleted_account_counts_as_signed_out,
+    repeated_wrong_passwords_must_wait,
 ];
 
 async fn sign_up_signs_in_and_goes_home(app: TestApp) {
@@ -296,4 +297,26 @@ async fn deleted_account_counts_as_signed_out(app: TestApp) {
             .contains("data-auth-state=\"unauthenticated\"")
     );
     browser.get("/settings").await.assert_redirect("/login");
+}
+
+async fn repeated_wrong_passwords_must_wait(app: TestApp) {
+    app.register("guessed").await;
+    let browser = Browser::new(&app);
+    for _ in 0..3 {
+        let fields = [
+            ("email", "guessed@example.com"),
+            ("password", "wrong-guess"),
+        ];
+        let page = browser.submit("/login", "/login", &fields).await;
+        page.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let fields = [
+        ("email", "guessed@example.com"),
+        ("password", "password123"),
+    ];
+    let page = browser.submit("/login", "/login", &fields).await;
+    let body = page.expect(StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("too many failed sign-ins"), "{body}");
+    assert!(body.contains("value=\"guessed@example.com\""), "input kept");
+    assert!(page.headers.contains_key("retry-after"));
 }
