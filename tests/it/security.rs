@@ -10,6 +10,7 @@ crate::tests![
     request_ids_are_echoed_or_made,
     logs_of_a_login_hold_no_secret,
     rate_limits_trip_and_recover,
+    oversized_bodies_are_refused,
 ];
 
 async fn headers_on_pages_and_api(app: TestApp) {
@@ -180,4 +181,37 @@ async fn rate_limits_trip_and_recover(app: TestApp) {
     assert!(page.headers().contains_key("retry-after"));
     server.terminate();
     let _ = server.wait_with_output();
+}
+
+async fn oversized_bodies_are_refused(app: TestApp) {
+    let token = app.register("verbose").await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": "Huge", "description": "d", "body": huge}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Under the transport limit but over the article limit: a clear 422.
+    let long = "x".repeat(150_000);
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": "Long", "description": "d", "body": long}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.json["errors"]["body"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too long")
+    );
+    assert_eq!(
+        app.get("/api/articles", None).await.json["articlesCount"],
+        0
+    );
 }
