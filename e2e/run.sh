@@ -30,4 +30,16 @@ if command -v curl >/dev/null && ! curl -fsS -o /dev/null "$base_url/"; then
   exit 1
 fi
 
+# The admin tests need an admin. Given the server's binary and database
+# (CONDUIT_BIN, DATABASE_URL), one is made here with `conduit admin create`, the
+# password on stdin; or pass an existing one in E2E_ADMIN_EMAIL / E2E_ADMIN_PASSWORD.
+if [ -z "${E2E_ADMIN_EMAIL:-}" ] && [ -n "${CONDUIT_BIN:-}" ] && [ -n "${DATABASE_URL:-}" ]; then
+  admin_name="e2eadmin$(date +%s)$RANDOM"
+  E2E_ADMIN_EMAIL="$admin_name@example.com"
+  E2E_ADMIN_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+  printf '%s\n' "$E2E_ADMIN_PASSWORD" |
+    "$CONDUIT_BIN" admin create --username "$admin_name" --email "$E2E_ADMIN_EMAIL" >/dev/null
+  export E2E_ADMIN_EMAIL E2E_ADMIN_PASSWORD
+fi
+
 BASE_URL="$base_url" node --test --test-concurrency=1 tests/*.test.mjs

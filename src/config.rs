@@ -45,7 +45,9 @@ pub struct Config {
     pub bind: String,
     /// Key that signs tokens and cookies (`CONDUIT_SECRET_KEY` or the key file).
     pub secret_key: Secret,
-    /// bcrypt work factor (`CONDUIT_BCRYPT_COST`).
+    /// bcrypt work factor (`CONDUIT_BCRYPT_COST`, at least [`MIN_BCRYPT_COST`] from the
+    /// environment). In-process tests set this field directly to a cheaper cost; nothing
+    /// read from the environment can go below the floor.
     pub bcrypt_cost: u32,
     /// How long an API token stays valid (`CONDUIT_TOKEN_TTL_DAYS`).
     pub token_ttl_days: u32,
@@ -64,12 +66,125 @@ pub struct Config {
     pub trust_proxy: bool,
     /// One JSON object per log line instead of text (`CONDUIT_LOG_FORMAT=json`).
     pub json_logs: bool,
+    /// Bytes all in-memory caches may hold together, in MiB (`CONDUIT_CACHE_MAX_MB`;
+    /// 0 turns caching off).
+    pub cache_max_mb: u32,
+    /// How long a cached entry may live, in seconds (`CONDUIT_CACHE_TTL_SECS`): the bound
+    /// on staleness when another process writes to the same database.
+    pub cache_ttl_secs: u32,
+    /// Size of the fixed response served by `GET /bench/ceiling`, for the benchmark's
+    /// ceiling (`CONDUIT_BENCH_CEILING_BYTES`); unset, the route does not exist.
+    pub bench_ceiling_bytes: Option<u32>,
+    /// Background jobs, email and webhooks.
+    pub jobs: JobsConfig,
+}
+
+/// Configuration of the job workers, email and webhooks.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Worker threads inside the server (`CONDUIT_WORKERS`, default 2; 0 = none, for a
+    /// deployment that runs `conduit worker` separately).
+    pub workers: u32,
+    /// Pause between polls of an empty queue (`CONDUIT_JOB_POLL_MS`, default 500).
+    pub poll_ms: u32,
+    /// How long a claimed job is held before another worker may take it over
+    /// (`CONDUIT_JOB_LEASE_SECS`, default 60).
+    pub lease_secs: u32,
+    /// First retry delay (`CONDUIT_JOB_BACKOFF_MS`, default 2000); doubles per attempt.
+    pub backoff_base_ms: u32,
+    /// Longest retry delay (`CONDUIT_JOB_BACKOFF_MAX_MS`, default one hour).
+    pub backoff_max_ms: u32,
+    /// SMTP server (`CONDUIT_SMTP_URL`, e.g. `smtp://user:pass@relay:25`); without it
+    /// email is written to `mail_dir`. May hold a password, hence a secret.
+    pub smtp_url: Option<Secret>,
+    /// Folder for `.eml` files (`CONDUIT_MAIL_DIR`; default `<database>.mail` beside the
+    /// SQLite file, or `mail` in the working directory).
+    pub mail_dir: PathBuf,
+    /// Sender address (`CONDUIT_MAIL_FROM`).
+    pub mail_from: String,
+    /// The site's public address for links in email (`CONDUIT_PUBLIC_URL`).
+    pub public_url: String,
+    /// Let webhooks target private, loopback and link-local addresses
+    /// (`CONDUIT_WEBHOOK_ALLOW_PRIVATE`, default false).
+    pub webhook_allow_private: bool,
+}
+
+impl JobsConfig {
+    /// The worker settings these values describe, with `workers` threads.
+    pub fn settings(&self, workers: u32) -> crate::jobs::JobSettings {
+        use std::time::Duration;
+        crate::jobs::JobSettings {
+            workers,
+            poll: Duration::from_millis(u64::from(self.poll_ms)),
+            lease: Duration::from_secs(u64::from(self.lease_secs)),
+            backoff_base: Duration::from_millis(u64::from(self.backoff_base_ms)),
+            backoff_max: Duration::from_millis(u64::from(self.backoff_max_ms)),
+        }
+    }
+
+    fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        database_url: &DatabaseUrl,
+        bind: &str,
+    ) -> Result<Self, ConfigError> {
+        let mail_dir = match lookup("CONDUIT_MAIL_DIR").filter(|d| !d.trim().is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => default_mail_dir(database_url),
+        };
+        let public_url = lookup("CONDUIT_PUBLIC_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "CONDUIT_PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        Ok(Self {
+            workers: parse_number(lookup, "CONDUIT_WORKERS", 2, 0..=64)?,
+            poll_ms: parse_number(lookup, "CONDUIT_JOB_POLL_MS", 500, 5..=60_000)?,
+            lease_secs: parse_number(lookup, "CONDUIT_JOB_LEASE_SECS", 60, 1..=86_400)?,
+            backoff_base_ms: parse_number(lookup, "CONDUIT_JOB_BACKOFF_MS", 2000, 1..=3_600_000)?,
+            backoff_max_ms: parse_number(
+                lookup,
+                "CONDUIT_JOB_BACKOFF_MAX_MS",
+                3_600_000,
+                1..=86_400_000,
+            )?,
+            smtp_url: lookup("CONDUIT_SMTP_URL")
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| Secret::new(u.trim().as_bytes().to_vec())),
+            mail_dir,
+            mail_from: lookup("CONDUIT_MAIL_FROM")
+                .unwrap_or_else(|| "Conduit <conduit@localhost>".into()),
+            public_url,
+            webhook_allow_private: parse_bool(lookup, "CONDUIT_WEBHOOK_ALLOW_PRIVATE", false)?,
+        })
+    }
+}
+
+/// `<file>.mail` beside the SQLite file, else `mail` in the working directory.
+fn default_mail_dir(url: &DatabaseUrl) -> PathBuf {
+    match (url.kind(), url.sqlite_path()) {
+        (BackendKind::Sqlite, Some(path)) if path != ":memory:" => {
+            let db = Path::new(path);
+            let name = db
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "conduit.db".into());
+            db.with_file_name(format!("{name}.mail"))
+        }
+        _ => PathBuf::from("mail"),
+    }
 }
 
 /// Smallest secret accepted: cookie keys are derived from it and need 32 bytes of entropy.
 const MIN_SECRET_LEN: usize = 32;
-/// bcrypt's own bounds.
-const BCRYPT_COST_RANGE: std::ops::RangeInclusive<u32> = 4..=31;
+/// The lowest bcrypt cost a server accepts from its environment: below 10 a stolen
+/// password hash is cheap to brute-force (each step halves the attacker's work).
+pub const MIN_BCRYPT_COST: u32 = 10;
+/// bcrypt's own upper bound.
+const MAX_BCRYPT_COST: u32 = 31;
 
 impl Config {
     /// Reads the process environment.
@@ -91,7 +206,16 @@ impl Config {
                 reason: format!("`{bind}` is not an address like 127.0.0.1:8080"),
             });
         }
-        let bcrypt_cost = parse_number(&lookup, "CONDUIT_BCRYPT_COST", 12, BCRYPT_COST_RANGE)?;
+        let bcrypt_cost = parse_number(&lookup, "CONDUIT_BCRYPT_COST", 12, 0..=MAX_BCRYPT_COST)?;
+        if bcrypt_cost < MIN_BCRYPT_COST {
+            return Err(ConfigError {
+                var: "CONDUIT_BCRYPT_COST",
+                reason: format!(
+                    "{bcrypt_cost} is below the minimum of {MIN_BCRYPT_COST}: \
+                     password hashes that cheap are quick to crack if they ever leak"
+                ),
+            });
+        }
         let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
@@ -99,6 +223,18 @@ impl Config {
         let rate_limit_per_minute =
             parse_number(&lookup, "CONDUIT_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?;
         let trust_proxy = parse_bool(&lookup, "CONDUIT_TRUST_PROXY", false)?;
+        let cache_max_mb = parse_number(&lookup, "CONDUIT_CACHE_MAX_MB", 48, 0..=65_536)?;
+        let cache_ttl_secs = parse_number(&lookup, "CONDUIT_CACHE_TTL_SECS", 300, 1..=86_400)?;
+        let bench_ceiling_bytes =
+            match lookup("CONDUIT_BENCH_CEILING_BYTES").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(_) => Some(parse_number(
+                    &lookup,
+                    "CONDUIT_BENCH_CEILING_BYTES",
+                    0,
+                    1..=16 * 1024 * 1024,
+                )?),
+            };
         let metrics_token = match lookup("CONDUIT_METRICS_TOKEN") {
             None => None,
             Some(token) if token.trim().len() >= 16 => {
@@ -121,7 +257,9 @@ impl Config {
             }
             None => load_or_create_key_file(&key_file_path(&database_url))?,
         };
+        let jobs = JobsConfig::from_lookup(&lookup, &database_url, &bind)?;
         Ok(Self {
+            jobs,
             database_url,
             bind,
             secret_key,
@@ -133,6 +271,9 @@ impl Config {
             metrics_token,
             rate_limit_per_minute,
             trust_proxy,
+            cache_max_mb,
+            cache_ttl_secs,
+            bench_ceiling_bytes,
         })
     }
 }
@@ -278,6 +419,13 @@ mod tests {
     fn bad_values_name_their_variable() {
         let err = config(&[KEY, ("CONDUIT_BCRYPT_COST", "99")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_BCRYPT_COST");
+        for cheap in ["4", "9"] {
+            let err = config(&[KEY, ("CONDUIT_BCRYPT_COST", cheap)]).expect_err("refused");
+            assert_eq!(err.var, "CONDUIT_BCRYPT_COST");
+            assert!(err.reason.contains("minimum of 10"), "{}", err.reason);
+        }
+        let cfg = config(&[KEY, ("CONDUIT_BCRYPT_COST", "10")]).expect("floor accepted");
+        assert_eq!(cfg.bcrypt_cost, 10);
         let err = config(&[KEY, ("CONDUIT_BIND", "nowhere")]).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_BIND");
         let err = config(&[KEY, ("DATABASE_URL", "mysql://x")]).expect_err("refused");

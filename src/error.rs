@@ -72,6 +72,12 @@ pub enum AppError {
     /// The named thing does not exist (404).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The account is suspended; the text says why and until when (403).
+    #[error("account suspended")]
+    Suspended(String),
+    /// Staff asked this account to choose a new password on the site first (403).
+    #[error("password reset required")]
+    PasswordResetRequired,
     /// The caller may not act on the named thing (403).
     #[error("{0} forbidden")]
     Forbidden(&'static str),

@@ -7,11 +7,16 @@ use conduit::config::Config;
 use conduit::db::Db;
 use conduit::startup::Application;
 
-const USAGE: &str = "usage: conduit [serve | migrate | backup PATH | help]
+const USAGE: &str =
+    "usage: conduit [serve | migrate | backup PATH | admin … | worker | seed OPTIONS | help]
 
   serve        run the web server (the default)
   migrate      apply pending database migrations and exit
   backup PATH  copy the SQLite database to a new file PATH, safely while the server runs
+  admin …      create the first admin or change roles (`conduit admin` for details)
+  worker       run background job workers only (no web server)
+  seed --users N --articles M --comments K --follows F --favorites V
+               generate a realistic data set (for benchmarks and demos)
 
 Configuration comes from environment variables (see README.md).";
 
@@ -41,6 +46,9 @@ fn main() -> ExitCode {
             Some(path) => backup(&path),
             None => Err(format!("backup needs a target file\n{USAGE}")),
         },
+        Some("admin") => conduit::admin_cli::run(&std::env::args().skip(2).collect::<Vec<_>>()),
+        Some("worker") => conduit::jobs::command::run(),
+        Some("seed") => conduit::seed::command(&std::env::args().skip(2).collect::<Vec<_>>()),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

@@ -43,6 +43,7 @@ fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSession
 pub struct Application {
     server: Server,
     port: u16,
+    workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
 }
 
 impl Application {
@@ -58,7 +59,11 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         // Install the metrics recorder before the first request is counted.
         crate::telemetry::handle();
-        let state = web::Data::new(AppState::new(&config, db));
+        let workers = match config.jobs.workers {
+            0 => None,
+            n => Some(crate::jobs::start_workers(&config, n)?),
+        };
+        let state = web::Data::new(AppState::new(&config, db, workers.clone()));
         let cookie_key = Key::derive_from(config.secret_key.expose());
         let https = config.https;
         let server = HttpServer::new(move || {
@@ -66,6 +71,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(middleware::from_fn(routes::pages::render_failures))
+                .wrap(middleware::from_fn(
+                    crate::middleware::http_cache::conditional_get,
+                ))
                 .wrap(middleware::from_fn(
                     crate::middleware::rate_limit::limit_rate,
                 ))
@@ -77,6 +85,7 @@ impl Application {
                 )
                 .wrap(session_middleware(cookie_key.clone(), https))
                 .wrap(crate::middleware::security::headers(https))
+                .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(
                     crate::middleware::request_log::log_requests,
                 ))
@@ -92,7 +101,11 @@ impl Application {
             "listening on {}",
             config.bind.replace(":0", &format!(":{port}"))
         );
-        Ok(Self { server, port })
+        Ok(Self {
+            server,
+            port,
+            workers,
+        })
     }
 
     /// A handle to stop the server (tests stop theirs before the process exits).
@@ -105,8 +118,18 @@ impl Application {
         self.port
     }
 
-    /// Serves until stopped.
+    /// The in-process job workers, if any (tests stop them with the server).
+    pub fn workers(&self) -> Option<std::sync::Arc<crate::jobs::WorkerPool>> {
+        self.workers.clone()
+    }
+
+    /// Serves until stopped; then lets running jobs finish, within the same grace period.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(workers) = self.workers {
+            let grace = std::time::Duration::from_secs(SHUTDOWN_GRACE_SECS);
+            let _ = web::block(move || workers.shutdown(grace)).await;
+        }
+        served
     }
 }

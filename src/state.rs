@@ -2,6 +2,7 @@
 
 use crate::assets::Assets;
 use crate::auth::token::TokenKeys;
+use crate::cache::Caches;
 use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::middleware::rate_limit::RateLimits;
@@ -23,11 +24,25 @@ pub struct AppState {
     pub rate_limits: std::sync::Arc<RateLimits>,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_proxy: bool,
+    /// The in-process job workers (`None` when `CONDUIT_WORKERS=0`), for readiness.
+    pub workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
+    /// Webhooks may target private addresses (`CONDUIT_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
+    /// Key that signs unsubscribe links (the app secret).
+    pub link_key: Secret,
+    /// The shared read caches (see `crate::cache`); writes call `crate::cache::invalidate`.
+    pub caches: std::sync::Arc<Caches>,
+    /// The fixed body of `GET /bench/ceiling`, when the benchmark asked for one.
+    pub bench_ceiling: Option<actix_web::web::Bytes>,
 }
 
 impl AppState {
     /// State for `config` over an already-migrated `db`.
-    pub fn new(config: &Config, db: Db) -> Self {
+    pub fn new(
+        config: &Config,
+        db: Db,
+        workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
+    ) -> Self {
         Self {
             db,
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
@@ -36,6 +51,24 @@ impl AppState {
             metrics_token: config.metrics_token.clone(),
             rate_limits: std::sync::Arc::new(RateLimits::new(config.rate_limit_per_minute)),
             trust_proxy: config.trust_proxy,
+            workers,
+            webhook_allow_private: config.jobs.webhook_allow_private,
+            link_key: config.secret_key.clone(),
+            caches: std::sync::Arc::new(Caches::new(
+                config.cache_max_mb,
+                std::time::Duration::from_secs(u64::from(config.cache_ttl_secs)),
+            )),
+            bench_ceiling: config
+                .bench_ceiling_bytes
+                .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),
         }
+    }
+}
+
+impl AppState {
+    /// The client address of `req` as the audit log records it (honouring
+    /// `CONDUIT_TRUST_PROXY` like the rate limits).
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<String> {
+        Some(crate::middleware::rate_limit::client_ip(req, self.trust_proxy).to_string())
     }
 }

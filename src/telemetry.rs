@@ -38,5 +38,31 @@ pub fn render(db: &crate::db::Db) -> String {
     metrics::gauge!("db_pool_in_use_connections").set(f64::from(pool.connections - pool.idle));
     metrics::gauge!("db_pool_max_connections").set(f64::from(pool.max_size));
     metrics::counter!("db_statements_total").absolute(db.queries_executed());
+    refresh_job_gauges(db);
     handle.render()
+}
+
+/// `jobs{state=…}` gauges from the queue table (every state appears, even at zero).
+fn refresh_job_gauges(db: &crate::db::Db) {
+    let totals = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
+        crate::jobs::queue::state_totals(&mut conn).map_err(|e| e.to_string())
+    });
+    match totals {
+        Ok(totals) => {
+            for state in [
+                crate::jobs::queue::QUEUED,
+                crate::jobs::queue::RUNNING,
+                crate::jobs::queue::DONE,
+                crate::jobs::queue::DEAD,
+            ] {
+                let count = totals
+                    .iter()
+                    .find(|(s, _)| s == state)
+                    .map_or(0, |(_, n)| *n);
+                // Job counts stay far below 2^53, where f64 is exact.
+                metrics::gauge!("jobs", "state" => state).set(count as f64);
+            }
+        }
+        Err(e) => log::warn!("job gauges unavailable: {e}"),
+    }
 }

@@ -111,6 +111,14 @@ impl ConnectionManager {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
+/// Initialises OpenSSL, which libpq uses for TLS, without its exit handler. By default
+/// libcrypto frees its global state in an `atexit` handler; a thread still closing or
+/// using a PostgreSQL connection while the process exits then crashes (SIGSEGV). The
+/// first initialisation decides, so this runs before any PostgreSQL connection is made.
+pub fn init_client_tls() {
+    openssl_sys::init();
+}
+
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = diesel::r2d2::Error;
@@ -118,6 +126,7 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match self.url.kind {
             BackendKind::Postgres => {
+                init_client_tls();
                 let mut conn = diesel::PgConnection::establish(&self.url.target)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 self.count_queries(&mut conn);

@@ -14,6 +14,10 @@ diesel::table! {
         updated_at -> Timestamp,
         failed_logins -> Integer,
         last_failed_login_at -> Nullable<Timestamp>,
+        suspended_at -> Nullable<Timestamp>,
+        suspended_until -> Nullable<Timestamp>,
+        suspension_reason -> Nullable<Text>,
+        password_reset_required -> Bool,
     }
 }
 
@@ -28,6 +32,8 @@ diesel::table! {
         favorites_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        hidden -> Bool,
+        featured_at -> Nullable<Timestamp>,
     }
 }
 
@@ -69,6 +75,7 @@ diesel::table! {
         author_id -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        hidden -> Bool,
     }
 }
 
@@ -89,3 +96,125 @@ diesel::allow_tables_to_appear_in_same_query!(
     follows,
     comments,
 );
+
+diesel::table! {
+    reports (id) {
+        id -> Integer,
+        reporter_id -> Integer,
+        target_kind -> Text,
+        target_id -> Integer,
+        target_label -> Text,
+        reason -> Text,
+        status -> Text,
+        resolution_action -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        actor_id -> Nullable<Integer>,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        target_kind -> Nullable<Text>,
+        target_id -> Nullable<Integer>,
+        target_label -> Nullable<Text>,
+        before_summary -> Nullable<Text>,
+        after_summary -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(reports, users);
+
+diesel::table! {
+    jobs (id) {
+        id -> Integer,
+        kind -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Integer,
+        user_id -> Integer,
+        kind -> Text,
+        actor_id -> Integer,
+        article_id -> Nullable<Integer>,
+        dedupe_key -> Text,
+        emailed -> Bool,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_settings (user_id) {
+        user_id -> Integer,
+        on_article -> Bool,
+        on_comment -> Bool,
+        on_follower -> Bool,
+        on_favorite -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Integer,
+        user_id -> Integer,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        site_wide -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        webhook_id -> Integer,
+        event -> Text,
+        source_key -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        response_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Integer,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+
+// Only the pairs that are joined (the core tables already have theirs above).
+diesel::allow_tables_to_appear_in_same_query!(notifications, email_settings);
+diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhooks);

@@ -10,7 +10,7 @@ use crate::db::schema::comments;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::articles::Article;
 use crate::domain::profiles::{self, Profile};
-use crate::domain::{input, time};
+use crate::domain::{events, input, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A comment row.
@@ -29,6 +29,8 @@ pub struct Comment {
     pub created_at: NaiveDateTime,
     /// Last change.
     pub updated_at: NaiveDateTime,
+    /// Hidden by staff: only staff and the author see it.
+    pub hidden: bool,
 }
 
 /// A comment with its author as the viewer sees them.
@@ -41,18 +43,21 @@ pub struct CommentView {
 }
 
 /// A new comment, as received.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewComment)]
 pub struct CommentInput {
     /// Text.
+    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
 }
 
 /// Comments of `slug`, oldest first, loaded in a fixed number of queries.
 pub async fn list(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Vec<CommentView>> {
     db.run(move |conn| {
-        let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+        let article = visibility::visible_article(conn, viewer, &slug)?;
         let rows = comments::table
             .filter(comments::article_id.eq(article.id))
+            .filter(visibility::comments_for(viewer))
             .order((comments::created_at.asc(), comments::id.asc()))
             .select(Comment::as_select())
             .load(conn)?;
@@ -70,8 +75,7 @@ pub async fn add(
 ) -> AppResult<CommentView> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let article =
-                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article = visibility::visible_article(conn, Some(author_id), &slug)?;
             let mut errors = FieldErrors::default();
             let body =
                 input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
@@ -92,9 +96,17 @@ pub async fn add(
                 .order(comments::id.desc())
                 .select(Comment::as_select())
                 .first(conn)?;
-            views(conn, Some(author_id), vec![comment])?
+            let view = views(conn, Some(author_id), vec![comment])?
                 .pop()
-                .ok_or_else(|| AppError::Internal("comment view missing".into()))
+                .ok_or_else(|| AppError::Internal("comment view missing".into()))?;
+            events::comment_created(
+                conn,
+                &article,
+                view.comment.id,
+                author_id,
+                &view.author.username,
+            )?;
+            Ok(view)
         })
     })
     .await

@@ -28,6 +28,14 @@ pub const TAG_MAX: usize = 40;
 pub const COMMENT_MAX: usize = 10_000;
 
 const BLANK: &str = "can't be blank";
+/// PostgreSQL text cannot hold U+0000 (it even refuses to compare with one), so no input
+/// may contain it: writes refuse it with this message and lookups find nothing.
+const NUL: &str = "must not contain NUL characters";
+
+/// Whether `value` can be stored or looked up: it has no NUL character.
+pub fn storable(value: &str) -> bool {
+    !value.contains('\0')
+}
 
 fn too_long(max: usize) -> String {
     format!("is too long (maximum is {max} characters)")
@@ -43,6 +51,8 @@ pub fn required_text(
     let value = raw.map(str::trim).unwrap_or_default();
     if value.is_empty() {
         errors.add(field, BLANK);
+    } else if !storable(value) {
+        errors.add(field, NUL);
     } else if value.chars().count() > max {
         errors.add(field, too_long(max));
     }
@@ -93,6 +103,8 @@ pub fn new_password(errors: &mut FieldErrors, raw: Option<&str>) -> String {
     let value = raw.unwrap_or_default();
     if value.is_empty() {
         errors.add("password", BLANK);
+    } else if !storable(value) {
+        errors.add("password", NUL);
     } else if value.chars().count() < PASSWORD_MIN {
         errors.add(
             "password",
@@ -115,7 +127,9 @@ pub fn optional_text(
     max: usize,
 ) -> Option<String> {
     let value = raw.map(str::trim).filter(|v| !v.is_empty())?;
-    if value.chars().count() > max {
+    if !storable(value) {
+        errors.add(field, NUL);
+    } else if value.chars().count() > max {
         errors.add(field, too_long(max));
     }
     Some(value.to_owned())
@@ -139,6 +153,10 @@ pub fn optional_image_url(errors: &mut FieldErrors, raw: Option<&str>) -> Option
 pub fn tag_list(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for tag in raw.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !storable(tag) {
+            errors.add("tagList", format!("has a tag that {NUL}"));
+            break;
+        }
         if tag.chars().count() > TAG_MAX {
             errors.add(
                 "tagList",

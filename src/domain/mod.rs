@@ -2,10 +2,20 @@
 //! both call these functions; nothing here knows about HTTP.
 
 pub mod articles;
+pub mod audit;
 pub mod comments;
+pub mod email_settings;
+pub mod events;
+pub mod idempotency;
 pub mod input;
 pub mod markdown;
+pub mod moderation;
+pub mod notifications;
 pub mod profiles;
+pub mod roles;
+pub mod sign_in_events;
 pub mod tags;
 pub mod time;
 pub mod users;
+pub mod visibility;
+pub mod webhooks;

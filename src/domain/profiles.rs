@@ -5,18 +5,20 @@ use serde::Serialize;
 
 use crate::db::schema::{follows, users};
 use crate::db::{Db, DbConnection, write_transaction};
-use crate::domain::time;
 use crate::domain::users::User;
+use crate::domain::{events, time};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A user as others see them.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Profile {
     /// Public name.
     pub username: String,
     /// Self-description.
+    #[schema(required = true)]
     pub bio: Option<String>,
     /// Avatar URL.
+    #[schema(required = true)]
     pub image: Option<String>,
     /// Whether the viewer follows them (false for anonymous viewers).
     pub following: bool,
@@ -113,6 +115,10 @@ async fn set_following(
                         follows::created_at.eq(time::now()),
                     ))
                     .execute(conn)?;
+                let name = User::find(conn, follower)?
+                    .map(|u| u.username)
+                    .unwrap_or_default();
+                events::followed(conn, follower, &name, user.id, &user.username)?;
             } else if !follow && already {
                 diesel::delete(follows::table.find((follower, user.id))).execute(conn)?;
             }

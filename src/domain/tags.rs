@@ -88,6 +88,9 @@ pub fn for_articles(
 
 /// The id of a tag, if it exists.
 pub fn id_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<i32>> {
+    if !crate::domain::input::storable(name) {
+        return Ok(None);
+    }
     tags::table
         .filter(tags::name.eq(name))
         .select(tags::id)

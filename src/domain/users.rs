@@ -3,10 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::password;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::sign_in_events::{self, LoginOutcome};
 use crate::domain::{input, time};
 use crate::error::{AppError, AppResult, FieldErrors};
 
@@ -36,6 +39,14 @@ pub struct User {
     pub failed_logins: i32,
     /// When the last of them happened.
     pub last_failed_login_at: Option<NaiveDateTime>,
+    /// When staff suspended the account (`None`: not suspended).
+    pub suspended_at: Option<NaiveDateTime>,
+    /// When the suspension ends by itself (`None`: until lifted).
+    pub suspended_until: Option<NaiveDateTime>,
+    /// Why, as shown to the user.
+    pub suspension_reason: Option<String>,
+    /// Staff asked for a new password before the next sign-in is complete.
+    pub password_reset_required: bool,
 }
 
 /// Failed sign-ins allowed before each further attempt must wait.
@@ -73,6 +84,9 @@ impl User {
 
     /// The user with this (lowercase) email.
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        if !input::storable(email) {
+            return Ok(None);
+        }
         users::table
             .filter(users::email.eq(email))
             .select(User::as_select())
@@ -82,6 +96,9 @@ impl User {
 
     /// The user with this username.
     pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
+        if !input::storable(username) {
+            return Ok(None);
+        }
         users::table
             .filter(users::username.eq(username))
             .select(User::as_select())
@@ -91,6 +108,9 @@ impl User {
 
     /// Just the id of the user with this username.
     pub fn id_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<i32>> {
+        if !input::storable(username) {
+            return Ok(None);
+        }
         users::table
             .filter(users::username.eq(username))
             .select(users::id)
@@ -99,35 +119,56 @@ impl User {
     }
 }
 
+/// Whether `user` may use the API: 403 with the reason while suspended, or while staff
+/// require a new password (chosen on the site).
+pub fn check_api_access(user: &User) -> AppResult<()> {
+    if let Some(suspension) = user.suspension(time::now()) {
+        return Err(AppError::Suspended(suspension.message()));
+    }
+    if user.password_reset_required {
+        return Err(AppError::PasswordResetRequired);
+    }
+    Ok(())
+}
+
 /// Sign-up form or API body, as received.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = NewUser)]
 pub struct RegisterInput {
     /// Wanted username.
+    #[schema(required = true, value_type = String)]
     pub username: Option<String>,
     /// Email address.
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     /// Chosen password.
+    #[schema(required = true, value_type = String, format = Password)]
     pub password: Option<String>,
 }
 
 /// Sign-in form or API body, as received.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = LoginUser)]
 pub struct LoginInput {
     /// Email address.
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     /// Password.
+    #[schema(required = true, value_type = String, format = Password)]
     pub password: Option<String>,
 }
 
 /// Settings changes, as received. The outer `Option` says whether a field was sent at
 /// all; the inner one whether it was `null`.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = UpdateUser)]
 pub struct UserChanges {
     /// New username.
     #[serde(default, deserialize_with = "present")]
     pub username: Option<Option<String>>,
     /// New email.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = Email)]
     pub email: Option<Option<String>>,
     /// New password.
     #[serde(default, deserialize_with = "present")]
@@ -167,6 +208,10 @@ mod tests {
             updated_at: now,
             failed_logins: failures,
             last_failed_login_at: last,
+            suspended_at: None,
+            suspended_until: None,
+            suspension_reason: None,
+            password_reset_required: false,
         }
     }
 
@@ -202,6 +247,7 @@ struct UserChangeset {
     bio: Option<Option<String>>,
     image: Option<Option<String>>,
     updated_at: Option<NaiveDateTime>,
+    password_reset_required: Option<bool>,
 }
 
 /// Creates an account. 422 on invalid input, 409 when the username or email is taken.
@@ -228,15 +274,26 @@ pub async fn register(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResul
                 })
                 .execute(conn)
                 .map_err(|e| taken_or_internal(e, "username"))?;
-            User::find_by_username(conn, &username)?
-                .ok_or_else(|| AppError::Internal("inserted user vanished".into()))
+            let user = User::find_by_username(conn, &username)?
+                .ok_or_else(|| AppError::Internal("inserted user vanished".into()))?;
+            crate::domain::events::user_registered(conn, user.id)?;
+            Ok(user)
         })
     })
     .await
 }
 
 /// Checks an email and password. 422 when either is blank, 401 when they do not match.
-pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User> {
+///
+/// Every attempt on a known account, and every failure, is written to the audit log with
+/// the client address `ip`. A suspended account is refused (with its reason) only after
+/// the right password, so the reason is never shown to someone guessing.
+pub async fn login(
+    db: &Db,
+    bcrypt_cost: u32,
+    raw: LoginInput,
+    ip: Option<String>,
+) -> AppResult<User> {
     let mut errors = FieldErrors::default();
     let email = raw
         .email
@@ -262,54 +319,40 @@ pub async fn login(db: &Db, bcrypt_cost: u32, raw: LoginInput) -> AppResult<User
     }
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches =
-        actix_web::web::block(move || password::verify(&password, stored.as_deref(), bcrypt_cost))
+        password::run_limited(move || password::verify(&password, stored.as_deref(), bcrypt_cost))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    match user {
-        Some(user) => {
-            record_login_outcome(db, &user, matches).await?;
-            if matches {
-                Ok(user)
-            } else {
-                Err(AppError::InvalidCredentials)
-            }
-        }
-        None => Err(AppError::InvalidCredentials),
+            .map_err(AppError::Internal)?;
+    let suspension = user
+        .as_ref()
+        .and_then(|u| u.suspension(time::now()))
+        .filter(|_| matches);
+    let outcome = match (&user, matches, &suspension) {
+        (None, _, _) => LoginOutcome::UnknownAccount,
+        (Some(_), false, _) => LoginOutcome::WrongPassword,
+        (Some(_), true, Some(_)) => LoginOutcome::Suspended,
+        (Some(_), true, None) => LoginOutcome::Success,
+    };
+    sign_in_events::record(db, user.as_ref(), outcome, ip).await?;
+    match (user, outcome) {
+        (Some(user), LoginOutcome::Success) => Ok(user),
+        (Some(_), LoginOutcome::Suspended) => Err(AppError::Suspended(
+            suspension.map(|s| s.message()).unwrap_or_default(),
+        )),
+        _ => Err(AppError::InvalidCredentials),
     }
-}
-
-/// Counts a failed sign-in, or clears the count after a good one (only when there is
-/// one to clear, so a normal sign-in writes nothing).
-async fn record_login_outcome(db: &Db, user: &User, succeeded: bool) -> AppResult<()> {
-    if succeeded && user.failed_logins == 0 {
-        return Ok(());
-    }
-    let id = user.id;
-    db.run(move |conn| {
-        let target = users::table.find(id);
-        if succeeded {
-            diesel::update(target)
-                .set((
-                    users::failed_logins.eq(0),
-                    users::last_failed_login_at.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?;
-        } else {
-            diesel::update(target)
-                .set((
-                    users::failed_logins.eq(users::failed_logins + 1),
-                    users::last_failed_login_at.eq(Some(time::now())),
-                ))
-                .execute(conn)?;
-        }
-        Ok::<_, AppError>(())
-    })
-    .await
 }
 
 /// Applies settings changes for `user_id`. Sent-but-blank username, email or password
 /// are refused; empty bio or image clear them.
-pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -> AppResult<User> {
+/// A password change is written to the audit log (never the password) with `ip`, and
+/// clears a reset that staff asked for.
+pub async fn update(
+    db: &Db,
+    bcrypt_cost: u32,
+    user_id: i32,
+    raw: UserChanges,
+    ip: Option<String>,
+) -> AppResult<User> {
     let mut errors = FieldErrors::default();
     let mut changes = UserChangeset::default();
     if let Some(value) = &raw.username {
@@ -337,6 +380,7 @@ pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -
 
     if let Some(password) = new_password {
         changes.password_hash = Some(hash_password(password, bcrypt_cost).await?);
+        changes.password_reset_required = Some(false);
     }
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -348,6 +392,14 @@ pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -
                 changes.email.as_deref(),
             )?;
             changes.updated_at = Some(time::next_after(current.updated_at));
+            if changes.password_hash.is_some() {
+                audit::record(
+                    conn,
+                    &Actor::user(&current, ip),
+                    AuditEntry::on("password.change", "user", current.id, &current.username)
+                        .change("", "password changed"),
+                )?;
+            }
             diesel::update(users::table.find(user_id))
                 .set(&changes)
                 .execute(conn)
@@ -359,9 +411,9 @@ pub async fn update(db: &Db, bcrypt_cost: u32, user_id: i32, raw: UserChanges) -
 }
 
 async fn hash_password(password: String, cost: u32) -> AppResult<String> {
-    actix_web::web::block(move || password::hash(&password, cost))
+    password::run_limited(move || password::hash(&password, cost))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)?
         .map_err(|e| AppError::Internal(format!("bcrypt: {e}")))
 }
 

@@ -1,5 +1,7 @@
-//! Middleware applied to every request: security headers, rate limits and the request log.
+//! Middleware applied to every request: security headers, rate limits, HTTP caching
+//! (ETags, `Cache-Control`) and the request log.
 
+pub mod http_cache;
 pub mod rate_limit;
 pub mod request_log;
 pub mod security;

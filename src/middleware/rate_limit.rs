@@ -153,7 +153,7 @@ fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
 
 /// The client address: the TCP peer, or the proxy-reported client when
 /// `CONDUIT_TRUST_PROXY=true` (only behind a proxy that sets `X-Forwarded-For`).
-fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> IpAddr {
+pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> IpAddr {
     let forwarded = trust_proxy
         .then(|| {
             req.connection_info()
@@ -176,9 +176,10 @@ fn too_many(path: &str, wait: Duration) -> HttpResponse {
     let mut response = HttpResponse::build(StatusCode::TOO_MANY_REQUESTS);
     response.insert_header(("Retry-After", seconds.to_string()));
     if path.starts_with("/api/") {
-        response.json(serde_json::json!({
-            "errors": { "rate": [format!("too many requests; retry in {seconds} s")] }
-        }))
+        response.json(crate::routes::api::error::ErrorBody::one(
+            "rate",
+            format!("too many requests; retry in {seconds} s"),
+        ))
     } else {
         response
             .content_type("text/plain; charset=utf-8")
@@ -199,7 +200,7 @@ pub async fn limit_rate(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let ip = client_ip(&req, state.trust_proxy);
+    let ip = client_ip(req.request(), state.trust_proxy);
     let account = account_of(&req, &state);
     if let Err(wait) = state.rate_limits.check(action, ip, account) {
         log::warn!(target: "conduit::security", action:? = action; "rate limit hit");

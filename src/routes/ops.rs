@@ -1,51 +1,183 @@
 //! Endpoints for load balancers, orchestrators and monitoring.
 
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 
+use super::Endpoint;
 use crate::state::AppState;
 
 /// How long readiness waits for a pooled connection before saying "not ready".
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Health and readiness routes.
+/// The liveness answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(value_type = String, example = "ok")]
+    status: &'static str,
+}
+
+/// The readiness answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    status: ReadyState,
+    checks: Checks,
+}
+
+/// Overall readiness.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadyState {
+    /// Every check passed.
+    Ready,
+    /// A check failed.
+    Unavailable,
+}
+
+/// One result per dependency.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Checks {
+    /// The database answers and is fully migrated.
+    database: CheckState,
+    /// The in-process job workers.
+    workers: WorkersState,
+}
+
+/// The in-process job workers' state.
+#[derive(Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkersState {
+    /// All running.
+    Running,
+    /// A worker thread has stopped: not ready.
+    Stopped,
+    /// `CONDUIT_WORKERS=0`: jobs are left to `conduit worker` processes.
+    Disabled,
+}
+
+/// A dependency's state.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckState {
+    /// Working.
+    Ok,
+    /// Not answering or not migrated.
+    Failing,
+}
+
+/// The operations routes: health, readiness and metrics.
+pub fn table() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::GET, "/healthz", healthz),
+        Endpoint::new(Method::GET, "/readyz", readyz),
+        Endpoint::new(Method::GET, "/metrics", metrics),
+    ]
+}
+
+/// Registers [`table`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    for endpoint in table() {
+        cfg.route(endpoint.path, endpoint.route);
+    }
+    cfg.route("/bench/ceiling", web::get().to(bench_ceiling));
+}
+
+/// `GET /bench/ceiling`: a fixed body of `CONDUIT_BENCH_CEILING_BYTES` bytes through the
+/// same middleware as every route, so the benchmark can compare a route with the most
+/// this server could answer; 404 unless that variable is set.
+async fn bench_ceiling(state: web::Data<AppState>) -> HttpResponse {
+    match &state.bench_ceiling {
+        Some(body) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(body.clone()),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 /// `GET /healthz`: the process is alive and serving.
-async fn healthz() -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "Operations",
+    operation_id = "Healthz",
+    summary = "Liveness: the process is serving",
+    responses((status = 200, description = "Alive", body = Health))
+)]
+pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({ "status": "ok" }))
+        .json(Health { status: "ok" })
 }
 
-/// `GET /readyz`: the database answers and every migration is applied; 503 otherwise.
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /readyz`: the database answers, every migration is applied and the in-process
+/// job workers (if configured) are running; 503 otherwise.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "Operations",
+    operation_id = "Readyz",
+    summary = "Readiness: the database answers and is migrated, and the job workers run",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready", body = Readiness),
+    )
+)]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();
     let outcome = web::block(move || db.check_ready(READY_TIMEOUT))
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
-    let mut response = match &outcome {
-        Ok(()) => HttpResponse::Ok(),
-        Err(_) => HttpResponse::ServiceUnavailable(),
+    let workers = match &state.workers {
+        None => WorkersState::Disabled,
+        Some(pool) if pool.healthy() => WorkersState::Running,
+        Some(_) => WorkersState::Stopped,
+    };
+    let ready = outcome.is_ok() && workers != WorkersState::Stopped;
+    let mut response = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
     };
     response.insert_header(("Cache-Control", "no-store"));
-    match outcome {
-        Ok(()) => response.json(json!({ "status": "ready", "checks": { "database": "ok" } })),
+    let database = match outcome {
+        Ok(()) => CheckState::Ok,
         Err(cause) => {
             log::warn!("not ready: {cause}");
-            response.json(json!({ "status": "unavailable", "checks": { "database": "failing" } }))
+            CheckState::Failing
         }
+    };
+    if workers == WorkersState::Stopped {
+        log::warn!("not ready: job workers are not running");
     }
+    response.json(Readiness {
+        status: if ready {
+            ReadyState::Ready
+        } else {
+            ReadyState::Unavailable
+        },
+        checks: Checks { database, workers },
+    })
 }
 
 /// `GET /metrics`: Prometheus text format, for `Authorization: Bearer <CONDUIT_METRICS_TOKEN>`
 /// only (compared in constant time); absent when no token is configured.
-async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    operation_id = "Metrics",
+    summary = "Prometheus metrics",
+    description = "Only when `CONDUIT_METRICS_TOKEN` is set (404 otherwise).",
+    security(("MetricsToken" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "Wrong or missing bearer token"),
+        (status = 404, description = "Metrics are off"),
+    )
+)]
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(expected) = &state.metrics_token else {
         return HttpResponse::NotFound().finish();
     };
@@ -60,6 +192,7 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             .insert_header(("WWW-Authenticate", "Bearer"))
             .finish();
     }
+    crate::cache::record_usage(&state.caches).await;
     let db = state.db.clone();
     match web::block(move || crate::telemetry::render(&db)).await {
         Ok(text) => HttpResponse::Ok()

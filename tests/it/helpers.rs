@@ -57,7 +57,12 @@ pub struct TestApp {
     store: std::rc::Rc<Store>,
     /// Every server this test started, to stop them (and close their pools) at its end.
     pub servers: std::rc::Rc<std::cell::RefCell<Vec<actix_web::dev::ServerHandle>>>,
+    /// Every job worker pool this test started, stopped with the servers.
+    pub pools: Pools,
 }
+
+/// Worker pools to stop at the end of a test.
+pub type Pools = std::rc::Rc<std::cell::RefCell<Vec<std::sync::Arc<conduit::jobs::WorkerPool>>>>;
 
 /// A decoded response.
 #[derive(Debug)]
@@ -71,21 +76,33 @@ pub struct Reply {
 pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 pub const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
 
-fn config_for(database_url: &str) -> Config {
+fn config_for(database_url: &str, mail_dir: &std::path::Path) -> Config {
     let vars = [
+        // Jobs: fast polls and short backoffs so tests see retries in milliseconds.
+        ("CONDUIT_WORKERS", "2".to_owned()),
+        ("CONDUIT_JOB_POLL_MS", "20".to_owned()),
+        ("CONDUIT_JOB_BACKOFF_MS", "40".to_owned()),
+        ("CONDUIT_JOB_BACKOFF_MAX_MS", "200".to_owned()),
+        ("CONDUIT_JOB_LEASE_SECS", "5".to_owned()),
+        ("CONDUIT_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
+        ("CONDUIT_MAIL_DIR", mail_dir.to_string_lossy().into_owned()),
         ("DATABASE_URL", database_url.to_owned()),
         ("CONDUIT_BIND", "127.0.0.1:0".to_owned()),
-        ("CONDUIT_BCRYPT_COST", "4".to_owned()),
         ("CONDUIT_SECRET_KEY", SECRET.to_owned()),
         ("CONDUIT_DB_POOL_SIZE", "4".to_owned()),
         ("CONDUIT_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
     ];
-    Config::from_lookup(|name| {
+    let mut config = Config::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
     })
-    .expect("test configuration is valid")
+    .expect("test configuration is valid");
+    // The environment cannot go below the production floor (10); the in-process tests
+    // hash hundreds of passwords, so they set bcrypt's minimum cost on the typed config.
+    // Password rules and hashing still run for real, only faster.
+    config.bcrypt_cost = 4;
+    config
 }
 
 impl TestApp {
@@ -109,10 +126,13 @@ impl TestApp {
                 (url, Store::Postgres { base_url, schema })
             }
         };
+        let mail_dir =
+            std::env::temp_dir().join(format!("conduit-mail-{:016x}", rand::random::<u64>()));
         Self::start(
-            config_for(&database_url),
+            config_for(&database_url, &mail_dir),
             database_url,
             std::rc::Rc::new(store),
+            Default::default(),
             Default::default(),
         )
     }
@@ -122,9 +142,13 @@ impl TestApp {
         database_url: String,
         store: std::rc::Rc<Store>,
         servers: std::rc::Rc<std::cell::RefCell<Vec<actix_web::dev::ServerHandle>>>,
+        pools: Pools,
     ) -> TestApp {
         let app = Application::build(config.clone()).expect("application starts");
         servers.borrow_mut().push(app.handle());
+        if let Some(pool) = app.workers() {
+            pools.borrow_mut().push(pool);
+        }
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run());
         TestApp {
@@ -136,6 +160,7 @@ impl TestApp {
             database_url,
             store,
             servers,
+            pools,
         }
     }
 
@@ -146,7 +171,32 @@ impl TestApp {
             self.database_url.clone(),
             self.store.clone(),
             self.servers.clone(),
+            self.pools.clone(),
         )
+    }
+
+    /// Stops every server and worker of this test, then starts one with `change` applied
+    /// to the configuration, on the same database.
+    pub async fn reconfigure(self, change: impl FnOnce(&mut Config)) -> TestApp {
+        Self::stop_servers(&self.servers).await;
+        Self::stop_pools(&self.pools);
+        let mut config = self.config.clone();
+        change(&mut config);
+        Self::start(
+            config,
+            self.database_url.clone(),
+            self.store.clone(),
+            self.servers.clone(),
+            self.pools.clone(),
+        )
+    }
+
+    /// Stops every worker pool of this test (waiting for running jobs).
+    pub fn stop_pools(pools: &Pools) {
+        let pools: Vec<_> = pools.borrow_mut().drain(..).collect();
+        for pool in pools {
+            pool.shutdown(std::time::Duration::from_secs(30));
+        }
     }
 
     /// Stops every server of this test and waits for them to close.
@@ -299,7 +349,8 @@ impl ServerProcess {
             .env_clear()
             .env("DATABASE_URL", &app.database_url)
             .env("CONDUIT_SECRET_KEY", SECRET)
-            .env("CONDUIT_BCRYPT_COST", "4")
+            // The lowest cost the binary accepts from its environment.
+            .env("CONDUIT_BCRYPT_COST", "10")
             .current_dir(std::env::temp_dir());
         command
     }

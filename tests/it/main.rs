@@ -2,15 +2,21 @@
 //! once on PostgreSQL. Without `CONDUIT_TEST_POSTGRES_URL` the PostgreSQL runs are
 //! reported as ignored (skipped), never as passed.
 
+mod admin;
 mod articles;
+mod bcrypt_floor;
+mod caching;
 mod comments;
 mod helpers;
+mod jobs;
+mod openapi;
 mod ops;
 mod pages;
 mod process;
 mod profiles;
 mod restart;
 mod security;
+mod seed;
 mod tags;
 mod users;
 
@@ -18,7 +24,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 10] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 18] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -29,6 +35,14 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("security", security::tests()),
         ("process", process::tests()),
         ("pages", pages::tests()),
+        ("admin", admin::tests()),
+        ("openapi", openapi::tests()),
+        ("bcrypt_floor", bcrypt_floor::tests()),
+        ("jobs", jobs::tests()),
+        ("messaging", jobs::messaging::tests()),
+        ("webhooks", jobs::webhooks::tests()),
+        ("caching", caching::tests()),
+        ("seed", seed::tests()),
     ];
     groups
         .into_iter()
@@ -45,11 +59,20 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
         actix_web::rt::System::new().block_on(async move {
             let app = TestApp::spawn(backend).await;
             let servers = app.servers.clone();
-            test(app).await;
-            // Servers and their pools must be gone before the process exits: exiting
-            // while their threads still hold database connections can crash in
-            // the C libraries' exit handlers.
+            let pools = app.pools.clone();
+            let mail_dir = app.config.jobs.mail_dir.clone();
+            // The test runs as a task of its own, so that a failing test still stops
+            // its servers and workers below instead of leaving them running.
+            let finished = actix_web::rt::spawn(test(app)).await;
             TestApp::stop_servers(&servers).await;
+            TestApp::stop_pools(&pools);
+            let _ = std::fs::remove_dir_all(mail_dir);
+            if let Err(failure) = finished {
+                match failure.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(e) => panic!("test task failed: {e}"),
+                }
+            }
         })
     });
     outcome.map_err(|panic| {
@@ -63,6 +86,8 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
 }
 
 fn main() {
+    // Before the first PostgreSQL connection (the harness opens its own, too).
+    conduit::db::init_client_tls();
     let args = Arguments::from_args();
     let postgres = std::env::var("CONDUIT_TEST_POSTGRES_URL")
         .ok()

@@ -1,11 +1,14 @@
 //! Reading articles: filtered lists, the feed and single articles.
 
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{Article, ArticleView, load_views};
 use crate::db::schema::{article_tags, articles, favorites, follows};
 use crate::db::{Db, DbConnection};
-use crate::domain::{tags, users::User};
+use crate::domain::{tags, users::User, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// Largest page an API client may ask for.
@@ -16,7 +19,7 @@ pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_OFFSET: i64 = 10_000_000;
 
 /// Which articles to list.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct ArticleFilter {
     /// Only articles with this tag.
     pub tag: Option<String>,
@@ -33,8 +36,49 @@ pub struct ArticleFilter {
 pub struct PageRequest {
     /// Rows to return.
     pub limit: i64,
-    /// Rows to skip.
+    /// Rows to skip (ignored when `after` is set).
     pub offset: i64,
+    /// Keyset position: the page starts just after this article in list order, so deep
+    /// pages cost the same as the first (the site's "Older" links use it).
+    pub after: Option<Cursor>,
+}
+
+/// A position in a list ordered newest first: the last article of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cursor {
+    /// Its publication time.
+    pub created_at: NaiveDateTime,
+    /// Its id (breaks ties between equal times).
+    pub id: i32,
+}
+
+impl Cursor {
+    /// The cursor just after `article`.
+    pub fn after(article: &Article) -> Self {
+        Self {
+            created_at: article.created_at,
+            id: article.id,
+        }
+    }
+
+    /// `<milliseconds since 1970>_<id>`, short and URL-safe.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}_{}",
+            self.created_at.and_utc().timestamp_millis(),
+            self.id
+        )
+    }
+
+    /// Reads [`Cursor::encode`]'s output; anything else is `None`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (millis, id) = raw.trim().split_once('_')?;
+        let created_at = chrono::DateTime::from_timestamp_millis(millis.parse().ok()?)?.naive_utc();
+        Some(Self {
+            created_at,
+            id: id.parse().ok()?,
+        })
+    }
 }
 
 impl PageRequest {
@@ -57,7 +101,11 @@ impl PageRequest {
         let limit = number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         let offset = number("offset", offset, 0, 0, MAX_OFFSET);
         errors.into_result()?;
-        Ok(Self { limit, offset })
+        Ok(Self {
+            limit,
+            offset,
+            after: None,
+        })
     }
 }
 
@@ -78,6 +126,7 @@ struct Resolved {
     author_id: Option<Option<i32>>,
     favoriter_id: Option<Option<i32>>,
     feed_of: Option<i32>,
+    viewer: Option<i32>,
 }
 
 impl Resolved {
@@ -87,9 +136,22 @@ impl Resolved {
             .any(|f| matches!(f, Some(None)))
     }
 
-    fn query(&self) -> articles::BoxedQuery<'static, Backend> {
-        let mut query = articles::table.into_boxed();
-        if let Some(Some(tag_id)) = self.tag_id {
+    /// The filtered articles. `for_page` picks the tag filter's shape: for one page in
+    /// date order, `EXISTS` lets both backends walk the date index and stop after a
+    /// page (flat at any table size); for a count, `IN` reads only the tag's index range.
+    fn query(&self, for_page: bool) -> articles::BoxedQuery<'static, Backend> {
+        let mut query = articles::table
+            .into_boxed()
+            .filter(visibility::articles_for(self.viewer));
+        if let Some(Some(tag_id)) = self.tag_id
+            && for_page
+        {
+            query = query.filter(diesel::dsl::exists(
+                article_tags::table
+                    .filter(article_tags::article_id.eq(articles::id))
+                    .filter(article_tags::tag_id.eq(tag_id)),
+            ));
+        } else if let Some(Some(tag_id)) = self.tag_id {
             query = query.filter(
                 articles::id.eq_any(
                     article_tags::table
@@ -123,7 +185,11 @@ impl Resolved {
     }
 }
 
-fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Resolved> {
+fn resolve(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    viewer: Option<i32>,
+) -> QueryResult<Resolved> {
     Ok(Resolved {
         tag_id: filter
             .tag
@@ -141,10 +207,102 @@ fn resolve(conn: &mut DbConnection, filter: &ArticleFilter) -> QueryResult<Resol
             .map(|u| User::id_by_username(conn, u))
             .transpose()?,
         feed_of: filter.feed_of,
+        viewer,
     })
 }
 
-/// A page of articles matching `filter`, newest first, as `viewer` sees them.
+/// How many articles match `filter` among those `viewer` may see (hidden ones count for
+/// staff and their author only).
+pub fn count_matching(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    viewer: Option<i32>,
+) -> QueryResult<i64> {
+    let resolved = resolve(conn, filter, viewer)?;
+    if resolved.matches_nothing() {
+        return Ok(0);
+    }
+    resolved.query(false).count().get_result(conn)
+}
+
+/// The ids of one page of articles matching `filter` that `viewer` may see, newest
+/// first: by keyset when the page has a cursor (flat cost at any depth), else by offset.
+pub fn ids_in_window(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    viewer: Option<i32>,
+    page: PageRequest,
+) -> QueryResult<Vec<i32>> {
+    let resolved = resolve(conn, filter, viewer)?;
+    if resolved.matches_nothing() {
+        return Ok(Vec::new());
+    }
+    let mut query = resolved
+        .query(true)
+        .order((articles::created_at.desc(), articles::id.desc()))
+        .limit(page.limit)
+        .select(articles::id);
+    match page.after {
+        Some(cursor) => {
+            // `<=` on the leading index column lets both backends seek; the `OR` only
+            // breaks ties at equal times.
+            query = query
+                .filter(articles::created_at.le(cursor.created_at))
+                .filter(
+                    articles::created_at
+                        .lt(cursor.created_at)
+                        .or(articles::id.lt(cursor.id)),
+                );
+        }
+        None => query = query.offset(page.offset),
+    }
+    query.load(conn)
+}
+
+/// The articles with these ids, in this order, as an anonymous reader sees them (no
+/// favorited or following state): the part every viewer shares.
+pub fn shared_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ArticleView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(Article::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    load_views(conn, None, rows)
+}
+
+/// The viewer's own state for a page: which of `article_ids` they favorited and which
+/// of `author_ids` they follow (two queries, none for anonymous viewers).
+pub fn viewer_marks(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    article_ids: &[i32],
+    author_ids: &[i32],
+) -> QueryResult<(HashSet<i32>, HashSet<i32>)> {
+    let Some(viewer) = viewer else {
+        return Ok((HashSet::new(), HashSet::new()));
+    };
+    let favorited = if article_ids.is_empty() {
+        HashSet::new()
+    } else {
+        favorites::table
+            .filter(favorites::user_id.eq(viewer))
+            .filter(favorites::article_id.eq_any(article_ids))
+            .select(favorites::article_id)
+            .load::<i32>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let followed = crate::domain::profiles::followed_among(conn, Some(viewer), author_ids)?
+        .into_iter()
+        .collect();
+    Ok((favorited, followed))
+}
+
+/// A page of articles matching `filter`, newest first, as `viewer` sees them, straight
+/// from the database (the cached path is `crate::cache::reads::article_list`).
 pub async fn list(
     db: &Db,
     viewer: Option<i32>,
@@ -152,21 +310,13 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<ArticlePage> {
     db.run(move |conn| {
-        let resolved = resolve(conn, &filter)?;
-        if resolved.matches_nothing() {
-            return Ok(ArticlePage {
-                articles: Vec::new(),
-                total: 0,
-            });
-        }
-        let total: i64 = resolved.query().count().get_result(conn)?;
-        let rows = resolved
-            .query()
-            .order((articles::created_at.desc(), articles::id.desc()))
-            .limit(page.limit)
-            .offset(page.offset)
+        let total = count_matching(conn, &filter, viewer)?;
+        let ids = ids_in_window(conn, &filter, viewer, page)?;
+        let mut rows = articles::table
+            .filter(articles::id.eq_any(&ids))
             .select(Article::as_select())
             .load(conn)?;
+        rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
         let articles = load_views(conn, viewer, rows)?;
         Ok::<_, AppError>(ArticlePage { articles, total })
     })
@@ -176,7 +326,7 @@ pub async fn list(
 /// The article with `slug` as `viewer` sees it.
 pub async fn get(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<ArticleView> {
     db.run(move |conn| {
-        let article = Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+        let article = visibility::visible_article(conn, viewer, &slug)?;
         one_view(conn, viewer, article)
     })
     .await
@@ -191,4 +341,18 @@ pub(crate) fn one_view(
     load_views(conn, viewer, vec![article])?
         .pop()
         .ok_or_else(|| AppError::Internal("article view missing".into()))
+}
+
+/// Longest list of featured articles pinned on the home page.
+pub const FEATURED_MAX: i64 = 5;
+
+/// The ids of the featured articles `viewer` may see, most recently featured first.
+pub fn featured_ids(conn: &mut DbConnection, viewer: Option<i32>) -> QueryResult<Vec<i32>> {
+    articles::table
+        .filter(articles::featured_at.is_not_null())
+        .filter(visibility::articles_for(viewer))
+        .order((articles::featured_at.desc(), articles::id.desc()))
+        .limit(FEATURED_MAX)
+        .select(articles::id)
+        .load(conn)
 }

@@ -14,7 +14,10 @@ use crate::db::schema::{articles, favorites};
 use crate::domain::profiles::{self, Profile};
 use crate::domain::tags;
 
-pub use list::{ArticleFilter, ArticlePage, PageRequest, get, list};
+pub use list::{
+    ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
+    get, ids_in_window, list, shared_views, viewer_marks,
+};
 pub use write::{
     ArticleChanges, ArticleInput, create, delete, editable, favorite, unfavorite, update,
 };
@@ -41,11 +44,18 @@ pub struct Article {
     pub created_at: NaiveDateTime,
     /// Last edit.
     pub updated_at: NaiveDateTime,
+    /// Hidden by staff: only staff and the author see it.
+    pub hidden: bool,
+    /// When staff featured it (pinned on the home page), if they did.
+    pub featured_at: Option<NaiveDateTime>,
 }
 
 impl Article {
     /// The article with this slug.
     pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Article>> {
+        if !crate::domain::input::storable(slug) {
+            return Ok(None);
+        }
         articles::table
             .filter(articles::slug.eq(slug))
             .select(Article::as_select())

@@ -8,17 +8,21 @@ use super::{Article, ArticleView};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, write_transaction};
 use crate::domain::users::present;
-use crate::domain::{input, tags, time};
+use crate::domain::{events, input, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A new article, as received.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewArticle)]
 pub struct ArticleInput {
     /// Headline.
+    #[schema(required = true, value_type = String)]
     pub title: Option<String>,
     /// Summary.
+    #[schema(required = true, value_type = String)]
     pub description: Option<String>,
     /// Markdown body.
+    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
     /// Tags.
     #[serde(rename = "tagList", default)]
@@ -26,7 +30,8 @@ pub struct ArticleInput {
 }
 
 /// Edits to an article, as received: absent fields stay as they are.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = UpdateArticle)]
 pub struct ArticleChanges {
     /// New headline.
     #[serde(default, deserialize_with = "present")]
@@ -122,7 +127,9 @@ pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<Art
             let article = Article::find_by_slug(conn, &slug)?
                 .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
             tags::set_for_article(conn, article.id, &tags)?;
-            one_view(conn, Some(author_id), article)
+            let view = one_view(conn, Some(author_id), article)?;
+            events::article_published(conn, &view.article, &view.author.username)?;
+            Ok(view)
         })
     })
     .await
@@ -175,7 +182,9 @@ pub async fn update(
             }
             let article =
                 Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
-            one_view(conn, Some(user_id), article)
+            let view = one_view(conn, Some(user_id), article)?;
+            events::article_updated(conn, &view.article, &view.author.username)?;
+            Ok(view)
         })
     })
     .await
@@ -192,13 +201,18 @@ pub async fn editable(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleV
     .await
 }
 
-/// Deletes the article `slug` (with its comments, tags links and favorites).
-pub async fn delete(db: &Db, user_id: i32, slug: String) -> AppResult<()> {
+/// Deletes the article `slug` (with its comments, tags links and favorites); returns
+/// the row as it was, so callers can drop what they cached of it.
+pub async fn delete(db: &Db, user_id: i32, slug: String) -> AppResult<Article> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             let article = owned_article(conn, user_id, &slug)?;
+            let author = crate::domain::users::User::find(conn, user_id)?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            events::article_deleted(conn, &article, &author)?;
             diesel::delete(articles::table.find(article.id)).execute(conn)?;
-            Ok(())
+            Ok(article)
         })
     })
     .await
@@ -217,8 +231,8 @@ pub async fn unfavorite(db: &Db, user_id: i32, slug: String) -> AppResult<Articl
 async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResult<ArticleView> {
     db.run(move |conn| {
         write_transaction(conn, |conn| {
-            let article =
-                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
+            let article = visibility::visible_article(conn, Some(user_id), &slug)?;
+            lock_for_favorites(conn, article.id)?;
             let key = favorites::table.find((user_id, article.id));
             let already: bool = diesel::select(diesel::dsl::exists(key)).get_result(conn)?;
             let delta = match (on, already) {
@@ -230,6 +244,7 @@ async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResul
                             favorites::created_at.eq(time::now()),
                         ))
                         .execute(conn)?;
+                    events::favorited(conn, &article, user_id)?;
                     1
                 }
                 (false, true) => {
@@ -251,6 +266,19 @@ async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResul
     .await
 }
 
+/// Makes concurrent favorite toggles of one article queue. On PostgreSQL two of them
+/// would otherwise both see "not favorited yet" and the second insert would fail on the
+/// key (the benchmark's write mix found it); SQLite's `BEGIN IMMEDIATE` already queues
+/// them.
+fn lock_for_favorites(conn: &mut DbConnection, article_id: i32) -> QueryResult<()> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query("SELECT id FROM articles WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Integer, _>(article_id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// The article `slug` if `user_id` wrote it: 404 before 403.
 fn owned_article(conn: &mut DbConnection, user_id: i32, slug: &str) -> AppResult<Article> {
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
@@ -266,6 +294,8 @@ fn required_body(errors: &mut FieldErrors, raw: Option<&str>) -> String {
     let value = raw.unwrap_or_default();
     if value.trim().is_empty() {
         errors.add("body", "can't be blank");
+    } else if !input::storable(value) {
+        errors.add("body", "must not contain NUL characters");
     } else if value.len() > input::BODY_MAX {
         errors.add(
             "body",

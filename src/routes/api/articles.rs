@@ -2,50 +2,105 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::dto::{ArticleBody, ArticleJson, ArticlesBody};
+use super::dto::{ArticleBody, ArticleSummary, ArticlesBody};
+use super::dto::{NewArticleRequest, UpdateArticleRequest};
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
+use super::openapi::{
+    Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
+};
+use crate::cache::{self, CachedBody, ListKey, invalidate, reads};
 use crate::domain::articles::{self, ArticleFilter, ArticlePage, PageRequest};
+use crate::error::AppError;
 use crate::state::AppState;
 
-/// Query string of the list routes; numbers are parsed by the domain for clear errors.
-#[derive(Deserialize)]
+/// Query string of `GET /api/articles`; numbers are parsed by the domain for clear errors.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only articles with this tag.
     tag: Option<String>,
+    /// Only articles by this username.
     author: Option<String>,
+    /// Only articles this username favorited.
     favorited: Option<String>,
+    /// Page size.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
+    /// Articles to skip.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 10_000_000, default = 0)]
     offset: Option<String>,
 }
 
-impl ListQuery {
-    fn page(&self) -> Result<PageRequest, ApiError> {
-        Ok(PageRequest::parse(
-            self.limit.as_deref(),
-            self.offset.as_deref(),
-        )?)
+/// Query string of the feed: only the page.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// Articles to skip.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 10_000_000, default = 0)]
+    offset: Option<String>,
+}
+
+fn page(limit: Option<&str>, offset: Option<&str>) -> Result<PageRequest, ApiError> {
+    Ok(PageRequest::parse(limit, offset)?)
+}
+
+fn page_body(page: ArticlePage) -> ArticlesBody {
+    ArticlesBody {
+        articles_count: page.total,
+        articles: page.articles.into_iter().map(ArticleSummary::new).collect(),
     }
 }
 
 fn page_response(page: ArticlePage) -> HttpResponse {
-    HttpResponse::Ok().json(ArticlesBody {
-        articles_count: page.total,
-        articles: page
-            .articles
-            .into_iter()
-            .map(|view| ArticleJson::new(view, false))
-            .collect(),
-    })
+    HttpResponse::Ok().json(page_body(page))
+}
+
+/// Serializes `value` once, for the anonymous response cache.
+fn cached_json(value: &impl serde::Serialize) -> Result<std::sync::Arc<CachedBody>, AppError> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| AppError::Internal(format!("serializing a response: {e}")))?;
+    Ok(std::sync::Arc::new(CachedBody {
+        etag: cache::etag_for(&bytes),
+        bytes: bytes.into(),
+    }))
+}
+
+/// A cached anonymous response, with the ETag computed when it was cached.
+fn cached_response(body: &CachedBody) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((actix_web::http::header::ETAG, body.etag.as_str()))
+        .body(body.bytes.clone())
 }
 
 /// `GET /api/articles`
+#[utoipa::path(
+    get,
+    path = "/api/articles",
+    tag = "Articles",
+    operation_id = "GetArticles",
+    summary = "Recent articles, filtered",
+    description = "Newest first; filters combine.",
+    params(ListQuery),
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "A page of articles, newest first", body = ArticlesBody),
+        Unauthorized,
+        Unprocessable,
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     viewer: MaybeApiUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page()?;
+    let page = page(query.limit.as_deref(), query.offset.as_deref())?;
     let query = query.into_inner();
     let filter = ArticleFilter {
         tag: query.tag,
@@ -53,38 +108,111 @@ pub async fn list(
         favorited_by: query.favorited,
         feed_of: None,
     };
+    if viewer.0.is_none() && page.offset <= cache::MAX_CACHED_OFFSET {
+        let key = ListKey {
+            filter: filter.clone(),
+            limit: page.limit,
+            offset: page.offset,
+            after: None,
+        };
+        let body = state
+            .caches
+            .api_lists
+            .get_or_load(key, || async {
+                let list = reads::article_list(&state, None, filter.clone(), page).await?;
+                cached_json(&page_body(list))
+            })
+            .await?;
+        return Ok(cached_response(&body));
+    }
     Ok(page_response(
-        articles::list(&state.db, viewer.id(), filter, page).await?,
+        reads::article_list(&state, viewer.id(), filter, page).await?,
     ))
 }
 
 /// `GET /api/articles/feed`: articles by followed authors.
+#[utoipa::path(
+    get,
+    path = "/api/articles/feed",
+    tag = "Articles",
+    operation_id = "GetArticlesFeed",
+    summary = "Recent articles by followed authors",
+    params(PageQuery),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "A page of articles, newest first", body = ArticlesBody),
+        Unauthorized,
+        Unprocessable,
+    )
+)]
 pub async fn feed(
     state: web::Data<AppState>,
     auth: ApiUser,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page()?;
+    let page = page(query.limit.as_deref(), query.offset.as_deref())?;
     let filter = ArticleFilter {
         feed_of: Some(auth.user.id),
         ..ArticleFilter::default()
     };
     Ok(page_response(
-        articles::list(&state.db, Some(auth.user.id), filter, page).await?,
+        reads::article_list(&state, Some(auth.user.id), filter, page).await?,
     ))
 }
 
 /// `GET /api/articles/{slug}`
+#[utoipa::path(
+    get,
+    path = "/api/articles/{slug}",
+    tag = "Articles",
+    operation_id = "GetArticle",
+    summary = "One article",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The article", body = ArticleBody),
+        Unauthorized,
+        NotFound,
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     viewer: MaybeApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = articles::get(&state.db, viewer.id(), slug.into_inner()).await?;
+    let slug = slug.into_inner();
+    if viewer.0.is_none() {
+        let body = state
+            .caches
+            .api_articles
+            .get_or_load(slug.clone(), || async {
+                let view = reads::article(&state, None, &slug).await?;
+                cached_json(&ArticleBody::from(view))
+            })
+            .await?;
+        return Ok(cached_response(&body));
+    }
+    let view = reads::article(&state, viewer.id(), &slug).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
 /// `POST /api/articles`
+#[utoipa::path(
+    post,
+    path = "/api/articles",
+    tag = "Articles",
+    operation_id = "CreateArticle",
+    summary = "Publish an article",
+    request_body = NewArticleRequest,
+    security(("Token" = [])),
+    responses(
+        (status = 201, description = "The new article", body = ArticleBody),
+        Unauthorized,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     auth: ApiUser,
@@ -92,10 +220,30 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "article")?;
     let view = articles::create(&state.db, auth.user.id, input).await?;
+    invalidate::article_created(&state.caches).await;
     Ok(HttpResponse::Created().json(ArticleBody::from(view)))
 }
 
 /// `PUT /api/articles/{slug}`
+#[utoipa::path(
+    put,
+    path = "/api/articles/{slug}",
+    tag = "Articles",
+    operation_id = "UpdateArticle",
+    summary = "Edit an article (its author only)",
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body = UpdateArticleRequest,
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The edited article (a new title gives a new slug)", body = ArticleBody),
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn update(
     state: web::Data<AppState>,
     auth: ApiUser,
@@ -104,35 +252,85 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let changes = wrapped_json(&body, "article")?;
     let view = articles::update(&state.db, auth.user.id, slug.into_inner(), changes).await?;
+    invalidate::article_edited(&state.caches, view.article.id, &view.article.slug).await;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
 /// `DELETE /api/articles/{slug}`
+#[utoipa::path(
+    delete,
+    path = "/api/articles/{slug}",
+    tag = "Articles",
+    operation_id = "DeleteArticle",
+    summary = "Delete an article (its author only)",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security(("Token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        TooManyRequests,
+    )
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    articles::delete(&state.db, auth.user.id, slug.into_inner()).await?;
+    let gone = articles::delete(&state.db, auth.user.id, slug.into_inner()).await?;
+    invalidate::article_deleted(&state.caches, gone.id, &gone.slug).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `POST /api/articles/{slug}/favorite`
+#[utoipa::path(
+    post,
+    path = "/api/articles/{slug}/favorite",
+    tag = "Favorites",
+    operation_id = "CreateArticleFavorite",
+    summary = "Favorite an article",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The article", body = ArticleBody),
+        Unauthorized,
+        NotFound,
+        TooManyRequests,
+    )
+)]
 pub async fn favorite(
     state: web::Data<AppState>,
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = articles::favorite(&state.db, auth.user.id, slug.into_inner()).await?;
+    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
 /// `DELETE /api/articles/{slug}/favorite`
+#[utoipa::path(
+    delete,
+    path = "/api/articles/{slug}/favorite",
+    tag = "Favorites",
+    operation_id = "DeleteArticleFavorite",
+    summary = "Remove a favorite",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The article", body = ArticleBody),
+        Unauthorized,
+        NotFound,
+        TooManyRequests,
+    )
+)]
 pub async fn unfavorite(
     state: web::Data<AppState>,
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = articles::unfavorite(&state.db, auth.user.id, slug.into_inner()).await?;
+    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }

@@ -2,25 +2,61 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::dto::{CommentBody, CommentJson, CommentsBody};
+use super::dto::{CommentBody, CommentJson, CommentsBody, NewCommentRequest};
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
+use super::openapi::{
+    Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
+};
+use crate::cache::{invalidate, reads};
 use crate::domain::comments;
 use crate::state::AppState;
 
 /// `GET /api/articles/{slug}/comments`
+#[utoipa::path(
+    get,
+    path = "/api/articles/{slug}/comments",
+    tag = "Comments",
+    operation_id = "GetArticleComments",
+    summary = "An article's comments",
+    params(("slug" = String, Path, description = "The article's slug")),
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The comments, oldest first", body = CommentsBody),
+        Unauthorized,
+        NotFound,
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     viewer: MaybeApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let views = comments::list(&state.db, viewer.id(), slug.into_inner()).await?;
+    let views = reads::comments(&state, viewer.id(), &slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CommentsBody {
         comments: views.into_iter().map(CommentJson::from).collect(),
     }))
 }
 
 /// `POST /api/articles/{slug}/comments`
+#[utoipa::path(
+    post,
+    path = "/api/articles/{slug}/comments",
+    tag = "Comments",
+    operation_id = "CreateArticleComment",
+    summary = "Comment on an article",
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body = NewCommentRequest,
+    security(("Token" = [])),
+    responses(
+        (status = 201, description = "The new comment", body = CommentBody),
+        Unauthorized,
+        NotFound,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn add(
     state: web::Data<AppState>,
     auth: ApiUser,
@@ -28,13 +64,31 @@ pub async fn add(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "comment")?;
-    let view = comments::add(&state.db, auth.user.id, slug.into_inner(), input).await?;
+    let slug = slug.into_inner();
+    let view = comments::add(&state.db, auth.user.id, slug.clone(), input).await?;
+    invalidate::comment_added(&state.caches, &slug).await;
     Ok(HttpResponse::Created().json(CommentBody {
         comment: view.into(),
     }))
 }
 
 /// `DELETE /api/articles/{slug}/comments/{id}`
+#[utoipa::path(
+    delete,
+    path = "/api/articles/{slug}/comments/{id}",
+    tag = "Comments",
+    operation_id = "DeleteArticleComment",
+    summary = "Delete a comment (its author only)",
+    params(("slug" = String, Path, description = "The article's slug"), ("id" = i32, Path, description = "The comment's id")),
+    security(("Token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        TooManyRequests,
+    )
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     auth: ApiUser,
@@ -43,6 +97,7 @@ pub async fn delete(
     let (slug, id) = path.into_inner();
     // A non-numeric id names no comment: 404, like any other unknown id.
     let id = id.parse::<i32>().unwrap_or(-1);
-    comments::delete(&state.db, auth.user.id, slug, id).await?;
+    comments::delete(&state.db, auth.user.id, slug.clone(), id).await?;
+    invalidate::comment_deleted(&state.caches, &slug).await;
     Ok(HttpResponse::NoContent().finish())
 }

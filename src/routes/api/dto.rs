@@ -1,27 +1,35 @@
-//! The JSON shapes of the RealWorld API, built from domain views.
+//! The JSON shapes of the RealWorld API, built from domain views. Their `ToSchema`
+//! derives are the OpenAPI document's schemas, so the document follows the code.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::articles::ArticleView;
+use crate::domain::articles::{ArticleChanges, ArticleInput};
+use crate::domain::comments::CommentInput;
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
 use crate::domain::time::iso8601;
-use crate::domain::users::User;
+use crate::domain::users::{LoginInput, RegisterInput, User, UserChanges};
 
 /// `{"user": …}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UserBody {
     /// The signed-in user.
     pub user: UserJson,
 }
 
 /// The signed-in user with their token.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserJson {
     email: String,
+    /// The API token to send as `Authorization: Token <token>`.
     token: String,
     username: String,
+    #[schema(required = true)]
     bio: Option<String>,
+    #[schema(required = true)]
     image: Option<String>,
 }
 
@@ -41,50 +49,66 @@ impl UserBody {
 }
 
 /// `{"profile": …}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProfileBody {
     /// The profile.
     pub profile: Profile,
 }
 
-/// An article; the body is left out of lists.
-#[derive(Serialize)]
+/// An article as lists show it: everything but the body.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ArticleJson {
+pub struct ArticleSummary {
     slug: String,
     title: String,
     description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
+    /// Alphabetical.
     tag_list: Vec<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    /// Whether the caller favorited it (false when anonymous).
     favorited: bool,
     favorites_count: i32,
     author: Profile,
 }
 
-impl ArticleJson {
-    /// The JSON of `view`, with or without its body.
-    pub fn new(view: ArticleView, with_body: bool) -> Self {
+impl ArticleSummary {
+    /// The list entry of `view`.
+    pub fn new(view: ArticleView) -> Self {
+        Self::with_body(view).0
+    }
+
+    fn with_body(view: ArticleView) -> (Self, String) {
         let a = view.article;
-        Self {
+        let summary = Self {
             slug: a.slug,
             title: a.title,
             description: a.description,
-            body: with_body.then_some(a.body),
             tag_list: view.tags,
             created_at: iso8601(a.created_at),
             updated_at: iso8601(a.updated_at),
             favorited: view.favorited,
             favorites_count: a.favorites_count,
             author: view.author,
-        }
+        };
+        (summary, a.body)
     }
 }
 
+/// A whole article: the list fields and the Markdown body.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Article)]
+pub struct ArticleJson {
+    #[serde(flatten)]
+    summary: ArticleSummary,
+    /// Markdown, as written.
+    body: String,
+}
+
 /// `{"article": …}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ArticleBody {
     /// The article, with its body.
     pub article: ArticleJson,
@@ -92,28 +116,32 @@ pub struct ArticleBody {
 
 impl From<ArticleView> for ArticleBody {
     fn from(view: ArticleView) -> Self {
+        let (summary, body) = ArticleSummary::with_body(view);
         Self {
-            article: ArticleJson::new(view, true),
+            article: ArticleJson { summary, body },
         }
     }
 }
 
 /// `{"articles": […], "articlesCount": n}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesBody {
     /// The page, without bodies.
-    pub articles: Vec<ArticleJson>,
+    pub articles: Vec<ArticleSummary>,
     /// All matches.
     pub articles_count: i64,
 }
 
 /// A comment.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Comment)]
 pub struct CommentJson {
     id: i32,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
     body: String,
     author: Profile,
@@ -133,22 +161,55 @@ impl From<CommentView> for CommentJson {
 }
 
 /// `{"comment": …}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommentBody {
     /// The comment.
     pub comment: CommentJson,
 }
 
 /// `{"comments": […]}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommentsBody {
     /// Oldest first.
     pub comments: Vec<CommentJson>,
 }
 
 /// `{"tags": […]}`
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TagsBody {
     /// Most used first.
     pub tags: Vec<String>,
+}
+
+/// Request bodies: the RealWorld API wraps each input object in a key. Handlers read the
+/// inner object with `extract::wrapped_json(body, key)`, whose key must match the field
+/// name here; the inner types are the domain's own input types.
+macro_rules! wrapped_request {
+    ($(#[$doc:meta] $name:ident { $key:ident: $inner:ty })*) => {$(
+        #[$doc]
+        #[derive(ToSchema)]
+        #[expect(dead_code, reason = "describes the request for OpenAPI only")]
+        pub struct $name {
+            $key: $inner,
+        }
+    )*};
+}
+
+wrapped_request! {
+    /// `{"user": …}` to sign up.
+    NewUserRequest { user: RegisterInput }
+    /// `{"user": …}` to sign in.
+    LoginRequest { user: LoginInput }
+    /// `{"user": …}` with the settings to change; absent fields stay as they are.
+    UpdateUserRequest { user: UserChanges }
+    /// `{"article": …}` to publish.
+    NewArticleRequest { article: ArticleInput }
+    /// `{"article": …}` with the fields to change.
+    UpdateArticleRequest { article: ArticleChanges }
+    /// `{"comment": …}` to comment.
+    NewCommentRequest { comment: CommentInput }
+    /// `{"report": …}` to report an article, a comment or a user.
+    NewReportRequest { report: crate::domain::moderation::reports::ReportInput }
+    /// `{"webhook": …}` to register a webhook endpoint.
+    NewWebhookRequest { webhook: crate::domain::webhooks::WebhookInput }
 }

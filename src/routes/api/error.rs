@@ -2,9 +2,29 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::{AppError, FieldErrors};
+
+// Every JSON error the API sends (here, the unknown-route 404 and the rate limiter's 429)
+// is built with this type, so the OpenAPI schema derived from it is what clients get.
+/// The RealWorld error body: `{"errors": {field: [message, …]}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"errors": {"title": ["can't be blank"]}}))]
+pub struct ErrorBody {
+    /// Messages per field (or per resource, such as `article` or `token`).
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<String>>)]
+    pub errors: FieldErrors,
+}
+
+impl ErrorBody {
+    /// One message for one field.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            errors: FieldErrors::single(field, message),
+        }
+    }
+}
 
 /// A domain error on its way to an API client.
 #[derive(Debug)]
@@ -29,10 +49,6 @@ impl ApiError {
     }
 }
 
-fn one(field: &str, message: &str) -> serde_json::Value {
-    json!({ "errors": { field: [message] } })
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match &self.0 {
@@ -43,28 +59,35 @@ impl ResponseError for ApiError {
             }
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Suspended(_) | AppError::PasswordResetRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let body = match &self.0 {
-            AppError::Validation(errors) | AppError::Conflict(errors) => {
-                json!({ "errors": errors })
-            }
-            AppError::MissingToken => one("token", "is missing"),
-            AppError::InvalidToken => one("token", "is invalid"),
-            AppError::InvalidCredentials => one("credentials", "invalid"),
-            AppError::TooManyAttempts(seconds) => one(
+            AppError::Validation(errors) | AppError::Conflict(errors) => ErrorBody {
+                errors: errors.clone(),
+            },
+            AppError::MissingToken => ErrorBody::one("token", "is missing"),
+            AppError::InvalidToken => ErrorBody::one("token", "is invalid"),
+            AppError::InvalidCredentials => ErrorBody::one("credentials", "invalid"),
+            AppError::TooManyAttempts(seconds) => ErrorBody::one(
                 "credentials",
-                &format!("too many failed attempts; retry in {seconds} s"),
+                format!("too many failed attempts; retry in {seconds} s"),
             ),
-            AppError::NotFound(what) => one(what, "not found"),
-            AppError::Forbidden(what) => one(what, "forbidden"),
+            AppError::NotFound(what) => ErrorBody::one(what, "not found"),
+            AppError::Forbidden(what) => ErrorBody::one(what, "forbidden"),
+            AppError::Suspended(message) => ErrorBody::one("account", message.clone()),
+            AppError::PasswordResetRequired => ErrorBody::one(
+                "password",
+                "must be changed on the site (sign in there) before the API can be used",
+            ),
             AppError::Internal(cause) => {
                 log::error!("internal error: {cause}");
-                one("server", "something went wrong on our side")
+                ErrorBody::one("server", "something went wrong on our side")
             }
         };
         let mut response = HttpResponse::build(self.status_code());

@@ -60,6 +60,8 @@ async fn authenticate(
         .run(move |conn| Ok::<_, AppError>(User::find(conn, user_id)?))
         .await?
         .ok_or(AppError::InvalidToken)?;
+    // A suspended account's tokens stop working at once, with the reason.
+    crate::domain::users::check_api_access(&user)?;
     req.extensions_mut().insert(LoggedUser(user.id));
     Ok(ApiUser { user, token })
 }

@@ -1,71 +1,97 @@
-//! The RealWorld JSON API under `/api`.
+//! The RealWorld JSON API under `/api`, and its OpenAPI description.
 
 mod articles;
 mod comments;
+mod docs;
 mod dto;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
+mod notifications;
+pub mod openapi;
 mod profiles;
+mod reports;
 mod tags;
 mod users;
+mod webhooks;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
-use error::ApiError;
+use super::Endpoint;
+use error::{ApiError, ErrorBody};
 
-/// The API's route table.
+/// Where the API lives.
+pub const PREFIX: &str = "/api";
+
+/// The API's route table. Every row must also be described in the OpenAPI document
+/// (`#[utoipa::path]` on the handler, listed in [`openapi::ApiDoc`]); a test fails when
+/// the two disagree.
+pub fn table() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        Endpoint::new(M::POST, "/users", users::register),
+        Endpoint::new(M::POST, "/users/login", users::login),
+        Endpoint::new(M::GET, "/user", users::current),
+        Endpoint::new(M::PUT, "/user", users::update),
+        Endpoint::new(M::GET, "/profiles/{username}", profiles::get),
+        Endpoint::new(M::POST, "/profiles/{username}/follow", profiles::follow),
+        Endpoint::new(M::DELETE, "/profiles/{username}/follow", profiles::unfollow),
+        Endpoint::new(M::GET, "/articles", articles::list),
+        Endpoint::new(M::POST, "/articles", articles::create),
+        Endpoint::new(M::GET, "/articles/feed", articles::feed),
+        Endpoint::new(M::GET, "/articles/{slug}", articles::get),
+        Endpoint::new(M::PUT, "/articles/{slug}", articles::update),
+        Endpoint::new(M::DELETE, "/articles/{slug}", articles::delete),
+        Endpoint::new(M::POST, "/articles/{slug}/favorite", articles::favorite),
+        Endpoint::new(M::DELETE, "/articles/{slug}/favorite", articles::unfavorite),
+        Endpoint::new(M::GET, "/articles/{slug}/comments", comments::list),
+        Endpoint::new(M::POST, "/articles/{slug}/comments", comments::add),
+        Endpoint::new(
+            M::DELETE,
+            "/articles/{slug}/comments/{id}",
+            comments::delete,
+        ),
+        Endpoint::new(M::GET, "/tags", tags::list),
+        Endpoint::new(M::POST, "/reports", reports::create),
+        Endpoint::new(M::GET, "/reports", reports::open),
+        Endpoint::new(M::GET, "/notifications", notifications::list),
+        Endpoint::new(M::POST, "/notifications/read", notifications::read),
+        Endpoint::new(M::POST, "/webhooks", webhooks::create),
+        Endpoint::new(M::GET, "/webhooks", webhooks::list),
+        Endpoint::new(M::DELETE, "/webhooks/{id}", webhooks::delete),
+        Endpoint::new(M::GET, "/webhooks/{id}/deliveries", webhooks::deliveries),
+        Endpoint::new(
+            M::POST,
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            webhooks::redeliver,
+        ),
+        Endpoint::new(M::GET, "/openapi.json", openapi::document),
+        Endpoint::new(M::GET, "/docs", docs::page),
+    ]
+}
+
+/// Registers [`table`] under [`PREFIX`], with CORS and JSON errors for unreadable input.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api")
-            .wrap(cors())
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|err, _| ApiError::unreadable("query", err.to_string()).into()),
-            )
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|err, _| ApiError::unreadable("path", err.to_string()).into()),
-            )
-            .route("/users", web::post().to(users::register))
-            .route("/users/login", web::post().to(users::login))
-            .route("/user", web::get().to(users::current))
-            .route("/user", web::put().to(users::update))
-            .route("/profiles/{username}", web::get().to(profiles::get))
-            .route(
-                "/profiles/{username}/follow",
-                web::post().to(profiles::follow),
-            )
-            .route(
-                "/profiles/{username}/follow",
-                web::delete().to(profiles::unfollow),
-            )
-            .route("/articles", web::get().to(articles::list))
-            .route("/articles", web::post().to(articles::create))
-            .route("/articles/feed", web::get().to(articles::feed))
-            .route("/articles/{slug}", web::get().to(articles::get))
-            .route("/articles/{slug}", web::put().to(articles::update))
-            .route("/articles/{slug}", web::delete().to(articles::delete))
-            .route(
-                "/articles/{slug}/favorite",
-                web::post().to(articles::favorite),
-            )
-            .route(
-                "/articles/{slug}/favorite",
-                web::delete().to(articles::unfavorite),
-            )
-            .route("/articles/{slug}/comments", web::get().to(comments::list))
-            .route("/articles/{slug}/comments", web::post().to(comments::add))
-            .route(
-                "/articles/{slug}/comments/{id}",
-                web::delete().to(comments::delete),
-            )
-            .route("/tags", web::get().to(tags::list))
-            .default_service(web::to(unknown_route)),
-    );
+    let scope = web::scope(PREFIX)
+        .wrap(actix_web::middleware::from_fn(idempotency::replay))
+        .wrap(cors())
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|err, _| ApiError::unreadable("query", err.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _| ApiError::unreadable("path", err.to_string()).into()),
+        );
+    let scope = table()
+        .into_iter()
+        .fold(scope, |scope, e| scope.route(e.path, e.route));
+    cfg.service(scope.default_service(web::to(unknown_route)));
 }
 
 async fn unknown_route() -> HttpResponse {
-    HttpResponse::NotFound().json(serde_json::json!({ "errors": { "route": ["not found"] } }))
+    HttpResponse::NotFound().json(ErrorBody::one("route", "not found"))
 }
 
 /// Any origin may call the API: it authenticates with a header token, never a cookie.
@@ -77,6 +103,7 @@ fn cors() -> actix_cors::Cors {
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::ACCEPT,
+            actix_web::http::header::HeaderName::from_static("idempotency-key"),
         ])
         .max_age(3600)
 }

@@ -5,35 +5,86 @@ use actix_web::{HttpResponse, web};
 use super::dto::ProfileBody;
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser};
+use super::openapi::{NotFound, TooManyRequests, Unauthorized, Unprocessable};
+use crate::cache::{invalidate, reads};
 use crate::domain::profiles;
 use crate::state::AppState;
 
 /// `GET /api/profiles/{username}`
+#[utoipa::path(
+    get,
+    path = "/api/profiles/{username}",
+    tag = "Profile",
+    operation_id = "GetProfileByUsername",
+    summary = "A user's public profile",
+    params(("username" = String, Path, description = "The user's name")),
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The profile", body = ProfileBody),
+        Unauthorized,
+        NotFound,
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     viewer: MaybeApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = profiles::get(&state.db, viewer.id(), path.into_inner()).await?;
+    let profile = reads::profile(&state, viewer.id(), &path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }
 
 /// `POST /api/profiles/{username}/follow`
+#[utoipa::path(
+    post,
+    path = "/api/profiles/{username}/follow",
+    tag = "Profile",
+    operation_id = "FollowUserByUsername",
+    summary = "Follow a user",
+    description = "Following yourself is refused (422).",
+    params(("username" = String, Path, description = "The user's name")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The followed profile", body = ProfileBody),
+        Unauthorized,
+        NotFound,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn follow(
     state: web::Data<AppState>,
     auth: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = profiles::follow(&state.db, auth.user.id, path.into_inner()).await?;
+    invalidate::follow_changed(&state.caches).await;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }
 
 /// `DELETE /api/profiles/{username}/follow`
+#[utoipa::path(
+    delete,
+    path = "/api/profiles/{username}/follow",
+    tag = "Profile",
+    operation_id = "UnfollowUserByUsername",
+    summary = "Stop following a user",
+    params(("username" = String, Path, description = "The user's name")),
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The unfollowed profile", body = ProfileBody),
+        Unauthorized,
+        NotFound,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn unfollow(
     state: web::Data<AppState>,
     auth: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = profiles::unfollow(&state.db, auth.user.id, path.into_inner()).await?;
+    invalidate::follow_changed(&state.caches).await;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }

@@ -1,14 +1,32 @@
 //! `/api/users`, `/api/users/login`, `/api/user`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::dto::UserBody;
+use super::dto::{LoginRequest, NewUserRequest, UpdateUserRequest, UserBody};
 use super::error::ApiError;
 use super::extract::{ApiUser, wrapped_json};
+use super::openapi::{
+    Conflict, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
+};
 use crate::domain::users;
 use crate::state::AppState;
 
 /// `POST /api/users`: sign up.
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "User and Authentication",
+    operation_id = "CreateUser",
+    summary = "Register a new user",
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, description = "The new user, signed in", body = UserBody),
+        Conflict,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -20,25 +38,79 @@ pub async fn register(
 }
 
 /// `POST /api/users/login`: sign in.
-pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/users/login",
+    tag = "User and Authentication",
+    operation_id = "Login",
+    summary = "Sign in with email and password",
+    description = "Repeated failures for one account slow further attempts down (429).",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "The user, signed in", body = UserBody),
+        Unauthorized,
+        Forbidden,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "user")?;
-    let user = users::login(&state.db, state.bcrypt_cost, input).await?;
+    let user = users::login(&state.db, state.bcrypt_cost, input, state.client_ip(&req)).await?;
+    users::check_api_access(&user)?;
     let token = state.tokens.issue(user.id);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
 }
 
 /// `GET /api/user`: the signed-in user.
+#[utoipa::path(
+    get,
+    path = "/api/user",
+    tag = "User and Authentication",
+    operation_id = "GetCurrentUser",
+    summary = "The signed-in user",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The user and their token", body = UserBody),
+        Unauthorized,
+    )
+)]
 pub async fn current(auth: ApiUser) -> HttpResponse {
     HttpResponse::Ok().json(UserBody::new(auth.user, auth.token))
 }
 
 /// `PUT /api/user`: change settings.
+#[utoipa::path(
+    put,
+    path = "/api/user",
+    tag = "User and Authentication",
+    operation_id = "UpdateCurrentUser",
+    summary = "Change the signed-in user's settings",
+    request_body = UpdateUserRequest,
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = UserBody),
+        Unauthorized,
+        Conflict,
+        PayloadTooLarge,
+        Unprocessable,
+        TooManyRequests,
+    )
+)]
 pub async fn update(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let changes = wrapped_json(&body, "user")?;
-    let user = users::update(&state.db, state.bcrypt_cost, auth.user.id, changes).await?;
+    let ip = state.client_ip(&req);
+    let user = users::update(&state.db, state.bcrypt_cost, auth.user.id, changes, ip).await?;
+    crate::cache::invalidate::profile_edited(&state.caches).await;
     Ok(HttpResponse::Ok().json(UserBody::new(user, auth.token)))
 }

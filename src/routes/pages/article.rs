@@ -10,9 +10,9 @@ use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
 use super::{PageResult, redirect, render};
+use crate::cache::{invalidate, reads};
 use crate::domain::articles;
 use crate::domain::comments::{self, CommentInput};
-use crate::domain::markdown;
 use crate::domain::users::User;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ struct ArticlePage {
     chrome: Chrome,
     article: ArticleCard,
     /// Sanitized HTML from the Markdown body: the only `|safe` value on the site.
-    body_html: String,
+    body_html: std::sync::Arc<str>,
     comments: Vec<CommentCard>,
     /// Whether the viewer wrote it (shows Edit and Delete).
     is_author: bool,
@@ -52,12 +52,13 @@ async fn page(
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
     let viewer = user.map(|u| u.id);
-    let view = articles::get(&state.db, viewer, slug.clone()).await?;
-    let comments = comments::list(&state.db, viewer, slug).await?;
+    let view = reads::article(state, viewer, &slug).await?;
+    let comments = reads::comments(state, viewer, &slug).await?;
+    let body_html = reads::markdown_html(state, &view.article.body).await?;
     let chrome = Chrome::new(state, req, user, view.article.title.clone(), "article")?;
     Ok(ArticlePage {
         is_author: chrome.is_me(&view.author.username),
-        body_html: markdown::to_safe_html(&view.article.body),
+        body_html,
         article: ArticleCard::of(&state.assets, &view),
         comments: comments
             .iter()
@@ -96,7 +97,8 @@ pub async fn delete(
     slug: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    articles::delete(&state.db, user.0.id, slug.into_inner()).await?;
+    let gone = articles::delete(&state.db, user.0.id, slug.into_inner()).await?;
+    invalidate::article_deleted(&state.caches, gone.id, &gone.slug).await;
     session::flash(&req, FlashKind::Info, "The article was deleted.");
     Ok(redirect("/"))
 }
@@ -110,7 +112,8 @@ pub async fn favorite(
 ) -> PageResult {
     let slug = slug.into_inner();
     let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
-    articles::favorite(&state.db, user.0.id, slug).await?;
+    let view = articles::favorite(&state.db, user.0.id, slug).await?;
+    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
     Ok(redirect(&back))
 }
 
@@ -123,7 +126,8 @@ pub async fn unfavorite(
 ) -> PageResult {
     let slug = slug.into_inner();
     let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
-    articles::unfavorite(&state.db, user.0.id, slug).await?;
+    let view = articles::unfavorite(&state.db, user.0.id, slug).await?;
+    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
     Ok(redirect(&back))
 }
 
@@ -139,7 +143,10 @@ pub async fn comment(
     let draft = form.0.body.clone().unwrap_or_default();
     let input = CommentInput { body: form.0.body };
     match comments::add(&state.db, user.0.id, slug.clone(), input).await {
-        Ok(_) => Ok(redirect(&format!("/article/{slug}#comments"))),
+        Ok(_) => {
+            invalidate::comment_added(&state.caches, &slug).await;
+            Ok(redirect(&format!("/article/{slug}#comments")))
+        }
         Err(err) => {
             let errors = form_errors(err)?;
             let page = page(&state, &req, Some(&user.0), slug, errors, draft).await?;
@@ -157,5 +164,6 @@ pub async fn delete_comment(
 ) -> PageResult {
     let (slug, id) = path.into_inner();
     comments::delete(&state.db, user.0.id, slug.clone(), id).await?;
+    invalidate::comment_deleted(&state.caches, &slug).await;
     Ok(redirect(&format!("/article/{slug}#comments")))
 }

@@ -59,7 +59,7 @@ pub async fn login_form(
         return Ok(redirect("/"));
     }
     ok(&LoginPage {
-        chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
+        chrome: Chrome::new(&state, &req, None, "Sign in", "login")?.with_csrf(&req)?,
         errors: Vec::new(),
         email: String::new(),
     })
@@ -77,7 +77,16 @@ pub async fn login(
         email: form.email,
         password: form.password,
     };
-    match users::login(&state.db, state.bcrypt_cost, input).await {
+    match users::login(&state.db, state.bcrypt_cost, input, state.client_ip(&req)).await {
+        Ok(user) if user.password_reset_required => {
+            session::sign_in(&req, &user)?;
+            session::flash(
+                &req,
+                FlashKind::Info,
+                "An administrator asked you to choose a new password before going on.",
+            );
+            Ok(redirect("/settings"))
+        }
         Ok(user) => {
             session::sign_in(&req, &user)?;
             session::flash(
@@ -97,7 +106,7 @@ pub async fn login(
                     StatusCode::TOO_MANY_REQUESTS
                 }),
                 &LoginPage {
-                    chrome: Chrome::new(&state, &req, None, "Sign in", "login")?,
+                    chrome: Chrome::new(&state, &req, None, "Sign in", "login")?.with_csrf(&req)?,
                     errors: form_errors(err)?,
                     email,
                 },
@@ -125,7 +134,7 @@ pub async fn register_form(
         return Ok(redirect("/"));
     }
     ok(&RegisterPage {
-        chrome: Chrome::new(&state, &req, None, "Sign up", "register")?,
+        chrome: Chrome::new(&state, &req, None, "Sign up", "register")?.with_csrf(&req)?,
         errors: Vec::new(),
         username: String::new(),
         email: String::new(),
@@ -161,7 +170,7 @@ pub async fn register(
         Err(err) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &RegisterPage {
-                chrome: Chrome::new(&state, &req, None, "Sign up", "register")?,
+                chrome: Chrome::new(&state, &req, None, "Sign up", "register")?.with_csrf(&req)?,
                 errors: form_errors(err)?,
                 username,
                 email,

@@ -103,6 +103,7 @@ pub async fn publish(
     };
     match articles::create(&state.db, user.0.id, input).await {
         Ok(view) => {
+            crate::cache::invalidate::article_created(&state.caches).await;
             session::flash(&req, FlashKind::Success, "Your article is published.");
             Ok(redirect(&format!("/article/{}", view.article.slug)))
         }
@@ -153,6 +154,12 @@ pub async fn save(
     };
     match articles::update(&state.db, user.0.id, slug.clone(), changes).await {
         Ok(view) => {
+            crate::cache::invalidate::article_edited(
+                &state.caches,
+                view.article.id,
+                &view.article.slug,
+            )
+            .await;
             session::flash(&req, FlashKind::Success, "Your changes are saved.");
             Ok(redirect(&format!("/article/{}", view.article.slug)))
         }

@@ -53,6 +53,8 @@ pub enum Failure {
     NotFound,
     /// 403: not yours.
     Forbidden,
+    /// 403: the admin area, or the part of it beyond the visitor's role.
+    StaffOnly,
     /// 403: stale form.
     Csrf,
     /// 400 or 422 outside a form that can show it.
@@ -71,7 +73,10 @@ impl ResponseError for PageError {
             Self::App(AppError::InvalidCredentials) => StatusCode::UNAUTHORIZED,
             Self::App(AppError::TooManyAttempts(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
-            Self::App(AppError::Forbidden(_)) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::App(
+                AppError::Forbidden(_) | AppError::Suspended(_) | AppError::PasswordResetRequired,
+            )
+            | Self::Csrf => StatusCode::FORBIDDEN,
             Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::BadForm => StatusCode::BAD_REQUEST,
         }
@@ -94,7 +99,12 @@ impl ResponseError for PageError {
                 Failure::Rejected(vec![super::views::too_many_attempts(*seconds)])
             }
             Self::App(AppError::NotFound(_)) => Failure::NotFound,
+            Self::App(AppError::Forbidden("admin area")) => Failure::StaffOnly,
             Self::App(AppError::Forbidden(_)) => Failure::Forbidden,
+            Self::App(AppError::Suspended(message)) => Failure::Rejected(vec![message.clone()]),
+            Self::App(AppError::PasswordResetRequired) => {
+                Failure::Rejected(vec!["choose a new password in your settings first".into()])
+            }
             Self::App(AppError::Internal(cause)) => {
                 log::error!("internal error on a page: {cause}");
                 Failure::Internal
@@ -162,7 +172,7 @@ async fn error_page(req: &HttpRequest, status: StatusCode, failure: Failure) -> 
     let user = session::load_user(req).await.ok().flatten();
     let title = match &failure {
         Failure::NotFound => "Page not found",
-        Failure::Forbidden => "Not allowed",
+        Failure::Forbidden | Failure::StaffOnly => "Not allowed",
         Failure::Csrf => "Form expired",
         Failure::Rejected(_) => "Request refused",
         Failure::Internal => "Something went wrong",
@@ -177,6 +187,13 @@ async fn error_page(req: &HttpRequest, status: StatusCode, failure: Failure) -> 
             chrome,
             heading: "You can't do that",
             message: "This belongs to someone else, so only they can change it.",
+            details: Vec::new(),
+        }
+        .render(),
+        Failure::StaffOnly => ErrorPage {
+            chrome,
+            heading: "Staff only",
+            message: "This part of the admin area needs a role your account does not have.",
             details: Vec::new(),
         }
         .render(),

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::session::MaybeUser;
 use super::views::{ArticleCard, Chrome, Pagination, page_number, page_request};
 use super::{PageResult, ok, redirect};
-use crate::domain::articles::{self, ArticleFilter};
-use crate::domain::tags;
+use crate::cache::reads;
+use crate::domain::articles::ArticleFilter;
 use crate::state::AppState;
 
 /// Query string of the home page and tag pages.
@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub struct FeedQuery {
     feed: Option<String>,
     page: Option<String>,
+    after: Option<String>,
 }
 
 /// Which tab is shown.
@@ -34,7 +35,9 @@ struct HomePage {
     tab: Tab,
     articles: Vec<ArticleCard>,
     pagination: Pagination,
-    popular_tags: Vec<String>,
+    popular_tags: std::sync::Arc<Vec<String>>,
+    /// Articles pinned by staff (first page of the Global Feed only).
+    featured: Vec<ArticleCard>,
 }
 
 impl HomePage {
@@ -67,7 +70,7 @@ pub async fn home(
             &viewer,
             Tab::Following,
             filter,
-            query.page.as_deref(),
+            (query.page.as_deref(), query.after.as_deref()),
         )
         .await;
     }
@@ -77,7 +80,7 @@ pub async fn home(
         &viewer,
         Tab::Global,
         ArticleFilter::default(),
-        query.page.as_deref(),
+        (query.page.as_deref(), query.after.as_deref()),
     )
     .await
 }
@@ -101,7 +104,7 @@ pub async fn tag(
         &viewer,
         Tab::Tag(tag),
         filter,
-        query.page.as_deref(),
+        (query.page.as_deref(), query.after.as_deref()),
     )
     .await
 }
@@ -112,11 +115,16 @@ async fn feed(
     viewer: &MaybeUser,
     tab: Tab,
     filter: ArticleFilter,
-    page: Option<&str>,
+    (page, after): (Option<&str>, Option<&str>),
 ) -> PageResult {
     let page = page_number(page);
-    let list = articles::list(&state.db, viewer.id(), filter, page_request(page)?).await?;
-    let popular_tags = tags::popular(&state.db).await?;
+    let list = reads::article_list(state, viewer.id(), filter, page_request(page, after)?).await?;
+    let popular_tags = reads::popular_tags(state).await?;
+    let featured = if tab == Tab::Global && page == 1 && after.is_none() {
+        ArticleCard::all(&state.assets, &reads::featured(state, viewer.id()).await?)
+    } else {
+        Vec::new()
+    };
     let base = match &tab {
         Tab::Global => "/".to_owned(),
         Tab::Following => "/?feed=following".to_owned(),
@@ -130,8 +138,14 @@ async fn feed(
     ok(&HomePage {
         chrome: Chrome::new(state, req, viewer.0.as_ref(), title, "home")?,
         articles: ArticleCard::all(&state.assets, &list.articles),
-        pagination: Pagination::new(&base, page, list.total),
+        pagination: Pagination::new(&base, page, list.total).with_older(
+            &base,
+            page,
+            list.total,
+            list.articles.last(),
+        ),
         popular_tags,
+        featured,
         tab,
     })
 }

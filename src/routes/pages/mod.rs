@@ -3,16 +3,20 @@
 //! Every state change is a POST form carrying the session's CSRF token, answered with a
 //! redirect (Post/Redirect/Get) or, when the input is refused, the form again (422).
 
+pub mod admin;
 mod article;
-mod auth;
+pub(crate) mod auth;
 mod editor;
 pub mod errors;
 mod home;
+mod messaging;
 mod profile;
+mod report;
 pub mod session;
 mod settings;
 mod static_files;
 pub mod views;
+mod webhooks;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -22,6 +26,9 @@ pub use errors::{PageError, PageResult, not_found, render_failures};
 
 /// The site's route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    admin::configure(cfg);
+    cfg.route("/report", web::get().to(report::form))
+        .route("/report", web::post().to(report::submit));
     cfg.route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/static/{path:.*}", web::head().to(static_files::serve))
         .route("/", web::get().to(home::home))
@@ -33,6 +40,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(auth::logout))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save))
+        .route("/settings/email", web::post().to(messaging::save_email))
+        .route("/settings/webhooks", web::get().to(webhooks::list))
+        .route("/settings/webhooks", web::post().to(webhooks::create))
+        .route("/settings/webhooks/{id}", web::get().to(webhooks::show))
+        .route(
+            "/settings/webhooks/{id}/delete",
+            web::post().to(webhooks::delete),
+        )
+        .route(
+            "/settings/webhooks/{id}/deliveries/{delivery}/redeliver",
+            web::post().to(webhooks::redeliver),
+        )
+        .route("/notifications", web::get().to(messaging::list))
+        .route("/notifications/read", web::post().to(messaging::read_all))
+        .route(
+            "/notifications/{id}/read",
+            web::post().to(messaging::read_one),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            web::get().to(messaging::unsubscribe_form),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            web::post().to(messaging::unsubscribe),
+        )
         .route("/editor", web::get().to(editor::new_form))
         .route("/editor", web::post().to(editor::publish))
         .route("/editor/{slug}", web::get().to(editor::edit_form))
@@ -67,12 +100,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A rendered page with `status`. Pages hold per-user data and a CSRF token, so no
-/// shared cache may keep them.
+/// A rendered page with `status`. Pages hold a CSRF token (and, signed in, the
+/// viewer's own state), so `middleware::http_cache` marks them private.
 pub(crate) fn html_response(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(html)
 }
 

@@ -10,7 +10,8 @@ use super::home::path_segment;
 use super::session::{CsrfForm, CurrentUser, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, Pagination, avatar, page_number, page_request};
 use super::{PageResult, ok, redirect};
-use crate::domain::articles::{self, ArticleFilter};
+use crate::cache::{invalidate, reads};
+use crate::domain::articles::ArticleFilter;
 use crate::domain::profiles;
 use crate::state::AppState;
 
@@ -35,6 +36,7 @@ struct ProfilePage {
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
+    after: Option<String>,
 }
 
 /// `GET /profile/{username}`
@@ -51,7 +53,7 @@ pub async fn articles(
         &viewer,
         username.into_inner(),
         false,
-        query.page.as_deref(),
+        (query.page.as_deref(), query.after.as_deref()),
     )
     .await
 }
@@ -70,7 +72,7 @@ pub async fn favorites(
         &viewer,
         username.into_inner(),
         true,
-        query.page.as_deref(),
+        (query.page.as_deref(), query.after.as_deref()),
     )
     .await
 }
@@ -81,9 +83,9 @@ async fn show(
     viewer: &MaybeUser,
     username: String,
     favorites: bool,
-    page: Option<&str>,
+    (page, after): (Option<&str>, Option<&str>),
 ) -> PageResult {
-    let profile = profiles::get(&state.db, viewer.id(), username).await?;
+    let profile = reads::profile(state, viewer.id(), &username).await?;
     let filter = if favorites {
         ArticleFilter {
             favorited_by: Some(profile.username.clone()),
@@ -96,7 +98,7 @@ async fn show(
         }
     };
     let page = page_number(page);
-    let list = articles::list(&state.db, viewer.id(), filter, page_request(page)?).await?;
+    let list = reads::article_list(state, viewer.id(), filter, page_request(page, after)?).await?;
     let path = path_segment(&profile.username);
     let base = if favorites {
         format!("/profile/{path}/favorites")
@@ -119,7 +121,12 @@ async fn show(
         following: profile.following,
         favorites,
         articles: ArticleCard::all(&state.assets, &list.articles),
-        pagination: Pagination::new(&base, page, list.total),
+        pagination: Pagination::new(&base, page, list.total).with_older(
+            &base,
+            page,
+            list.total,
+            list.articles.last(),
+        ),
         path,
     })
 }
@@ -137,6 +144,7 @@ pub async fn follow(
         &format!("/profile/{}", path_segment(&username)),
     );
     profiles::follow(&state.db, user.0.id, username).await?;
+    invalidate::follow_changed(&state.caches).await;
     Ok(redirect(&back))
 }
 
@@ -153,5 +161,6 @@ pub async fn unfollow(
         &format!("/profile/{}", path_segment(&username)),
     );
     profiles::unfollow(&state.db, user.0.id, username).await?;
+    invalidate::follow_changed(&state.caches).await;
     Ok(redirect(&back))
 }

@@ -40,16 +40,44 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         return Ok(None);
     };
     let state = state_of(req)?;
-    let user = state
+    // The navbar's unread count comes with the user, in the same trip to the pool.
+    let found = state
         .db
-        .run(move |conn| Ok::<_, AppError>(User::find(conn, id)?))
+        .run(move |conn| {
+            let Some(user) = User::find(conn, id)? else {
+                return Ok::<_, AppError>(None);
+            };
+            let unread = crate::domain::notifications::unread_count(conn, id)?;
+            Ok(Some((user, unread)))
+        })
         .await?;
-    if let Some(user) = &user {
-        req.extensions_mut()
-            .insert(crate::middleware::request_log::LoggedUser(user.id));
+    let Some((user, unread)) = found else {
+        return Ok(None);
+    };
+    // Suspension ends the session at once; the visitor is told why on the next page.
+    if let Some(suspension) = user.suspension(crate::domain::time::now()) {
+        sign_out(req)?;
+        flash(req, FlashKind::Info, capitalized(&suspension.message()));
+        return Ok(None);
     }
-    Ok(user)
+    req.extensions_mut()
+        .insert(crate::middleware::request_log::LoggedUser(user.id));
+    req.extensions_mut().insert(UnreadCount(unread));
+    Ok(Some(user))
 }
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The signed-in user's unread notifications, left in the request by [`load_user`] for
+/// the navbar.
+#[derive(Debug, Clone, Copy)]
+pub struct UnreadCount(pub i64);
 
 /// A page visitor who may or may not be signed in.
 pub struct MaybeUser(pub Option<User>);
@@ -85,6 +113,49 @@ impl FromRequest for CurrentUser {
                 .await?
                 .map(Self)
                 .ok_or(PageError::App(AppError::MissingToken))
+        })
+    }
+}
+
+/// A moderator or an admin. Anyone signed out is sent to the sign-in page; a plain
+/// user gets 403. The guard of the admin area (see `admin::ROUTES`).
+pub struct StaffUser(pub User);
+
+impl FromRequest for StaffUser {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = load_user(&req)
+                .await?
+                .ok_or(PageError::App(AppError::MissingToken))?;
+            if user.is_staff() {
+                Ok(Self(user))
+            } else {
+                Err(PageError::App(AppError::Forbidden("admin area")))
+            }
+        })
+    }
+}
+
+/// An admin: like [`StaffUser`], and moderators get 403 too.
+pub struct AdminUser(pub User);
+
+impl FromRequest for AdminUser {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = StaffUser::from_request(req, payload);
+        Box::pin(async move {
+            let StaffUser(user) = staff.await?;
+            if user.role() == crate::domain::roles::Role::Admin {
+                Ok(Self(user))
+            } else {
+                Err(PageError::App(AppError::Forbidden("admin area")))
+            }
         })
     }
 }

@@ -19,6 +19,7 @@ struct SettingsPage {
     chrome: Chrome,
     errors: Vec<String>,
     form: SettingsValues,
+    email: crate::domain::email_settings::EmailSettings,
 }
 
 /// What the form fields show (never the password).
@@ -56,6 +57,7 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest, user: CurrentUse
         chrome: Chrome::new(&state, &req, Some(&user.0), "Settings", "settings")?,
         errors: Vec::new(),
         form: SettingsValues::of(&user.0),
+        email: super::messaging::email_settings_of(&state, user.0.id).await?,
     })
 }
 
@@ -80,8 +82,10 @@ pub async fn save(
         bio: Some(form.bio),
         image: Some(form.image),
     };
-    match users::update(&state.db, state.bcrypt_cost, user.0.id, changes).await {
+    let ip = state.client_ip(&req);
+    match users::update(&state.db, state.bcrypt_cost, user.0.id, changes, ip).await {
         Ok(updated) => {
+            crate::cache::invalidate::profile_edited(&state.caches).await;
             session::flash(&req, FlashKind::Success, "Your settings were saved.");
             Ok(redirect(&format!(
                 "/profile/{}",
@@ -94,6 +98,7 @@ pub async fn save(
                 chrome: Chrome::new(&state, &req, Some(&user.0), "Settings", "settings")?,
                 errors: form_errors(err)?,
                 form: kept,
+                email: super::messaging::email_settings_of(&state, user.0.id).await?,
             },
         ),
     }

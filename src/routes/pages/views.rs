@@ -49,6 +49,10 @@ pub struct NavUser {
     pub avatar: String,
     /// JSON for `window.__conduit_debug__.getCurrentUser()` (escaped into an attribute).
     pub debug_json: String,
+    /// Moderator or admin: the navbar links the admin area.
+    pub staff: bool,
+    /// Unread notifications, for the bell.
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -60,7 +64,13 @@ impl Chrome {
         title: impl Into<String>,
         section: &'static str,
     ) -> Result<Self, PageError> {
+        use actix_web::HttpMessage;
+        let unread = req
+            .extensions()
+            .get::<session::UnreadCount>()
+            .map_or(0, |u| u.0);
         let user = user.map(|u| NavUser {
+            unread,
             username: u.username.clone(),
             email: u.email.clone(),
             bio: u.bio.clone(),
@@ -74,8 +84,17 @@ impl Chrome {
                 "token": null,
             })
             .to_string(),
+            staff: u.is_staff(),
         });
         let session = req.get_session();
+        // Anonymous readers get no session: a cookie made on every visit would turn
+        // each read into a session write. Their only forms (sign-in, sign-up,
+        // unsubscribe) ask for a token with `with_csrf`; the rest send them to /login.
+        let csrf = if user.is_some() {
+            session::csrf_token(&session)?
+        } else {
+            String::new()
+        };
         let here = req
             .uri()
             .path_and_query()
@@ -85,11 +104,19 @@ impl Chrome {
             title: title.into(),
             assets: state.assets.clone(),
             user,
-            csrf: session::csrf_token(&session)?,
+            csrf,
             flash: session::take_flash(&session),
             section,
             here,
         })
+    }
+
+    /// A CSRF token even for an anonymous visitor, for pages with a form they submit.
+    pub fn with_csrf(mut self, req: &HttpRequest) -> Result<Self, PageError> {
+        if self.csrf.is_empty() {
+            self.csrf = session::csrf_token(&req.get_session())?;
+        }
+        Ok(self)
     }
 
     /// Whether `username` is the signed-in user.
@@ -149,6 +176,8 @@ pub struct ArticleCard {
     pub date: String,
     /// Writer.
     pub author: AuthorView,
+    /// Hidden by staff (only staff and the author get to see it at all).
+    pub hidden: bool,
 }
 
 impl ArticleCard {
@@ -163,6 +192,7 @@ impl ArticleCard {
             favorited: view.favorited,
             date: date(view.article.created_at),
             author: AuthorView::of(assets, &view.author),
+            hidden: view.article.hidden,
         }
     }
 
@@ -182,6 +212,8 @@ pub struct CommentCard {
     pub date: String,
     /// Writer.
     pub author: AuthorView,
+    /// Hidden by staff.
+    pub hidden: bool,
 }
 
 impl CommentCard {
@@ -192,6 +224,7 @@ impl CommentCard {
             body: view.comment.body.clone(),
             date: date(view.comment.created_at),
             author: AuthorView::of(assets, &view.author),
+            hidden: view.comment.hidden,
         }
     }
 }
@@ -212,6 +245,9 @@ pub struct PageLink {
 pub struct Pagination {
     /// Links, in order.
     pub links: Vec<PageLink>,
+    /// "Older articles": the next page by keyset (its URL names the last article shown),
+    /// so reading on page after page costs the same at any depth.
+    pub older: Option<String>,
 }
 
 /// Pages shown on each side of the current one when there are many.
@@ -224,7 +260,10 @@ impl Pagination {
     pub fn new(base: &str, current: i64, total: i64) -> Self {
         let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
         if pages <= 1 {
-            return Self { links: Vec::new() };
+            return Self {
+                links: Vec::new(),
+                older: None,
+            };
         }
         let sep = if base.contains('?') { '&' } else { '?' };
         let shown = |n: i64| n == 1 || n == pages || (n - current).abs() <= PAGE_WINDOW;
@@ -243,7 +282,27 @@ impl Pagination {
             });
             previous = number;
         }
-        Self { links }
+        Self { links, older: None }
+    }
+
+    /// Adds the keyset link to the page after `current`, which ends with `last`, when
+    /// there is one.
+    pub fn with_older(
+        mut self,
+        base: &str,
+        current: i64,
+        total: i64,
+        last: Option<&ArticleView>,
+    ) -> Self {
+        let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+        if let Some(last) = last
+            && current < pages
+        {
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let cursor = crate::domain::articles::Cursor::after(&last.article).encode();
+            self.older = Some(format!("{base}{sep}page={}&after={cursor}", current + 1));
+        }
+        self
     }
 }
 
@@ -254,13 +313,18 @@ pub fn page_number(raw: Option<&str>) -> i64 {
         .unwrap_or(1)
 }
 
-/// The domain's page window for a 1-based page number.
-pub fn page_request(page: i64) -> Result<crate::domain::articles::PageRequest, PageError> {
+/// The domain's page window for a 1-based page number, by keyset when `after` (from an
+/// "Older articles" link) names where the previous page ended; an unreadable one falls
+/// back to the page number.
+pub fn page_request(
+    page: i64,
+    after: Option<&str>,
+) -> Result<crate::domain::articles::PageRequest, PageError> {
     let offset = ((page - 1) * PAGE_SIZE).to_string();
-    Ok(crate::domain::articles::PageRequest::parse(
-        Some(&PAGE_SIZE.to_string()),
-        Some(&offset),
-    )?)
+    let mut request =
+        crate::domain::articles::PageRequest::parse(Some(&PAGE_SIZE.to_string()), Some(&offset))?;
+    request.after = after.and_then(crate::domain::articles::Cursor::parse);
+    Ok(request)
 }
 
 /// Messages of a failed form, one line each, as the error list shows them.
@@ -291,6 +355,7 @@ pub fn form_errors(err: AppError) -> Result<Vec<String>, AppError> {
         AppError::Validation(errors) | AppError::Conflict(errors) => Ok(error_lines(&errors)),
         AppError::InvalidCredentials => Ok(vec!["email or password is invalid".into()]),
         AppError::TooManyAttempts(seconds) => Ok(vec![too_many_attempts(seconds)]),
+        AppError::Suspended(message) => Ok(vec![message]),
         other => Err(other),
     }
 }

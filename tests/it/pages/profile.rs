@@ -85,9 +85,21 @@ async fn follow_and_unfollow_from_the_profile(app: TestApp) {
             .body
             .contains("Follow alice</button>")
     );
+    // Anonymous readers get a button that leads to sign-in, and no session at all.
     let anonymous = Browser::new(&app);
+    let page = anonymous.get("/profile/alice").await;
+    assert!(
+        page.body
+            .contains("<form method=\"get\" action=\"/login\">")
+    );
+    assert!(page.body.contains("Follow alice</button>"));
+    assert!(!page.body.contains("csrf_token"));
+    assert!(
+        !anonymous.has_cookie("conduit_session"),
+        "no session for a reader"
+    );
     anonymous
-        .submit("/profile/alice", "/profile/alice/follow", &[])
+        .post_raw("/profile/alice/follow", &[])
         .await
         .assert_redirect("/login");
     browser

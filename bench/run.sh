@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Load benchmark for one data size on one backend: seeds (once, then reused), starts
+# the given release binary on loopback, runs every route with wrk and prints a
+# markdown table. Builds nothing. See bench/README.md.
+#
+#   bench/run.sh --binary target/release/conduit [--backend sqlite|postgres]
+#                [--articles 10000] [--duration 10s] [--connections 64]
+#                [--port 19480] [--pg-url postgres://root@127.0.0.1/test]
+#                [--data-dir /tmp/conduit-bench] [--out results.md]
+set -euo pipefail
+
+binary=""
+backend="sqlite"
+articles=10000
+duration="10s"
+connections=64
+port=19480
+pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
+data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
+out=""
+here="$(cd "$(dirname "$0")" && pwd)"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary="$2"; shift 2 ;;
+    --backend) backend="$2"; shift 2 ;;
+    --articles) articles="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --pg-url) pg_url="$2"; shift 2 ;;
+    --data-dir) data_dir="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$binary" ] || { echo "--binary must name a built conduit (cargo build --release)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+
+# A realistic shape that grows with the site: ten articles per writer, two comments and
+# two favorites per article, ten follows per account.
+users=$(( articles / 10 > 100 ? articles / 10 : 100 ))
+comments=$(( articles * 2 ))
+favorites=$(( articles * 2 ))
+follows=$(( users * 10 ))
+
+mkdir -p "$data_dir"
+export CONDUIT_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789"
+export CONDUIT_BCRYPT_COST="${CONDUIT_BCRYPT_COST:-12}"
+case "$backend" in
+  sqlite) export DATABASE_URL="$data_dir/sqlite-$articles.db" ;;
+  postgres)
+    schema="bench_$articles"
+    export DATABASE_URL="$pg_url?options=-csearch_path%3D$schema" ;;
+  *) echo "--backend is sqlite or postgres" >&2; exit 2 ;;
+esac
+marker="$data_dir/$backend-$articles.seeded"
+if [ ! -f "$marker" ]; then
+  if [ "$backend" = postgres ]; then
+    psql -q "$pg_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
+  else
+    rm -f "$DATABASE_URL" "$DATABASE_URL-wal" "$DATABASE_URL-shm"
+  fi
+  echo "seeding $backend: $users users, $articles articles, $comments comments, $follows follows, $favorites favorites" >&2
+  started=$(date +%s)
+  "$binary" seed --users "$users" --articles "$articles" --comments "$comments" \
+    --follows "$follows" --favorites "$favorites" >&2
+  echo "seed took $(( $(date +%s) - started ))s" >&2
+  touch "$marker"
+fi
+
+base="http://127.0.0.1:$port"
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+
+start_server() {
+  CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+    CONDUIT_BENCH_CEILING_BYTES="${1:-}" "$binary" serve >"$data_dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "$base/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the server did not start; see $data_dir/server.log" >&2
+  exit 1
+}
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+# First start: find the routes' targets and the article page's size for the ceiling.
+start_server ""
+slugs=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
+slug=${slugs%%,*}
+authors=$(curl -fs "$base/api/articles?limit=50" | json "' '.join(sorted({a['author']['username'] for a in d['articles']}))")
+page_bytes=$(curl -fs "$base/article/$slug" | wc -c)
+stop_server
+start_server "$page_bytes"
+
+email="bench-$RANDOM$RANDOM@example.com"
+password="bench-password-123"
+token=$(curl -fs -X POST -H 'Content-Type: application/json' "$base/api/users" \
+  -d "{\"user\":{\"username\":\"bench$RANDOM$RANDOM\",\"email\":\"$email\",\"password\":\"$password\"}}" \
+  | json "d['user']['token']")
+for author in $authors; do
+  curl -fs -X POST -H "Authorization: Token $token" "$base/api/profiles/$author/follow" >/dev/null
+done
+export BENCH_TOKEN="$token" BENCH_EMAIL="$email" BENCH_PASSWORD="$password" BENCH_SLUGS="$slugs"
+
+peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
+
+# Runs wrk; prints "req/s|p50|p99|errors".
+measure() {
+  local conns="$1"; shift
+  local text
+  text=$(wrk -t2 -c"$conns" -d"$duration" --timeout 10s --latency "$@" 2>&1)
+  echo "$text" >>"$data_dir/wrk.log"
+  python3 - "$text" <<'PY'
+import re, sys
+t = sys.argv[1]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+p50 = re.search(r"\n\s+50%\s+(\S+)", t)
+p99 = re.search(r"\n\s+99%\s+(\S+)", t)
+non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+errors = (int(non.group(1)) if non else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+print(f"{float(rps.group(1)) if rps else 0:.0f}|{p50.group(1) if p50 else '-'}|{p99.group(1) if p99 else '-'}|{errors}")
+PY
+}
+
+row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "${3//|/ | }" "$(peak_rss)"; }
+
+# Warm the caches the way a running site has them warm.
+for path in / "/article/$slug" /api/articles "/api/articles/$slug" /api/tags; do
+  wrk -t1 -c4 -d1s "$base$path" >/dev/null 2>&1
+done
+
+title="$backend, $articles articles, $connections connections, $duration per route"
+{
+  echo "### $title"
+  echo
+  echo "| route | size | req/s | p50 | p99 | errors | peak RSS |"
+  echo "|---|---|---|---|---|---|---|"
+  size() { curl -fs "$@" | wc -c | awk '{printf "%.1f KB", $1/1024}'; }
+  row "ceiling (fixed body)" "$(size "$base/bench/ceiling")" "$(measure "$connections" "$base/bench/ceiling")"
+  row "GET /" "$(size "$base/")" "$(measure "$connections" "$base/")"
+  row "GET /article/:slug" "$(size "$base/article/$slug")" "$(measure "$connections" "$base/article/$slug")"
+  row "GET /api/articles" "$(size "$base/api/articles")" "$(measure "$connections" "$base/api/articles")"
+  row "GET /api/articles/:slug" "$(size "$base/api/articles/$slug")" "$(measure "$connections" "$base/api/articles/$slug")"
+  row "GET /api/tags" "$(size "$base/api/tags")" "$(measure "$connections" "$base/api/tags")"
+  row "GET /api/articles/feed (signed in)" "$(size -H "Authorization: Token $token" "$base/api/articles/feed")" \
+    "$(measure "$connections" -s "$here/lua/feed.lua" "$base/api/articles/feed")"
+  row "POST /api/users/login (8 conns)" "-" "$(measure 8 -s "$here/lua/login.lua" "$base/api/users/login")"
+  row "90/10 read/write mix" "-" "$(measure "$connections" -s "$here/lua/mix.lua" "$base")"
+  # Reads while a login flood runs beside them: the reads' own figures.
+  wrk -t1 -c8 -d"$duration" --timeout 30s -s "$here/lua/login.lua" "$base/api/users/login" >/dev/null 2>&1 &
+  flood=$!
+  row "GET /api/articles/:slug during a login flood" "-" "$(measure "$connections" "$base/api/articles/$slug")"
+  wait "$flood" || true
+  echo
+} | tee -a "${out:-/dev/null}"

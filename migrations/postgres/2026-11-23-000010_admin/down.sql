@@ -1,0 +1,12 @@
+DROP TRIGGER audit_log_no_change ON audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE audit_log;
+DROP TABLE reports;
+DROP INDEX articles_featured_idx;
+ALTER TABLE comments DROP COLUMN hidden;
+ALTER TABLE articles DROP COLUMN featured_at;
+ALTER TABLE articles DROP COLUMN hidden;
+ALTER TABLE users DROP COLUMN password_reset_required;
+ALTER TABLE users DROP COLUMN suspension_reason;
+ALTER TABLE users DROP COLUMN suspended_until;
+ALTER TABLE users DROP COLUMN suspended_at;

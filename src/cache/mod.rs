@@ -1,0 +1,225 @@
+//! In-memory caches, owned by the application state.
+//!
+//! Only what every viewer shares is cached: articles as an anonymous reader sees them,
+//! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
+//! Markdown (by content hash) and the API's anonymous responses. A viewer's own state
+//! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
+//! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
+//! writes that change what an entry shows call the named functions in [`invalidate`].
+
+pub mod invalidate;
+pub mod reads;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+
+use crate::domain::articles::{ArticleFilter, ArticleView, Cursor};
+use crate::domain::comments::CommentView;
+use crate::domain::profiles::Profile;
+pub use store::Store;
+
+/// A page of a list, as a cache key: the filter and the window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    /// Which articles.
+    pub filter: ArticleFilter,
+    /// Page size.
+    pub limit: i64,
+    /// Rows skipped (when no cursor).
+    pub offset: i64,
+    /// Keyset position.
+    pub after: Option<Cursor>,
+}
+
+/// A profile as everyone sees it, with the id needed to add the viewer's following state.
+#[derive(Debug, Clone)]
+pub struct SharedProfile {
+    /// The user's id.
+    pub id: i32,
+    /// Public fields, `following` false.
+    pub profile: Profile,
+}
+
+/// A serialized response with its strong ETag, computed once when cached.
+#[derive(Debug, Clone)]
+pub struct CachedBody {
+    /// The JSON.
+    pub bytes: Bytes,
+    /// `"…"`, quoted as the header wants it.
+    pub etag: String,
+}
+
+/// A strong ETag for `bytes`: the first 128 bits of their SHA-256, quoted.
+pub fn etag_for(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Every cache of the application. Cloning the state shares them (`Arc`).
+pub struct Caches {
+    /// Article id → the article as everyone sees it (row, tags, author).
+    pub articles: Store<i32, Arc<ArticleView>>,
+    /// Slug → article id (slugs never change; deleted articles are dropped).
+    pub slugs: Store<String, i32>,
+    /// Slug → its comments, oldest first, as everyone sees them.
+    pub comments: Store<String, Arc<Vec<CommentView>>>,
+    /// Content hash of a Markdown body → its safe HTML.
+    pub markdown: Store<u128, Arc<str>>,
+    /// A page of a list without a `favorited` filter → article ids.
+    pub lists: Store<ListKey, Arc<Vec<i32>>>,
+    /// A page of a `favorited` list → article ids (dropped on every favorite change).
+    pub favorite_lists: Store<ListKey, Arc<Vec<i32>>>,
+    /// Filter without `favorited` → matching article count, shared by all its pages.
+    pub counts: Store<ArticleFilter, i64>,
+    /// `favorited` filter → matching article count.
+    pub favorite_counts: Store<ArticleFilter, i64>,
+    /// Username → profile.
+    pub profiles: Store<String, Arc<SharedProfile>>,
+    /// The popular tags.
+    pub tags: Store<(), Arc<Vec<String>>>,
+    /// The featured articles' ids, as anonymous readers see them.
+    pub featured: Store<(), Arc<Vec<i32>>>,
+    /// `GET /api/articles/{slug}` for anonymous readers.
+    pub api_articles: Store<String, Arc<CachedBody>>,
+    /// `GET /api/articles?…` for anonymous readers.
+    pub api_lists: Store<ListKey, Arc<CachedBody>>,
+}
+
+/// Lists deeper than this many rows are not cached: crawlers walking every page would
+/// only push the first pages out.
+pub const MAX_CACHED_OFFSET: i64 = 200;
+
+/// Rough bytes of a string field (heap plus its header).
+fn text(s: &str) -> u64 {
+    s.len() as u64 + 24
+}
+
+fn profile_weight(p: &Profile) -> u64 {
+    text(&p.username) + p.bio.as_deref().map_or(0, text) + p.image.as_deref().map_or(0, text) + 8
+}
+
+fn article_weight(v: &ArticleView) -> u64 {
+    let a = &v.article;
+    96 + text(&a.slug)
+        + text(&a.title)
+        + text(&a.description)
+        + text(&a.body)
+        + v.tags.iter().map(|t| text(t)).sum::<u64>()
+        + profile_weight(&v.author)
+}
+
+fn clamp(bytes: u64) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// Per-entry overhead of moka and the map, added to every weight.
+const ENTRY_OVERHEAD: u64 = 160;
+
+impl Caches {
+    /// Caches sharing `max_mb` MiB between them (0 turns them all off), entries living at
+    /// most `ttl`.
+    pub fn new(max_mb: u32, ttl: Duration) -> Self {
+        let budget = u64::from(max_mb) * 1024 * 1024;
+        // Shares of the budget, in percent: article bodies dominate.
+        let share = |percent: u64| budget * percent / 100;
+        Self {
+            articles: Store::new("articles", share(30), ttl, |_, v| {
+                clamp(ENTRY_OVERHEAD + article_weight(v))
+            }),
+            slugs: Store::new("slugs", share(3), ttl, |k, _| {
+                clamp(ENTRY_OVERHEAD + text(k) + 4)
+            }),
+            comments: Store::new("comments", share(10), ttl, |k, v| {
+                let each: u64 = v
+                    .iter()
+                    .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
+                    .sum();
+                clamp(ENTRY_OVERHEAD + text(k) + each)
+            }),
+            markdown: Store::new("markdown", share(25), ttl, |_, v| {
+                clamp(ENTRY_OVERHEAD + 16 + text(v))
+            }),
+            lists: Store::new("lists", share(3), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
+            }),
+            favorite_lists: Store::new("favorite_lists", share(1), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
+            }),
+            counts: Store::new("counts", share(1), ttl, |k, _| {
+                clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
+            }),
+            favorite_counts: Store::new("favorite_counts", share(1), ttl, |k, _| {
+                clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
+            }),
+            profiles: Store::new("profiles", share(3), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
+            }),
+            tags: Store::new("tags", share(1), ttl, |_, v| {
+                clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
+            }),
+            featured: Store::new("featured", share(1), ttl, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
+            }),
+            api_articles: Store::new("api_articles", share(12), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+            }),
+            api_lists: Store::new("api_lists", share(10), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.bytes.len() as u64 + 40)
+            }),
+        }
+    }
+
+    /// Drops everything (tests that count statements start from a cold cache).
+    pub fn clear(&self) {
+        invalidate::everything(self);
+    }
+
+    /// Entries and bytes held, per cache, for `/metrics`.
+    pub async fn usage(&self) -> Vec<(&'static str, u64, u64)> {
+        let mut out = Vec::new();
+        macro_rules! each {
+            ($($store:ident),*) => {$(
+                let (entries, bytes) = self.$store.usage().await;
+                out.push((self.$store.name(), entries, bytes));
+            )*};
+        }
+        each!(
+            articles,
+            slugs,
+            comments,
+            markdown,
+            lists,
+            favorite_lists,
+            counts,
+            favorite_counts,
+            profiles,
+            tags,
+            api_articles,
+            api_lists
+        );
+        out
+    }
+}
+
+fn filter_weight(f: &ArticleFilter) -> u64 {
+    48 + [&f.tag, &f.author, &f.favorited_by]
+        .iter()
+        .map(|o| o.as_deref().map_or(0, text))
+        .sum::<u64>()
+}
+
+fn list_key_weight(k: &ListKey) -> u64 {
+    32 + filter_weight(&k.filter)
+}
+
+/// Publishes the entry gauges (counters are counted as they happen).
+pub async fn record_usage(caches: &Caches) {
+    for (name, entries, bytes) in caches.usage().await {
+        metrics::gauge!("cache_entries", "cache" => name).set(entries as f64);
+        metrics::gauge!("cache_weighted_bytes", "cache" => name).set(bytes as f64);
+    }
+}

@@ -1,0 +1,242 @@
+//! The cached reads: the same answers as the domain's loaders, built from the shared
+//! entries plus the viewer's own state, which is loaded per request (at most two small
+//! queries, none for anonymous readers).
+
+use std::sync::Arc;
+
+use super::{Caches, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use crate::db::Db;
+use crate::domain::articles::{
+    Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
+    ids_in_window, shared_views, viewer_marks,
+};
+use crate::domain::comments::{self, CommentView};
+use crate::domain::profiles::{self, Profile};
+use crate::domain::users::User;
+use crate::domain::{markdown, tags, visibility};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A page of articles matching `filter`, newest first, as `viewer` sees them.
+pub async fn article_list(
+    state: &AppState,
+    viewer: Option<i32>,
+    filter: ArticleFilter,
+    page: PageRequest,
+) -> AppResult<ArticlePage> {
+    let (db, c) = (&state.db, &*state.caches);
+    let (ids, total) = if filter.feed_of.is_some() || viewer.is_some() {
+        // A feed is one viewer's, and signed-in readers may see hidden articles (their
+        // own, or all for staff): their ids are not shared, only the articles are.
+        let f = filter.clone();
+        db.run(move |conn| {
+            let total = count_matching(conn, &f, viewer)?;
+            Ok::<_, AppError>((Arc::new(ids_in_window(conn, &f, viewer, page)?), total))
+        })
+        .await?
+    } else {
+        let favorites = filter.favorited_by.is_some();
+        let (lists, counts) = if favorites {
+            (&c.favorite_lists, &c.favorite_counts)
+        } else {
+            (&c.lists, &c.counts)
+        };
+        let total = counts
+            .get_or_load(filter.clone(), || {
+                let f = filter.clone();
+                db.run(move |conn| Ok(count_matching(conn, &f, None)?))
+            })
+            .await?;
+        let load_ids = || {
+            let f = filter.clone();
+            db.run(move |conn| Ok(Arc::new(ids_in_window(conn, &f, None, page)?)))
+        };
+        let ids = if page.after.is_some() || page.offset <= MAX_CACHED_OFFSET {
+            let key = ListKey {
+                filter: filter.clone(),
+                limit: page.limit,
+                offset: page.offset,
+                after: page.after,
+            };
+            lists.get_or_load(key, load_ids).await?
+        } else {
+            load_ids().await?
+        };
+        (ids, total)
+    };
+    let shared = shared_articles(db, c, &ids).await?;
+    let articles = personalise(db, viewer, shared).await?;
+    Ok(ArticlePage { articles, total })
+}
+
+/// The featured articles `viewer` may see, most recently featured first.
+pub async fn featured(state: &AppState, viewer: Option<i32>) -> AppResult<Vec<ArticleView>> {
+    let (db, c) = (&state.db, &*state.caches);
+    let load = || db.run(move |conn| Ok::<_, AppError>(Arc::new(featured_ids(conn, viewer)?)));
+    let ids = match viewer {
+        None => c.featured.get_or_load((), load).await?,
+        Some(_) => load().await?,
+    };
+    let shared = shared_articles(db, c, &ids).await?;
+    personalise(db, viewer, shared).await
+}
+
+/// The article `slug` as `viewer` sees it; 404 when it is hidden from them.
+pub async fn article(state: &AppState, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
+    let (db, c) = (&state.db, &*state.caches);
+    let id = article_id(db, c, slug).await?;
+    let shared = shared_articles(db, c, &[id]).await?;
+    if let Some(view) = shared.first()
+        && view.article.hidden
+        && viewer != Some(view.article.author_id)
+    {
+        let staff = db
+            .run(move |conn| Ok::<_, AppError>(visibility::is_staff(conn, viewer)?))
+            .await?;
+        if !staff {
+            return Err(AppError::NotFound("article"));
+        }
+    }
+    personalise(db, viewer, shared)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("article"))
+}
+
+/// The id of the article `slug`; 404 when there is none.
+async fn article_id(db: &Db, c: &Caches, slug: &str) -> AppResult<i32> {
+    c.slugs
+        .get_or_load(slug.to_owned(), || {
+            let slug = slug.to_owned();
+            db.run(move |conn| {
+                Article::find_by_slug(conn, &slug)?
+                    .map(|a| a.id)
+                    .ok_or(AppError::NotFound("article"))
+            })
+        })
+        .await
+}
+
+/// The shared views of `ids`, in that order (articles deleted meanwhile are left out).
+async fn shared_articles(db: &Db, c: &Caches, ids: &[i32]) -> AppResult<Vec<Arc<ArticleView>>> {
+    let found = c
+        .articles
+        .get_many(ids, |missing| {
+            db.run(move |conn| {
+                Ok::<_, AppError>(
+                    shared_views(conn, &missing)?
+                        .into_iter()
+                        .map(|v| (v.article.id, Arc::new(v)))
+                        .collect(),
+                )
+            })
+        })
+        .await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone()))
+        .collect())
+}
+
+/// Copies of the shared views with `viewer`'s favorited and following state.
+async fn personalise(
+    db: &Db,
+    viewer: Option<i32>,
+    shared: Vec<Arc<ArticleView>>,
+) -> AppResult<Vec<ArticleView>> {
+    let Some(viewer) = viewer else {
+        return Ok(shared.iter().map(|v| (**v).clone()).collect());
+    };
+    let ids: Vec<i32> = shared.iter().map(|v| v.article.id).collect();
+    let mut authors: Vec<i32> = shared.iter().map(|v| v.article.author_id).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let (favorited, followed) = db
+        .run(move |conn| Ok::<_, AppError>(viewer_marks(conn, Some(viewer), &ids, &authors)?))
+        .await?;
+    Ok(shared
+        .iter()
+        .map(|v| {
+            let mut view = (**v).clone();
+            view.favorited = favorited.contains(&view.article.id);
+            view.author.following = followed.contains(&view.article.author_id);
+            view
+        })
+        .collect())
+}
+
+/// Comments of `slug`, oldest first, as `viewer` sees their authors.
+pub async fn comments(
+    state: &AppState,
+    viewer: Option<i32>,
+    slug: &str,
+) -> AppResult<Vec<CommentView>> {
+    let (db, c) = (&state.db, &*state.caches);
+    if viewer.is_some() {
+        // Signed-in readers may see hidden comments (their own, or all for staff): their
+        // thread is read as they see it, with their following state.
+        return comments::list(db, viewer, slug.to_owned()).await;
+    }
+    let shared = c
+        .comments
+        .get_or_load(slug.to_owned(), || {
+            let db = db.clone();
+            let slug = slug.to_owned();
+            async move { Ok(Arc::new(comments::list(&db, None, slug).await?)) }
+        })
+        .await?;
+    Ok(shared.iter().cloned().collect())
+}
+
+/// The profile of `username` as `viewer` sees it.
+pub async fn profile(state: &AppState, viewer: Option<i32>, username: &str) -> AppResult<Profile> {
+    let (db, c) = (&state.db, &*state.caches);
+    let shared = c
+        .profiles
+        .get_or_load(username.to_owned(), || {
+            let username = username.to_owned();
+            db.run(move |conn| {
+                let user = User::find_by_username(conn, &username)?
+                    .ok_or(AppError::NotFound("profile"))?;
+                Ok(Arc::new(SharedProfile {
+                    id: user.id,
+                    profile: Profile::of(&user, false),
+                }))
+            })
+        })
+        .await?;
+    let mut profile = shared.profile.clone();
+    if viewer.is_some() {
+        let id = shared.id;
+        profile.following = db
+            .run(move |conn| Ok::<_, AppError>(profiles::is_following(conn, viewer, id)?))
+            .await?;
+    }
+    Ok(profile)
+}
+
+/// The popular tags.
+pub async fn popular_tags(state: &AppState) -> AppResult<Arc<Vec<String>>> {
+    let db = &state.db;
+    state
+        .caches
+        .tags
+        .get_or_load((), || async { Ok(Arc::new(tags::popular(db).await?)) })
+        .await
+}
+
+/// `body` rendered to safe HTML, cached by the hash of its content (so equal bodies,
+/// and an article's body across edits of other fields, render once).
+pub async fn markdown_html(state: &AppState, body: &str) -> AppResult<Arc<str>> {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body.as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    state
+        .caches
+        .markdown
+        .get_or_load(u128::from_le_bytes(key), || async {
+            Ok(Arc::from(markdown::to_safe_html(body)))
+        })
+        .await
+}

@@ -1,0 +1,209 @@
+//! One named, byte-bounded cache: moka underneath, plus hit/miss counters and a guard
+//! against a slow read putting back data that a write has just invalidated.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::future::Cache;
+
+use crate::error::{AppError, AppResult};
+
+/// Invalidation generations are kept per stripe of keys, not per key, so the guard costs
+/// a fixed amount of memory.
+const STRIPES: usize = 64;
+
+/// A cache of `V` by `K`, with its own name in the metrics.
+pub struct Store<K, V> {
+    name: &'static str,
+    cache: Option<Cache<K, V>>,
+    /// Bumped whenever a key of the stripe is invalidated; `epoch` on invalidate-all.
+    stripes: Box<[AtomicU64]>,
+    epoch: AtomicU64,
+    hasher: RandomState,
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+}
+
+/// Where a key's generation stood before a load started.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp(u64, u64);
+
+impl<K, V> Store<K, V>
+where
+    K: Hash + Eq + Send + Sync + Clone + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A store called `name` holding at most `max_bytes` as measured by `weigh`, each
+    /// entry for at most `ttl`. A zero budget stores nothing (every read loads).
+    pub fn new(
+        name: &'static str,
+        max_bytes: u64,
+        ttl: Duration,
+        weigh: fn(&K, &V) -> u32,
+    ) -> Self {
+        let cache = (max_bytes > 0).then(|| {
+            Cache::builder()
+                .name(name)
+                .max_capacity(max_bytes)
+                .weigher(weigh)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self {
+            name,
+            cache,
+            stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            epoch: AtomicU64::new(0),
+            hasher: RandomState::new(),
+            hits: metrics::counter!("cache_hits_total", "cache" => name),
+            misses: metrics::counter!("cache_misses_total", "cache" => name),
+        }
+    }
+
+    /// The name used in metrics.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn stripe(&self, key: &K) -> &AtomicU64 {
+        let index = (self.hasher.hash_one(key) % STRIPES as u64) as usize;
+        &self.stripes[index]
+    }
+
+    fn stamp(&self, key: &K) -> Stamp {
+        Stamp(
+            self.epoch.load(Ordering::Acquire),
+            self.stripe(key).load(Ordering::Acquire),
+        )
+    }
+
+    /// The cached value of `key`, counting the hit or miss.
+    pub async fn get(&self, key: &K) -> Option<V> {
+        let found = match &self.cache {
+            Some(cache) => cache.get(key).await,
+            None => None,
+        };
+        match found {
+            Some(_) => self.hits.increment(1),
+            None => self.misses.increment(1),
+        }
+        found
+    }
+
+    /// Stores `value` loaded for `key` since `stamp`, unless an invalidation of that key
+    /// came in between (then the value may already be stale and is dropped).
+    async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {
+        let Some(cache) = &self.cache else { return };
+        cache.insert(key.clone(), value).await;
+        // Re-check after inserting: an invalidation that ran between the load and the
+        // insert would otherwise be undone.
+        if self.stamp(&key) != stamp {
+            cache.invalidate(&key).await;
+        }
+    }
+
+    /// The value of `key`, loading it with `load` on a miss. Concurrent misses of the same
+    /// key share one load; errors are returned and never cached.
+    pub async fn get_or_load<F, Fut>(&self, key: K, load: F) -> AppResult<V>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = AppResult<V>>,
+    {
+        if let Some(value) = self.get(&key).await {
+            return Ok(value);
+        }
+        let Some(cache) = &self.cache else {
+            return load().await;
+        };
+        let stamp = self.stamp(&key);
+        let failure: std::sync::Mutex<Option<AppError>> = std::sync::Mutex::new(None);
+        let shared = cache
+            .optionally_get_with(key.clone(), async {
+                match load().await {
+                    Ok(value) => Some(value),
+                    Err(e) => {
+                        if let Ok(mut slot) = failure.lock() {
+                            *slot = Some(e);
+                        }
+                        None
+                    }
+                }
+            })
+            .await;
+        match shared {
+            Some(value) => {
+                if self.stamp(&key) != stamp {
+                    cache.invalidate(&key).await;
+                }
+                Ok(value)
+            }
+            None => {
+                let own = failure.lock().ok().and_then(|mut slot| slot.take());
+                match own {
+                    Some(e) => Err(e),
+                    // Another request's load failed: try for ourselves, uncached.
+                    None => load().await,
+                }
+            }
+        }
+    }
+
+    /// Values of many keys at once: cached ones from the cache, all the others with one
+    /// call to `load` (which returns them in any order; missing ones stay missing).
+    pub async fn get_many<F, Fut>(&self, keys: &[K], load: F) -> AppResult<Vec<(K, V)>>
+    where
+        F: FnOnce(Vec<K>) -> Fut,
+        Fut: Future<Output = AppResult<Vec<(K, V)>>>,
+    {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for key in keys {
+            match self.get(key).await {
+                Some(value) => found.push((key.clone(), value)),
+                None => missing.push(key.clone()),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let stamps: Vec<Stamp> = missing.iter().map(|k| self.stamp(k)).collect();
+        let loaded = load(missing.clone()).await?;
+        for (key, value) in &loaded {
+            if let Some(i) = missing.iter().position(|k| k == key) {
+                self.put_if_fresh(key.clone(), value.clone(), stamps[i])
+                    .await;
+            }
+        }
+        found.extend(loaded);
+        Ok(found)
+    }
+
+    /// Drops `key`, now and for any load of it already under way.
+    pub async fn invalidate(&self, key: &K) {
+        self.stripe(key).fetch_add(1, Ordering::AcqRel);
+        if let Some(cache) = &self.cache {
+            cache.invalidate(key).await;
+        }
+    }
+
+    /// Drops every entry, now and for any load already under way.
+    pub fn invalidate_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+
+    /// Entries held and their weight in bytes (as of the last maintenance run).
+    pub async fn usage(&self) -> (u64, u64) {
+        match &self.cache {
+            Some(cache) => {
+                cache.run_pending_tasks().await;
+                (cache.entry_count(), cache.weighted_size())
+            }
+            None => (0, 0),
+        }
+    }
+}

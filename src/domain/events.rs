@@ -1,0 +1,151 @@
+//! The transactional outbox: what each domain change enqueues, called inside the change's
+//! own transaction, so a committed change always has its jobs and a rolled-back one never
+//! does. The work itself (notifications, email, webhooks) happens later in the workers.
+
+use serde_json::json;
+
+use crate::db::DbConnection;
+use crate::domain::articles::Article;
+use crate::jobs::{self, kinds};
+
+type Result = diesel::QueryResult<()>;
+
+fn article_data(article: &Article, author: &str) -> serde_json::Value {
+    json!({ "article": {
+        "slug": article.slug,
+        "title": article.title,
+        "description": article.description,
+        "author": author,
+    }})
+}
+
+fn webhook_event(
+    conn: &mut DbConnection,
+    event: &str,
+    owner_id: i32,
+    data: serde_json::Value,
+) -> Result {
+    jobs::enqueue(
+        conn,
+        kinds::WEBHOOK_EVENT,
+        &kinds::Event {
+            event: event.into(),
+            owner_id,
+            data,
+        },
+    )
+    .map(drop)
+}
+
+fn notify_one(
+    conn: &mut DbConnection,
+    user_id: i32,
+    kind: &str,
+    actor_id: i32,
+    article_id: Option<i32>,
+) -> Result {
+    if user_id == actor_id {
+        return Ok(());
+    }
+    let one = kinds::One {
+        user_id,
+        kind: kind.into(),
+        actor_id,
+        article_id,
+    };
+    jobs::enqueue(conn, kinds::NOTIFY_ONE, &one).map(drop)
+}
+
+/// A new account: the welcome email.
+pub fn user_registered(conn: &mut DbConnection, user_id: i32) -> Result {
+    jobs::enqueue(conn, kinds::EMAIL_WELCOME, &kinds::Welcome { user_id }).map(drop)
+}
+
+/// A new article: its author's followers are told (in batches, by the workers).
+pub fn article_published(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
+    let fanout = kinds::Fanout {
+        article_id: article.id,
+        author_id: article.author_id,
+    };
+    jobs::enqueue(conn, kinds::NOTIFY_FANOUT, &fanout)?;
+    webhook_event(
+        conn,
+        "article.published",
+        article.author_id,
+        article_data(article, author),
+    )
+}
+
+/// An edited article.
+pub fn article_updated(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
+    webhook_event(
+        conn,
+        "article.updated",
+        article.author_id,
+        article_data(article, author),
+    )
+}
+
+/// A deleted article (`article` as it was).
+pub fn article_deleted(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
+    webhook_event(
+        conn,
+        "article.deleted",
+        article.author_id,
+        article_data(article, author),
+    )
+}
+
+/// A new comment: the article's author is told.
+pub fn comment_created(
+    conn: &mut DbConnection,
+    article: &Article,
+    comment_id: i32,
+    commenter_id: i32,
+    commenter: &str,
+) -> Result {
+    notify_one(
+        conn,
+        article.author_id,
+        "comment",
+        commenter_id,
+        Some(article.id),
+    )?;
+    webhook_event(
+        conn,
+        "comment.created",
+        article.author_id,
+        json!({
+            "comment": { "id": comment_id, "author": commenter },
+            "article": { "slug": article.slug, "title": article.title },
+        }),
+    )
+}
+
+/// A new follower.
+pub fn followed(
+    conn: &mut DbConnection,
+    follower_id: i32,
+    follower: &str,
+    followee_id: i32,
+    followee: &str,
+) -> Result {
+    notify_one(conn, followee_id, "follower", follower_id, None)?;
+    webhook_event(
+        conn,
+        "user.followed",
+        followee_id,
+        json!({ "follower": follower, "followed": followee }),
+    )
+}
+
+/// A new favorite: the article's author is told.
+pub fn favorited(conn: &mut DbConnection, article: &Article, user_id: i32) -> Result {
+    notify_one(
+        conn,
+        article.author_id,
+        "favorite",
+        user_id,
+        Some(article.id),
+    )
+}

@@ -1,0 +1,219 @@
+//! Staff actions on accounts: roles, suspension, forced password reset; and the first
+//! admin, created from the command line.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::roles::Role;
+use crate::domain::users::{RegisterInput, User};
+use crate::domain::{input, time};
+use crate::error::{AppError, AppResult, FieldErrors};
+
+/// Longest suspension reason.
+pub const REASON_MAX: usize = 500;
+
+/// A suspension as staff entered it.
+#[derive(Debug, Clone, Default)]
+pub struct SuspensionInput {
+    /// Why (shown to the user).
+    pub reason: Option<String>,
+    /// Optional end date, `YYYY-MM-DD` (the suspension ends at the start of that day, UTC).
+    pub until: Option<String>,
+}
+
+fn target(conn: &mut DbConnection, username: &str) -> AppResult<User> {
+    User::find_by_username(conn, username)?.ok_or(AppError::NotFound("user"))
+}
+
+/// Staff may act on plain users; acting on staff takes an admin; nobody acts on
+/// themselves (no one locks themselves out by mistake).
+fn check_may_manage(actor: &Actor, target: &User) -> AppResult<()> {
+    actor.require_staff()?;
+    if target.is_staff() {
+        actor.require_admin()?;
+    }
+    if actor.id == Some(target.id) {
+        return Err(AppError::Validation(FieldErrors::single(
+            "user",
+            "is you: ask another admin",
+        )));
+    }
+    Ok(())
+}
+
+fn parse_until(errors: &mut FieldErrors, raw: Option<&str>) -> Option<NaiveDateTime> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(date) => {
+            let at = date.and_hms_opt(0, 0, 0)?;
+            if at <= time::now() {
+                errors.add("until", "must be a date in the future");
+            }
+            Some(at)
+        }
+        Err(_) => {
+            errors.add("until", "must be a date (YYYY-MM-DD)");
+            None
+        }
+    }
+}
+
+/// Suspends `username`: sign-ins and API tokens are refused with `reason` until
+/// `until` (or until lifted).
+pub async fn suspend(
+    db: &Db,
+    actor: Actor,
+    username: String,
+    raw: SuspensionInput,
+) -> AppResult<()> {
+    actor.require_staff()?;
+    let mut errors = FieldErrors::default();
+    let reason = input::required_text(&mut errors, "reason", raw.reason.as_deref(), REASON_MAX);
+    let until = parse_until(&mut errors, raw.until.as_deref());
+    errors.into_result()?;
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let user = target(conn, &username)?;
+            check_may_manage(&actor, &user)?;
+            let before = standing(&user);
+            let after = match until {
+                Some(until) => format!("suspended until {}: {reason}", until.format("%Y-%m-%d")),
+                None => format!("suspended: {reason}"),
+            };
+            audit::record(
+                conn,
+                &actor,
+                AuditEntry::on("user.suspend", "user", user.id, &user.username)
+                    .change(before, after),
+            )?;
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::suspended_at.eq(Some(time::now())),
+                    users::suspended_until.eq(until),
+                    users::suspension_reason.eq(Some(&reason)),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+fn standing(user: &User) -> String {
+    match user.suspension(time::now()) {
+        Some(s) => format!("suspended: {}", s.reason),
+        None => "active".into(),
+    }
+}
+
+/// Lifts the suspension of `username`.
+pub async fn unsuspend(db: &Db, actor: Actor, username: String) -> AppResult<()> {
+    actor.require_staff()?;
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let user = target(conn, &username)?;
+            check_may_manage(&actor, &user)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditEntry::on("user.unsuspend", "user", user.id, &user.username)
+                    .change(standing(&user), "active"),
+            )?;
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::suspended_at.eq(None::<NaiveDateTime>),
+                    users::suspended_until.eq(None::<NaiveDateTime>),
+                    users::suspension_reason.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Gives `username` the role `role` (admins only; the command line counts as one).
+pub async fn change_role(db: &Db, actor: Actor, username: String, role: Role) -> AppResult<()> {
+    actor.require_admin()?;
+    db.run(move |conn| {
+        write_transaction(conn, |conn| change_role_in(conn, &actor, &username, role))
+    })
+    .await
+}
+
+fn change_role_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+    role: Role,
+) -> AppResult<()> {
+    let user = target(conn, username)?;
+    check_may_manage(actor, &user)?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("role.change", "user", user.id, &user.username).change(
+            format!("role={}", user.role().as_str()),
+            format!("role={}", role.as_str()),
+        ),
+    )?;
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::updated_at.eq(time::next_after(user.updated_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Requires `username` to choose a new password: their API tokens stop working and
+/// their next sign-in on the site leads to the settings page.
+pub async fn force_password_reset(db: &Db, actor: Actor, username: String) -> AppResult<()> {
+    actor.require_staff()?;
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let user = target(conn, &username)?;
+            check_may_manage(&actor, &user)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditEntry::on("user.password_reset", "user", user.id, &user.username)
+                    .change("", "new password required"),
+            )?;
+            diesel::update(users::table.find(user.id))
+                .set(users::password_reset_required.eq(true))
+                .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Creates an account with the admin role (for `conduit admin create`): the usual
+/// sign-up rules, then the role change, both in the audit log.
+pub async fn create_admin(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResult<User> {
+    let user = crate::domain::users::register(db, bcrypt_cost, raw).await?;
+    let actor = Actor::command_line();
+    let username = user.username.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            audit::record(
+                conn,
+                &actor,
+                AuditEntry::on("user.create", "user", user.id, &user.username)
+                    .change("", "created from the command line"),
+            )?;
+            change_role_in(conn, &actor, &username, Role::Admin)?;
+            User::find(conn, user.id)?.ok_or(AppError::NotFound("user"))
+        })
+    })
+    .await
+}
+
+/// The account `username`, for its admin page.
+pub async fn get(db: &Db, username: String) -> AppResult<User> {
+    db.run(move |conn| target(conn, &username)).await
+}

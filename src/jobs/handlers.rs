@@ -1,0 +1,223 @@
+//! The application's job handler: runs every kind in [`kinds::ALL`]. Each arm is
+//! idempotent: notifications are keyed, deliveries are keyed by their event job, and an
+//! email file is named after what it is about.
+
+use askama::Template;
+
+use super::kinds;
+use super::mail::{Email, Mailer};
+use super::webhook_client::{Sent, WebhookClient};
+use super::{Job, JobError, JobHandler};
+use crate::config::Secret;
+use crate::db::Db;
+use crate::domain::users::User;
+use crate::domain::{email_settings, notifications, webhooks};
+
+#[derive(Template)]
+#[template(path = "email/welcome.txt")]
+struct WelcomeText<'a> {
+    username: &'a str,
+    base: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/welcome.html")]
+struct WelcomeHtml<'a> {
+    username: &'a str,
+    base: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/notification.txt")]
+struct NotificationText<'a> {
+    username: &'a str,
+    sentence: &'a str,
+    link: &'a str,
+    base: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/notification.html")]
+struct NotificationHtml<'a> {
+    username: &'a str,
+    sentence: &'a str,
+    link: &'a str,
+    base: &'a str,
+    unsubscribe: &'a str,
+}
+
+/// Everything the handlers need besides the database.
+pub struct AppHandlers {
+    mailer: Mailer,
+    client: WebhookClient,
+    base_url: String,
+    secret: Secret,
+}
+
+fn render(template: &impl Template) -> Result<String, JobError> {
+    template
+        .render()
+        .map_err(|e| JobError::Permanent(format!("email template: {e}")))
+}
+
+impl AppHandlers {
+    /// Handlers sending mail through `mailer`, links based on `base_url`, unsubscribe
+    /// links signed with `secret`.
+    pub fn new(mailer: Mailer, allow_private: bool, base_url: &str, secret: Secret) -> Self {
+        Self {
+            mailer,
+            client: WebhookClient::new(allow_private),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            secret,
+        }
+    }
+
+    fn unsubscribe_url(&self, user_id: i32, kind: &str) -> String {
+        let token = email_settings::unsubscribe_token(self.secret.expose(), user_id, kind);
+        format!("{}/unsubscribe/{token}", self.base_url)
+    }
+
+    fn welcome(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        let args: kinds::Welcome = job.args()?;
+        let mut conn = db.conn()?;
+        let Some(user) = User::find(&mut conn, args.user_id)? else {
+            return Ok(());
+        };
+        drop(conn);
+        let unsubscribe = self.unsubscribe_url(user.id, "all");
+        let base = self.base_url.as_str();
+        let email = Email {
+            to: user.email.clone(),
+            subject: "Welcome to Conduit".into(),
+            text: render(&WelcomeText {
+                username: &user.username,
+                base,
+                unsubscribe: &unsubscribe,
+            })?,
+            html: render(&WelcomeHtml {
+                username: &user.username,
+                base,
+                unsubscribe: &unsubscribe,
+            })?,
+            unsubscribe,
+        };
+        self.mailer.send(&format!("welcome-{}", user.id), email)
+    }
+
+    fn notification_email(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        let args: kinds::NotificationEmail = job.args()?;
+        let mut conn = db.conn()?;
+        let Some((user, view)) = notifications::for_email(&mut conn, args.notification_id)? else {
+            return Ok(());
+        };
+        // The user may have turned this kind off since it was queued.
+        let kind = view.notification.kind.clone();
+        if !email_settings::load(&mut conn, user.id)?.wants(&kind) {
+            return Ok(());
+        }
+        drop(conn);
+        let sentence = view.sentence();
+        let link = format!("{}{}", self.base_url, view.link());
+        let unsubscribe = self.unsubscribe_url(user.id, &kind);
+        let base = self.base_url.as_str();
+        let email = Email {
+            to: user.email.clone(),
+            subject: sentence.clone(),
+            text: render(&NotificationText {
+                username: &user.username,
+                sentence: &sentence,
+                link: &link,
+                base,
+                unsubscribe: &unsubscribe,
+            })?,
+            html: render(&NotificationHtml {
+                username: &user.username,
+                sentence: &sentence,
+                link: &link,
+                base,
+                unsubscribe: &unsubscribe,
+            })?,
+            unsubscribe,
+        };
+        self.mailer
+            .send(&format!("notification-{}", args.notification_id), email)
+    }
+
+    fn deliver(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        let args: kinds::Deliver = job.args()?;
+        let mut conn = db.conn()?;
+        let Some((delivery, hook)) = webhooks::for_sending(&mut conn, args.delivery_id)? else {
+            return Ok(());
+        };
+        if delivery.state == "succeeded" {
+            return Ok(());
+        }
+        // No connection is held during the HTTP call (up to the 10 s timeout).
+        drop(conn);
+        let sent = self.client.send(
+            &hook.url,
+            &hook.secret,
+            &delivery.event,
+            delivery.id,
+            &delivery.payload,
+        );
+        let last_attempt = job.attempts >= job.max_attempts;
+        let (state, code, error) = match &sent {
+            Sent::Delivered(code) => ("succeeded", Some(i32::from(*code)), None),
+            Sent::Refused(code) => (
+                if last_attempt { "dead" } else { "failed" },
+                Some(i32::from(*code)),
+                Some(format!("HTTP {code}")),
+            ),
+            Sent::Unreachable(why) => (
+                if last_attempt { "dead" } else { "failed" },
+                None,
+                Some(why.clone()),
+            ),
+            Sent::Forbidden(why) => ("dead", None, Some(why.clone())),
+        };
+        let mut conn = db.conn()?;
+        webhooks::record_attempt(&mut conn, delivery.id, state, code, error.clone())?;
+        match sent {
+            Sent::Delivered(_) => Ok(()),
+            Sent::Forbidden(why) => Err(JobError::Permanent(why)),
+            _ => Err(JobError::Retry(error.unwrap_or_default())),
+        }
+    }
+}
+
+impl JobHandler for AppHandlers {
+    fn kinds(&self) -> Vec<&'static str> {
+        kinds::ALL.to_vec()
+    }
+
+    fn run(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        match job.kind.as_str() {
+            kinds::NOTIFY_FANOUT => {
+                let args: kinds::Fanout = job.args()?;
+                notifications::fan_out(&mut *db.conn()?, &args)?;
+                Ok(())
+            }
+            kinds::NOTIFY_BATCH => {
+                let args: kinds::Batch = job.args()?;
+                Ok(notifications::notify_batch(&mut *db.conn()?, &args)?)
+            }
+            kinds::NOTIFY_ONE => {
+                let args: kinds::One = job.args()?;
+                Ok(notifications::notify_one(&mut *db.conn()?, job.id, &args)?)
+            }
+            kinds::EMAIL_WELCOME => self.welcome(db, job),
+            kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),
+            kinds::WEBHOOK_EVENT => {
+                let args: kinds::Event = job.args()?;
+                webhooks::fan_out(&mut *db.conn()?, job.id, &args)?;
+                Ok(())
+            }
+            kinds::WEBHOOK_DELIVER => self.deliver(db, job),
+            other => Err(JobError::Permanent(format!("unknown job kind {other}"))),
+        }
+    }
+}

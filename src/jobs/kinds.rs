@@ -1,0 +1,101 @@
+//! The job kinds and their payloads. Payloads hold ids, not copies of rows, so a job
+//! always works on current data (and finds nothing to do when the row is gone).
+
+use serde::{Deserialize, Serialize};
+
+/// Split an article's followers into notification batches.
+pub const NOTIFY_FANOUT: &str = "notify.fanout";
+/// Notify one batch of an article's followers.
+pub const NOTIFY_BATCH: &str = "notify.batch";
+/// One notification for one user.
+pub const NOTIFY_ONE: &str = "notify.one";
+/// The welcome email.
+pub const EMAIL_WELCOME: &str = "email.welcome";
+/// The email for one notification.
+pub const EMAIL_NOTIFICATION: &str = "email.notification";
+/// Find the webhooks that want an event and create their deliveries.
+pub const WEBHOOK_EVENT: &str = "webhook.event";
+/// One HTTP delivery to one webhook.
+pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
+
+/// Every kind the application's own handler runs.
+pub const ALL: [&str; 7] = [
+    NOTIFY_FANOUT,
+    NOTIFY_BATCH,
+    NOTIFY_ONE,
+    EMAIL_WELCOME,
+    EMAIL_NOTIFICATION,
+    WEBHOOK_EVENT,
+    WEBHOOK_DELIVER,
+];
+
+/// Followers notified per batch job.
+pub const BATCH_SIZE: usize = 500;
+
+/// [`NOTIFY_FANOUT`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fanout {
+    /// The new article.
+    pub article_id: i32,
+    /// Its author, whose followers are told.
+    pub author_id: i32,
+}
+
+/// [`NOTIFY_BATCH`]: followers with ids in `first..=last`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Batch {
+    /// The new article.
+    pub article_id: i32,
+    /// Its author.
+    pub author_id: i32,
+    /// Lowest follower id in the batch.
+    pub first: i32,
+    /// Highest follower id in the batch.
+    pub last: i32,
+}
+
+/// [`NOTIFY_ONE`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct One {
+    /// Who is told.
+    pub user_id: i32,
+    /// `comment`, `follower` or `favorite`.
+    pub kind: String,
+    /// Who did it.
+    pub actor_id: i32,
+    /// The article concerned, if any.
+    pub article_id: Option<i32>,
+}
+
+/// [`EMAIL_WELCOME`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Welcome {
+    /// The new account.
+    pub user_id: i32,
+}
+
+/// [`EMAIL_NOTIFICATION`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationEmail {
+    /// The notification to send by email.
+    pub notification_id: i32,
+}
+
+/// [`WEBHOOK_EVENT`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// `article.published`, `article.updated`, `article.deleted`, `comment.created` or
+    /// `user.followed`.
+    pub event: String,
+    /// The user whose own webhooks get it (the author, the followed user).
+    pub owner_id: i32,
+    /// The event's `data` object.
+    pub data: serde_json::Value,
+}
+
+/// [`WEBHOOK_DELIVER`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deliver {
+    /// The delivery row.
+    pub delivery_id: i32,
+}

@@ -1,0 +1,237 @@
+//! Queue operations on one connection: claim under a lease, complete, fail with backoff,
+//! and the inspection and repair that the admin page offers.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::{Job, JobSettings};
+use crate::db::schema::jobs;
+use crate::db::{DbConnection, write_transaction};
+use crate::domain::time;
+
+/// Waiting for its run time or a worker.
+pub const QUEUED: &str = "queued";
+/// Held by a worker under a lease.
+pub const RUNNING: &str = "running";
+/// Finished.
+pub const DONE: &str = "done";
+/// Out of attempts (or failed for good); kept for inspection.
+pub const DEAD: &str = "dead";
+
+const RETURNING: &str = "RETURNING id, kind, payload, state, attempts, max_attempts, run_at, \
+     lease_owner, lease_expires_at, last_error, created_at, updated_at";
+
+fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
+    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
+}
+
+/// Claims up to `limit` due jobs of `kinds` for `owner` until `now + lease`: queued jobs
+/// whose time has come, and running jobs whose holder's lease ran out (a worker that
+/// died). Each claim counts as an attempt. Jobs whose lease ran out on their last
+/// attempt are marked dead first.
+pub fn claim(
+    conn: &mut DbConnection,
+    owner: &str,
+    kinds: &[&str],
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<Job>> {
+    let now = time::now();
+    let until = lease_end(now, lease);
+    // `,a,b,` so that each kind is matched whole, on both backends.
+    let kind_list = format!(",{},", kinds.join(","));
+    write_transaction(conn, |conn| {
+        diesel::update(
+            jobs::table
+                .filter(jobs::state.eq(RUNNING))
+                .filter(jobs::lease_expires_at.lt(now))
+                .filter(jobs::attempts.ge(jobs::max_attempts)),
+        )
+        .set((
+            jobs::state.eq(DEAD),
+            jobs::lease_owner.eq(None::<String>),
+            jobs::last_error.eq("the worker running the last attempt stopped (lease expired)"),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        let due = "((state = 'queued' AND run_at <= $3) OR \
+                   (state = 'running' AND lease_expires_at < $3))";
+        match conn {
+            // SKIP LOCKED: concurrent claimers pass over each other's rows instead of
+            // waiting for them or taking them twice.
+            DbConnection::Pg(pg) => diesel::sql_query(format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, \
+                 lease_expires_at = $2, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
+                 WHERE position(',' || kind || ',' in $4) > 0 AND {due} \
+                 ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) {RETURNING}"
+            ))
+            .bind::<Text, _>(owner)
+            .bind::<Timestamp, _>(until)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(&kind_list)
+            .bind::<BigInt, _>(limit)
+            .load(pg),
+            // SQLite has one writer at a time, and this runs under BEGIN IMMEDIATE: the
+            // UPDATE is atomic against every other claimer.
+            DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, \
+                 lease_expires_at = ?2, updated_at = ?3 WHERE id IN (SELECT id FROM jobs \
+                 WHERE instr(?4, ',' || kind || ',') > 0 AND {} \
+                 ORDER BY run_at, id LIMIT ?5) {RETURNING}",
+                due.replace('$', "?")
+            ))
+            .bind::<Text, _>(owner)
+            .bind::<Timestamp, _>(until)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(&kind_list)
+            .bind::<BigInt, _>(limit)
+            .load(sqlite),
+        }
+    })
+}
+
+/// Marks `job` done if `owner` still holds it; false when the lease was lost meanwhile
+/// (another worker took the job over, and its run counts instead).
+pub fn complete(conn: &mut DbConnection, job: &Job, owner: &str) -> QueryResult<bool> {
+    let changed = diesel::update(held(job.id, owner))
+        .set((
+            jobs::state.eq(DONE),
+            jobs::lease_owner.eq(None::<String>),
+            jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(time::now()),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// What a failed attempt led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// Queued again for later.
+    Retrying,
+    /// Out of attempts, or failed for good.
+    Dead,
+    /// The lease had been lost; nothing changed.
+    LeaseLost,
+}
+
+/// Records a failed attempt: queued again after the backoff, or dead when `permanent` or
+/// out of attempts.
+pub fn fail(
+    conn: &mut DbConnection,
+    job: &Job,
+    owner: &str,
+    error: &str,
+    permanent: bool,
+    settings: &JobSettings,
+) -> QueryResult<Failed> {
+    let now = time::now();
+    let error: String = error.chars().take(2000).collect();
+    let dead = permanent || job.attempts >= job.max_attempts;
+    let (state, run_at, outcome) = if dead {
+        (DEAD, job.run_at, Failed::Dead)
+    } else {
+        let delay = settings.backoff(job.attempts);
+        (QUEUED, lease_end(now, delay), Failed::Retrying)
+    };
+    let changed = diesel::update(held(job.id, owner))
+        .set((
+            jobs::state.eq(state),
+            jobs::run_at.eq(run_at),
+            jobs::lease_owner.eq(None::<String>),
+            jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(Some(error)),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(if changed == 1 {
+        outcome
+    } else {
+        Failed::LeaseLost
+    })
+}
+
+type Held = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, i32>>,
+        diesel::dsl::Eq<jobs::lease_owner, String>,
+    >,
+    diesel::dsl::Eq<jobs::state, &'static str>,
+>;
+
+fn held(id: i32, owner: &str) -> Held {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::lease_owner.eq(owner.to_owned()))
+        .filter(jobs::state.eq(RUNNING))
+}
+
+/// Job counts per (state, kind).
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    jobs::table
+        .group_by((jobs::state, jobs::kind))
+        .select((jobs::state, jobs::kind, diesel::dsl::count_star()))
+        .order((jobs::state, jobs::kind))
+        .load(conn)
+}
+
+/// The most recent dead jobs, newest first.
+pub fn dead(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::state.eq(DEAD))
+        .order((jobs::updated_at.desc(), jobs::id.desc()))
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// Gives a dead job a fresh set of attempts, due now; false when it is not dead.
+pub fn retry(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    let now = time::now();
+    let changed = diesel::update(jobs::table.find(id).filter(jobs::state.eq(DEAD)))
+        .set((
+            jobs::state.eq(QUEUED),
+            jobs::attempts.eq(0),
+            jobs::run_at.eq(now),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes a dead job for good; false when it is not dead.
+pub fn discard(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    let changed =
+        diesel::delete(jobs::table.find(id).filter(jobs::state.eq(DEAD))).execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes finished jobs older than `age` (the queue keeps only recent history).
+pub fn prune_done(conn: &mut DbConnection, age: chrono::Duration) -> QueryResult<usize> {
+    diesel::delete(
+        jobs::table
+            .filter(jobs::state.eq(DONE))
+            .filter(jobs::updated_at.lt(time::now() - age)),
+    )
+    .execute(conn)
+}
+
+/// One job by id.
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Job>> {
+    jobs::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Jobs per state, for the metrics gauges.
+pub fn state_totals(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    jobs::table
+        .group_by(jobs::state)
+        .select((jobs::state, diesel::dsl::count_star()))
+        .load(conn)
+}

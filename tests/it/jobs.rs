@@ -1,0 +1,276 @@
+//! The job queue: the transactional outbox, lease expiry, and claims that never overlap.
+
+pub mod messaging;
+pub mod webhooks;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use awc::http::StatusCode;
+use conduit::db::{Db, DbConnection, write_transaction};
+use conduit::jobs::{self, Job, JobError, JobHandler, queue};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+crate::tests![
+    outbox_commits_jobs_only_with_their_change,
+    expired_lease_is_claimed_again_with_one_effect,
+    concurrent_workers_never_run_the_same_job,
+    readiness_and_metrics_report_the_workers,
+];
+
+/// A second handle on the test's database, as another process would have.
+pub fn db_of(app: &TestApp) -> Db {
+    Db::connect(&app.config.database_url, 4).expect("connect")
+}
+
+/// Jobs of `kind` in `state` (any state when `None`).
+pub fn count_jobs(db: &Db, kind: &str, state: Option<&str>) -> i64 {
+    use conduit::db::schema::jobs;
+    let mut conn = db.conn().expect("conn");
+    let mut query = jobs::table.filter(jobs::kind.eq(kind)).into_boxed();
+    if let Some(state) = state {
+        query = query.filter(jobs::state.eq(state.to_owned()));
+    }
+    query.count().get_result(&mut *conn).expect("count")
+}
+
+/// Polls `check` every 20 ms for up to `secs` seconds.
+pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn outbox_commits_jobs_only_with_their_change(app: TestApp) {
+    // No workers: the jobs stay where the outbox put them.
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let db = db_of(&app);
+    let mut conn = db.conn().expect("conn");
+    let failed: Result<(), diesel::result::Error> = write_transaction(&mut conn, |conn| {
+        jobs::enqueue(conn, "test.outbox", &json!({"n": 1}))?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        count_jobs(&db, "test.outbox", None),
+        0,
+        "rolled back, no job"
+    );
+    write_transaction(&mut conn, |conn: &mut DbConnection| {
+        jobs::enqueue(conn, "test.outbox", &json!({"n": 2})).map(drop)
+    })
+    .expect("commit");
+    assert_eq!(
+        count_jobs(&db, "test.outbox", None),
+        1,
+        "committed, one job"
+    );
+    drop(conn);
+
+    // Through the API: a refused publish leaves nothing, a published article has its jobs.
+    let token = app.register("outboxer").await;
+    let refused = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": ""}}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count_jobs(&db, "notify.fanout", None), 0);
+    app.publish(&token, "Outbox", &[]).await;
+    assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 1);
+    assert_eq!(count_jobs(&db, "webhook.event", Some("queued")), 1);
+    assert_eq!(count_jobs(&db, "email.welcome", Some("queued")), 1);
+}
+
+async fn expired_lease_is_claimed_again_with_one_effect(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let followed = app
+        .post("/api/profiles/alice/follow", Some(&bob), json!({}))
+        .await;
+    assert_eq!(followed.status, StatusCode::OK, "{}", followed.text);
+    let db = db_of(&app);
+
+    // A worker claims the job, does its work, and dies before recording it.
+    let mut conn = db.conn().expect("conn");
+    let mut claimed = queue::claim(
+        &mut conn,
+        "doomed",
+        &["notify.one"],
+        1,
+        Duration::from_millis(300),
+    )
+    .expect("claim");
+    let job = claimed.pop().expect("the follow notification job");
+    let handler = app_handler(&app);
+    handler.run(&db, &job).expect("first run");
+    assert_eq!(notifications_of(&db, "alice"), 1);
+    drop(conn);
+
+    // Its lease runs out; a live worker takes the job over and finishes it.
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let app = app.reconfigure(|c| c.jobs.workers = 1).await;
+    eventually(10, "the job to be done", || {
+        count_jobs(&db, "notify.one", Some("done")) == 1
+    })
+    .await;
+    let mut conn = db.conn().expect("conn");
+    let done = queue::find(&mut conn, job.id).expect("find").expect("job");
+    assert_eq!(done.attempts, 2, "claimed twice");
+    assert_eq!(notifications_of(&db, "alice"), 1, "exactly one effect");
+    // The dead worker's late report changes nothing.
+    assert!(!queue::complete(&mut conn, &job, "doomed").expect("complete"));
+    let listed = app.get("/api/notifications", Some(&alice)).await;
+    assert_eq!(
+        listed.json["notifications"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+/// The application's own handler, built as the server builds it.
+pub fn app_handler(app: &TestApp) -> conduit::jobs::handlers::AppHandlers {
+    let mailer = conduit::jobs::mail::Mailer::new(
+        None,
+        app.config.jobs.mail_dir.clone(),
+        &app.config.jobs.mail_from,
+    )
+    .expect("mailer");
+    conduit::jobs::handlers::AppHandlers::new(
+        mailer,
+        true,
+        &app.config.jobs.public_url,
+        app.config.secret_key.clone(),
+    )
+}
+
+/// Notifications held by `username`.
+pub fn notifications_of(db: &Db, username: &str) -> i64 {
+    use conduit::db::schema::{notifications, users};
+    let mut conn = db.conn().expect("conn");
+    let id: i32 = users::table
+        .filter(users::username.eq(username))
+        .select(users::id)
+        .first(&mut *conn)
+        .expect("user");
+    notifications::table
+        .filter(notifications::user_id.eq(id))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count")
+}
+
+/// Counts how often each job runs; the work is slow enough for claims to overlap.
+struct Counting(Arc<Mutex<HashMap<i32, u32>>>);
+
+impl JobHandler for Counting {
+    fn kinds(&self) -> Vec<&'static str> {
+        vec!["test.count"]
+    }
+
+    fn run(&self, _db: &Db, job: &Job) -> Result<(), JobError> {
+        std::thread::sleep(Duration::from_millis(2));
+        let mut runs = self
+            .0
+            .lock()
+            .map_err(|_| JobError::Retry("poisoned".into()))?;
+        *runs.entry(job.id).or_default() += 1;
+        Ok(())
+    }
+}
+
+async fn concurrent_workers_never_run_the_same_job(app: TestApp) {
+    const JOBS: usize = 150;
+    let db = db_of(&app);
+    {
+        let mut conn = db.conn().expect("conn");
+        for n in 0..JOBS {
+            jobs::enqueue(&mut conn, "test.count", &json!({ "n": n })).expect("enqueue");
+        }
+    }
+    let runs = Arc::new(Mutex::new(HashMap::new()));
+    // Two "instances", each with its own pool and two threads, on one queue.
+    let settings = app.config.jobs.settings(2);
+    let instances: Vec<_> = (0..2)
+        .map(|_| {
+            jobs::WorkerPool::start(
+                Db::connect(&app.config.database_url, 3).expect("pool"),
+                settings.clone(),
+                Arc::new(Counting(Arc::clone(&runs))),
+            )
+            .expect("workers start")
+        })
+        .collect();
+    for pool in &instances {
+        app.pools.borrow_mut().push(Arc::clone(pool));
+    }
+    eventually(60, "every job to be done", || {
+        count_jobs(&db, "test.count", Some("done")) == JOBS as i64
+    })
+    .await;
+    for pool in &instances {
+        assert!(pool.shutdown(Duration::from_secs(10)));
+    }
+    let runs = runs.lock().expect("lock");
+    assert_eq!(runs.len(), JOBS, "every job ran");
+    let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
+}
+
+async fn readiness_and_metrics_report_the_workers(app: TestApp) {
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    assert_eq!(ready.json["checks"]["workers"], "running");
+    let token = app.register("metered").await;
+    app.publish(&token, "Counted", &[]).await;
+    let db = db_of(&app);
+    eventually(10, "the welcome email job", || {
+        count_jobs(&db, "email.welcome", Some("done")) == 1
+    })
+    .await;
+    let mut response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .insert_header((
+            "Authorization",
+            format!("Bearer {}", crate::helpers::METRICS_TOKEN),
+        ))
+        .send()
+        .await
+        .expect("metrics");
+    let text = String::from_utf8_lossy(&response.body().await.expect("body")).into_owned();
+    assert!(text.contains("jobs{state=\"done\"}"), "{text}");
+    assert!(text.contains("jobs{state=\"dead\"} 0"), "{text}");
+    assert!(text.contains("jobs_processed_total{"), "{text}");
+
+    // Workers stopped (as after a crash of the pool): not ready.
+    let pools: Vec<_> = app.pools.borrow().clone();
+    for pool in pools {
+        pool.shutdown(Duration::from_secs(10));
+    }
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(
+        ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.text
+    );
+    assert_eq!(ready.json["checks"]["workers"], "stopped");
+
+    // Workers split off to `conduit worker`: the web process is ready without its own.
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    assert_eq!(ready.json["checks"]["workers"], "disabled");
+}

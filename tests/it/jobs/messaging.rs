@@ -1,0 +1,310 @@
+//! Notifications for followers, email files with a working unsubscribe link, the bell,
+//! idempotency keys, and the admin jobs page.
+
+use awc::http::StatusCode;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use super::{count_jobs, db_of, eventually};
+use crate::helpers::TestApp;
+use crate::pages::browser::Browser;
+
+crate::tests![
+    followers_are_notified_and_emailed_with_unsubscribe,
+    idempotent_post_creates_once_and_replays,
+    admin_jobs_page_retries_and_discards,
+];
+
+async fn notifications(app: &TestApp, token: &str) -> Value {
+    app.get("/api/notifications", Some(token)).await.json
+}
+
+/// The `.eml` files written so far, as (file name, text).
+fn emails(app: &TestApp) -> Vec<(String, String)> {
+    let Ok(dir) = std::fs::read_dir(&app.config.jobs.mail_dir) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    for token in [&bob, &carol] {
+        let reply = app
+            .post("/api/profiles/alice/follow", Some(token), json!({}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    // Carol wants an email for new articles (off by default), through the settings form.
+    let browser = Browser::new(&app);
+    browser.sign_in("carol").await;
+    browser
+        .submit(
+            "/settings",
+            "/settings/email",
+            &[("article", "on"), ("comment", "on")],
+        )
+        .await
+        .assert_redirect("/settings#email");
+    let settings = browser.get("/settings").await;
+    assert!(
+        settings
+            .body
+            .contains("name=\"article\" value=\"on\" checked")
+    );
+
+    let slug = app.publish(&alice, "For my followers", &[]).await;
+    for token in [&bob, &carol] {
+        let mut found = Value::Null;
+        for _ in 0..500 {
+            found = notifications(&app, token).await;
+            if found["notifications"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|n| n["kind"] == "article"))
+            {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let article = found["notifications"]
+            .as_array()
+            .and_then(|l| l.iter().find(|n| n["kind"] == "article").cloned())
+            .expect("article notification");
+        assert_eq!(article["article"]["slug"], slug.as_str());
+        assert_eq!(article["actor"], "alice");
+        assert_eq!(article["read"], false);
+        assert_eq!(found["unreadCount"], 1);
+    }
+    // Alice hears about her two new followers; the author gets no notice of her own article.
+    let alices = notifications(&app, &alice).await;
+    assert_eq!(alices["unreadCount"], 2, "{alices}");
+
+    // The bell shows the unread count; marking all read clears it.
+    let home = browser.get("/").await;
+    assert!(
+        home.body.contains("data-testid=\"unread-count\">1<"),
+        "bell"
+    );
+    let page = browser.get("/notifications").await;
+    assert!(page.body.contains("alice published “For my followers”"));
+    browser
+        .submit("/notifications", "/notifications/read", &[])
+        .await
+        .assert_redirect("/notifications");
+    assert!(!browser.get("/").await.body.contains("unread-count"));
+    let read = app
+        .post("/api/notifications/read", Some(&bob), json!({}))
+        .await;
+    assert_eq!(read.json["unreadCount"], 0, "{}", read.text);
+
+    // Email: a welcome for each, follower notices for alice, the article for carol only.
+    let mut carols = None;
+    eventually(10, "carol's article email", || {
+        carols = emails(&app).into_iter().find(|(name, text)| {
+            name.starts_with("notification-") && text.contains("To: carol@example.com")
+        });
+        carols.is_some()
+    })
+    .await;
+    eventually(10, "the welcome emails", || {
+        emails(&app)
+            .iter()
+            .filter(|(n, _)| n.starts_with("welcome-"))
+            .count()
+            == 3
+    })
+    .await;
+    let all = emails(&app);
+    assert!(
+        !all.iter()
+            .any(|(n, t)| n.starts_with("notification-") && t.contains("To: bob@example.com"))
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|(n, t)| n.starts_with("notification-") && t.contains("To: alice@example.com"))
+            .count(),
+        2,
+        "two follower emails for alice"
+    );
+    let (_, text) = carols.expect("email");
+    assert!(text.contains("Content-Type: text/plain"));
+    assert!(text.contains("Content-Type: text/html"));
+    let link = text
+        .lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .and_then(|l| l.strip_suffix('>'))
+        .expect("List-Unsubscribe header");
+    let path = &link[link.find("/unsubscribe/").expect("path")..];
+
+    // The link works without signing in, after a confirmation; a forged one does not.
+    let stranger = Browser::new(&app);
+    let confirm = stranger.get(path).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(confirm.body.contains("new articles by people you follow"));
+    let done = stranger.submit(path, path, &[]).await;
+    assert!(
+        done.body.contains("data-testid=\"unsubscribed\""),
+        "{}",
+        done.body
+    );
+    let forged = format!("{}0", &path[..path.len() - 1]);
+    let forged = if forged == path {
+        format!("{}1", &path[..path.len() - 1])
+    } else {
+        forged
+    };
+    assert_eq!(stranger.get(&forged).await.status, StatusCode::NOT_FOUND);
+    let settings = browser.get("/settings").await;
+    assert!(
+        !settings
+            .body
+            .contains("name=\"article\" value=\"on\" checked")
+    );
+    assert!(
+        settings
+            .body
+            .contains("name=\"comment\" value=\"on\" checked")
+    );
+
+    // A second article: carol (unsubscribed) gets the notification but no email.
+    let before = emails(&app).len();
+    app.publish(&alice, "Second", &[]).await;
+    let db = db_of(&app);
+    eventually(10, "the second fan-out", || {
+        count_jobs(&db, "notify.batch", Some("done")) == 2
+    })
+    .await;
+    assert_eq!(notifications(&app, &carol).await["unreadCount"], 1);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(emails(&app).len(), before, "no email after unsubscribing");
+}
+
+async fn idempotent_post_creates_once_and_replays(app: TestApp) {
+    let token = app.register("careful").await;
+    let article =
+        json!({"article": {"title": "Once", "description": "d", "body": "b", "tagList": []}});
+    let send = |body: Value, key: &'static str, token: String| {
+        let client = app.client.clone();
+        let url = format!("{}/api/articles", app.address);
+        async move {
+            let mut response = client
+                .post(url)
+                .insert_header(("Authorization", format!("Token {token}")))
+                .insert_header(("Idempotency-Key", key))
+                .send_json(&body)
+                .await
+                .expect("answered");
+            let bytes = response.body().await.expect("body");
+            (
+                response.status(),
+                response.headers().get("Idempotent-Replayed").is_some(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        }
+    };
+    let (first_status, first_replayed, first_body) =
+        send(article.clone(), "key-1", token.clone()).await;
+    assert_eq!(first_status, StatusCode::CREATED, "{first_body}");
+    assert!(!first_replayed);
+    let (second_status, second_replayed, second_body) =
+        send(article.clone(), "key-1", token.clone()).await;
+    assert_eq!(second_status, StatusCode::CREATED);
+    assert!(second_replayed);
+    assert_eq!(first_body, second_body, "the same body");
+    let listed = app.get("/api/articles?author=careful", None).await;
+    assert_eq!(listed.json["articlesCount"], 1, "one article");
+
+    // The same key with another body is refused in the API's error shape.
+    let other = json!({"article": {"title": "Twice", "description": "d", "body": "b"}});
+    let (status, _, body) = send(other, "key-1", token.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        body["errors"]["Idempotency-Key"][0].as_str().is_some(),
+        "{body}"
+    );
+
+    // Keys belong to their user: another user's same key is a new request.
+    let other_user = app.register("another").await;
+    let (status, replayed, _) = send(article.clone(), "key-1", other_user).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(!replayed);
+    // A failed request does not keep its key.
+    let bad = json!({"article": {"title": ""}});
+    let (status, _, _) = send(bad, "key-2", token.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = send(article, "key-2", token).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+async fn admin_jobs_page_retries_and_discards(app: TestApp) {
+    use conduit::db::schema::{jobs, users};
+    app.register("boss").await;
+    app.register("worker").await;
+    let db = db_of(&app);
+    let mut conn = db.conn().expect("conn");
+    diesel::update(users::table.filter(users::username.eq("boss")))
+        .set(users::role.eq("admin"))
+        .execute(&mut *conn)
+        .expect("make admin");
+    // Two dead jobs of a kind nobody runs.
+    for n in 0..2 {
+        conduit::jobs::enqueue(&mut conn, "test.dead", &json!({ "n": n })).expect("enqueue");
+    }
+    diesel::update(jobs::table.filter(jobs::kind.eq("test.dead")))
+        .set((jobs::state.eq("dead"), jobs::last_error.eq("it broke")))
+        .execute(&mut *conn)
+        .expect("kill");
+    let ids: Vec<i32> = jobs::table
+        .filter(jobs::kind.eq("test.dead"))
+        .order(jobs::id.asc())
+        .select(jobs::id)
+        .load(&mut *conn)
+        .expect("ids");
+    drop(conn);
+
+    let plain = Browser::new(&app);
+    plain.sign_in("worker").await;
+    assert_eq!(plain.get("/admin/jobs").await.status, StatusCode::FORBIDDEN);
+
+    let admin = Browser::new(&app);
+    admin.sign_in("boss").await;
+    let page = admin.get("/admin/jobs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.count("data-testid=\"dead-job\""), 2);
+    assert!(page.body.contains("it broke"));
+    admin
+        .submit("/admin/jobs", &format!("/admin/jobs/{}/retry", ids[0]), &[])
+        .await
+        .assert_redirect("/admin/jobs");
+    assert_eq!(count_jobs(&db, "test.dead", Some("queued")), 1);
+    // Discarding asks first.
+    let asked = admin
+        .submit(
+            "/admin/jobs",
+            &format!("/admin/jobs/{}/discard", ids[1]),
+            &[],
+        )
+        .await;
+    assert!(asked.body.contains("Discard for good?"));
+    assert_eq!(count_jobs(&db, "test.dead", Some("dead")), 1);
+    admin
+        .submit(
+            "/admin/jobs",
+            &format!("/admin/jobs/{}/discard", ids[1]),
+            &[("confirm", "yes")],
+        )
+        .await
+        .assert_redirect("/admin/jobs");
+    assert_eq!(count_jobs(&db, "test.dead", Some("dead")), 0);
+}

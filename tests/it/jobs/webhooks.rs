@@ -1,0 +1,276 @@
+//! Webhook deliveries against a small HTTP server run by the test on 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use awc::http::StatusCode;
+use conduit::jobs::webhook_client::{Sent, WebhookClient, signature};
+use serde_json::json;
+
+use super::{count_jobs, db_of, eventually};
+use crate::helpers::TestApp;
+
+crate::tests![
+    deliveries_are_signed_retried_and_die,
+    private_targets_are_refused_by_default,
+];
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub at: Instant,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A receiver that answers 200 on `/ok` and 500 anywhere else, recording everything.
+/// Its thread ends with the test process; it only ever listens on loopback.
+pub fn receiver() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let mut headers = Vec::new();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = header.trim().split_once(':') {
+                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
+                }
+            }
+            let length: usize = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let status = if path == "/ok" {
+                "200 OK"
+            } else {
+                "500 Internal Server Error"
+            };
+            log.lock().expect("lock").push(Received {
+                path,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                at: Instant::now(),
+            });
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
+        }
+    });
+    (port, seen)
+}
+
+async fn add_webhook(app: &TestApp, token: &str, url: &str) -> i64 {
+    let reply = app
+        .post(
+            "/api/webhooks",
+            Some(token),
+            json!({"webhook": {"url": url, "secret": "a-secret-of-16-chars", "events": ["article.published"]}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json["webhook"]["id"].as_i64().expect("id")
+}
+
+async fn deliveries_are_signed_retried_and_die(app: TestApp) {
+    let (port, seen) = receiver();
+    let token = app.register("hooked").await;
+    let good = add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/ok")).await;
+    let bad = add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/fail")).await;
+    let listed = app.get("/api/webhooks", Some(&token)).await;
+    assert_eq!(listed.json["webhooks"].as_array().map(Vec::len), Some(2));
+    assert!(
+        !listed.text.contains("a-secret-of-16-chars"),
+        "secrets are never shown"
+    );
+
+    let slug = app.publish(&token, "Hooked on webhooks", &[]).await;
+    let count = |path: &str| {
+        seen.lock()
+            .expect("lock")
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
+    };
+    eventually(10, "the delivery to /ok", || count("/ok") == 1).await;
+    let ok = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|r| r.path == "/ok")
+        .cloned()
+        .expect("received");
+    assert_eq!(ok.header("X-Conduit-Event"), Some("article.published"));
+    let delivery_id = ok
+        .header("X-Conduit-Delivery")
+        .expect("delivery id")
+        .to_owned();
+    let presented = ok.header("X-Conduit-Signature").expect("signature");
+    let timestamp: i64 = presented
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|t| t.parse().ok())
+        .expect("timestamp");
+    assert_eq!(
+        presented,
+        signature(b"a-secret-of-16-chars", timestamp, &ok.body),
+        "the signature verifies"
+    );
+    assert_ne!(
+        presented,
+        signature(b"another-secret-16ch", timestamp, &ok.body)
+    );
+    let body: serde_json::Value = serde_json::from_str(&ok.body).expect("JSON body");
+    assert_eq!(body["event"], "article.published");
+    assert_eq!(body["data"]["article"]["slug"], slug.as_str());
+
+    // The failing endpoint: every attempt is made, further apart each time, then dead.
+    let attempts = conduit::jobs::DEFAULT_MAX_ATTEMPTS as usize;
+    eventually(30, "every attempt on /fail", || count("/fail") == attempts).await;
+    let db = db_of(&app);
+    eventually(10, "the delivery job to die", || {
+        count_jobs(&db, "webhook.deliver", Some("dead")) == 1
+    })
+    .await;
+    let times: Vec<Instant> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|r| r.path == "/fail")
+        .map(|r| r.at)
+        .collect();
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    // Backoff 40 ms doubling, capped at 200 ms, jittered to 50–100 %.
+    assert!(gaps[0] >= Duration::from_millis(20), "{gaps:?}");
+    assert!(gaps[2] >= Duration::from_millis(80), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g >= Duration::from_millis(20)),
+        "{gaps:?}"
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count("/fail"), attempts, "no attempt after death");
+
+    let failed = app
+        .get(&format!("/api/webhooks/{bad}/deliveries"), Some(&token))
+        .await;
+    let delivery = &failed.json["deliveries"][0];
+    assert_eq!(delivery["state"], "dead", "{}", failed.text);
+    assert_eq!(delivery["attempts"], attempts);
+    assert_eq!(delivery["responseCode"], 500);
+    let succeeded = app
+        .get(&format!("/api/webhooks/{good}/deliveries"), Some(&token))
+        .await;
+    assert_eq!(succeeded.json["deliveries"][0]["state"], "succeeded");
+    assert_eq!(
+        succeeded.json["deliveries"][0]["id"].to_string(),
+        delivery_id
+    );
+
+    // Redelivery sends the same body again as a new delivery.
+    let again = app
+        .post(
+            &format!("/api/webhooks/{good}/deliveries/{delivery_id}/redeliver"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    eventually(10, "the redelivery", || count("/ok") == 2).await;
+    let bodies: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|r| r.path == "/ok")
+        .map(|r| r.body.clone())
+        .collect();
+    assert_eq!(bodies[0], bodies[1]);
+
+    // Someone else's webhook is not there for them.
+    let other = app.register("stranger").await;
+    let hidden = app
+        .get(&format!("/api/webhooks/{good}/deliveries"), Some(&other))
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let deleted = app
+        .delete(&format!("/api/webhooks/{good}"), Some(&token))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+}
+
+async fn private_targets_are_refused_by_default(app: TestApp) {
+    let (port, seen) = receiver();
+    let app = app
+        .reconfigure(|c| c.jobs.webhook_allow_private = false)
+        .await;
+    let token = app.register("careful").await;
+    for url in [
+        format!("http://127.0.0.1:{port}/ok"),
+        format!("http://localhost:{port}/ok"),
+        "http://10.0.0.1/ok".to_owned(),
+        "http://169.254.169.254/latest".to_owned(),
+        "http://[::1]/ok".to_owned(),
+    ] {
+        let reply = app
+            .post(
+                "/api/webhooks",
+                Some(&token),
+                json!({"webhook": {"url": url, "secret": "a-secret-of-16-chars", "events": ["user.followed"]}}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            reply.text
+        );
+        assert!(
+            reply.json["errors"]["url"][0].as_str().is_some(),
+            "{}",
+            reply.text
+        );
+    }
+    // The sending client checks the addresses it connects to, not just the URL at
+    // registration (a name can resolve differently later).
+    let client = WebhookClient::new(false);
+    let sent = client.send(
+        &format!("http://localhost:{port}/ok"),
+        "a-secret-of-16-chars",
+        "user.followed",
+        1,
+        "{}",
+    );
+    assert!(matches!(sent, Sent::Forbidden(_)), "{sent:?}");
+    assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
+}
