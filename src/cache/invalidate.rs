@@ -1,7 +1,7 @@
 //! The named invalidation points: one function per kind of write, called by every write
 //! path (API and site alike) after the write has committed. Each drops exactly the
-//! shared entries whose content the write can change; nothing per viewer is cached, so
-//! follows change nothing here.
+//! entries whose content the write can change. The only per-reader entries are feed
+//! pages (ids and length), which every change of articles or follows drops.
 
 use super::Caches;
 
@@ -11,6 +11,7 @@ pub async fn article_created(c: &Caches) {
     c.counts.invalidate_all();
     c.tags.invalidate_all();
     c.api_lists.invalidate_all();
+    c.feeds.invalidate_all();
 }
 
 /// Article `id` (`slug`) was edited: its own entries, and the lists, counts and tags
@@ -59,10 +60,12 @@ pub async fn profile_edited(c: &Caches) {
     lists_changed(c);
 }
 
-/// Someone followed or unfollowed someone. Following state is per viewer and never
-/// cached, so no shared entry changes; the function exists so that the write path
-/// names its effect and a future per-viewer cache has its hook.
-pub async fn follow_changed(_c: &Caches) {}
+/// Someone followed or unfollowed someone: the follower's feed changed. Following
+/// state itself is per viewer and never cached. Follows are rare next to reads, so all
+/// feed pages go rather than a scan for the follower's.
+pub async fn follow_changed(c: &Caches) {
+    c.feeds.invalidate_all();
+}
 
 /// Staff hid, showed, featured or deleted an article or a comment (or resolved a report
 /// by doing so). Rare, and it changes what lists, counts, threads and the featured
@@ -104,4 +107,5 @@ fn lists_changed(c: &Caches) {
     c.tags.invalidate_all();
     c.featured.invalidate_all();
     c.api_lists.invalidate_all();
+    c.feeds.invalidate_all();
 }

@@ -2,7 +2,8 @@
 //!
 //! Only what every viewer shares is cached: articles as an anonymous reader sees them,
 //! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
-//! Markdown (by content hash) and the API's anonymous responses. A viewer's own state
+//! Markdown (by content hash) and the API's anonymous responses. The one per-reader
+//! entry is a feed page's ids and length, keyed by its reader. A viewer's own state
 //! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
 //! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
 //! writes that change what an entry shows call the named functions in [`invalidate`].
@@ -59,6 +60,15 @@ pub fn etag_for(bytes: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&digest[..16]))
 }
 
+/// One page of a reader's feed: its article ids and the feed's length.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    /// Newest first.
+    pub ids: Vec<i32>,
+    /// Articles in the whole feed.
+    pub total: i64,
+}
+
 /// Every cache of the application. Cloning the state shares them (`Arc`).
 pub struct Caches {
     /// Article id → the article as everyone sees it (row, tags, author).
@@ -79,6 +89,8 @@ pub struct Caches {
     pub favorite_counts: Store<ArticleFilter, i64>,
     /// Username → profile.
     pub profiles: Store<String, Arc<SharedProfile>>,
+    /// A page of one reader's feed (the key's `feed_of`) → its ids and length.
+    pub feeds: Store<ListKey, Arc<FeedPage>>,
     /// The popular tags.
     pub tags: Store<(), Arc<Vec<String>>>,
     /// The featured articles' ids, as anonymous readers see them.
@@ -158,6 +170,9 @@ impl Caches {
             profiles: Store::new("profiles", share(3), ttl, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
+            feeds: Store::new("feeds", share(3), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 4 * v.ids.len() as u64)
+            }),
             tags: Store::new("tags", share(1), ttl, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
             }),
@@ -197,7 +212,9 @@ impl Caches {
             counts,
             favorite_counts,
             profiles,
+            feeds,
             tags,
+            featured,
             api_articles,
             api_lists
         );

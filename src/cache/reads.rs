@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Caches, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use super::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
@@ -25,9 +25,33 @@ pub async fn article_list(
     page: PageRequest,
 ) -> AppResult<ArticlePage> {
     let (db, c) = (&state.db, &*state.caches);
-    let (ids, total) = if filter.feed_of.is_some() || viewer.is_some() {
-        // A feed is one viewer's, and signed-in readers may see hidden articles (their
-        // own, or all for staff): their ids are not shared, only the articles are.
+    let (ids, total) = if filter.feed_of.is_some()
+        && filter.feed_of == viewer
+        && (page.after.is_some() || page.offset <= MAX_CACHED_OFFSET)
+    {
+        // A feed is its reader's alone: cached under their id (the key's `feed_of`),
+        // ids and count only; their favorited and following marks are added below.
+        let key = ListKey {
+            filter: filter.clone(),
+            limit: page.limit,
+            offset: page.offset,
+            after: page.after,
+        };
+        let entry = c
+            .feeds
+            .get_or_load(key, || {
+                let f = filter.clone();
+                db.run(move |conn| {
+                    let total = count_matching(conn, &f, viewer)?;
+                    let ids = ids_in_window(conn, &f, viewer, page)?;
+                    Ok(Arc::new(FeedPage { ids, total }))
+                })
+            })
+            .await?;
+        (Arc::new(entry.ids.clone()), entry.total)
+    } else if filter.feed_of.is_some() || viewer.is_some() {
+        // Signed-in readers may see hidden articles (their own, or all for staff):
+        // their ids are not shared, only the articles are.
         let f = filter.clone();
         db.run(move |conn| {
             let total = count_matching(conn, &f, viewer)?;

@@ -14,6 +14,7 @@ tests![
     favorites_show_at_once,
     profile_edits_show_at_once,
     follows_show_at_once,
+    feeds_show_new_and_deleted_articles,
 ];
 
 /// Reads everything an anonymous reader and the site would cache for `slug`.
@@ -232,4 +233,44 @@ async fn follows_show_at_once(app: TestApp) {
     assert_eq!(profile.json["profile"]["following"], false);
     let feed = app.get("/api/articles/feed", Some(&reader)).await;
     assert_eq!(feed.json["articlesCount"], 0);
+}
+
+/// A reader's feed page is cached per reader: warm it, then every article write by a
+/// followed author shows at the next read, and another reader's feed is their own.
+async fn feeds_show_new_and_deleted_articles(app: TestApp) {
+    let writer = app.register("writer").await;
+    let reader = app.register("reader").await;
+    let stranger = app.register("stranger").await;
+    let first = app.publish(&writer, "Feed one", &[]).await;
+    app.post("/api/profiles/writer/follow", Some(&reader), json!({}))
+        .await;
+    for _ in 0..2 {
+        let feed = app.get("/api/articles/feed", Some(&reader)).await;
+        assert_eq!(feed.json["articlesCount"], 1, "{}", feed.text);
+        let other = app.get("/api/articles/feed", Some(&stranger)).await;
+        assert_eq!(other.json["articlesCount"], 0, "{}", other.text);
+    }
+
+    let second = app.publish(&writer, "Feed two", &[]).await;
+    let feed = app.get("/api/articles/feed", Some(&reader)).await;
+    assert_eq!(feed.json["articlesCount"], 2, "{}", feed.text);
+    assert_eq!(feed.json["articles"][0]["slug"], second.as_str());
+    let other = app.get("/api/articles/feed", Some(&stranger)).await;
+    assert_eq!(other.json["articlesCount"], 0);
+
+    let gone = app
+        .delete(&format!("/api/articles/{first}"), Some(&writer))
+        .await;
+    assert!(gone.status.is_success(), "{}", gone.text);
+    let feed = app.get("/api/articles/feed", Some(&reader)).await;
+    assert_eq!(feed.json["articlesCount"], 1, "{}", feed.text);
+    assert_eq!(feed.json["articles"][0]["slug"], second.as_str());
+
+    // The stranger follows too: their feed changes, the reader's stays right.
+    app.post("/api/profiles/writer/follow", Some(&stranger), json!({}))
+        .await;
+    let other = app.get("/api/articles/feed", Some(&stranger)).await;
+    assert_eq!(other.json["articlesCount"], 1);
+    let feed = app.get("/api/articles/feed", Some(&reader)).await;
+    assert_eq!(feed.json["articlesCount"], 1);
 }
