@@ -24,7 +24,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A signed-in browser stays signed in while it keeps visiting at least this often.
 const VISIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 /// Name of the site's session cookie.
-const SESSION_COOKIE: &str = "conduit_session";
+/// The browser session cookie (sign-in, CSRF token, flash messages).
+pub const SESSION_COOKIE: &str = "conduit_session";
 
 /// The site's session: one encrypted, signed cookie that ends with the browser session,
 /// HttpOnly, SameSite=Lax, and Secure when the site is served over HTTPS.
@@ -37,6 +38,12 @@ fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSession
         .cookie_secure(secure)
         .session_lifecycle(BrowserSession::default())
         .build()
+}
+
+/// Blocking threads per HTTP worker: a pool's worth of database calls, plus room for
+/// bcrypt and the odd file operation.
+fn blocking_threads(db_pool_size: u32) -> usize {
+    db_pool_size as usize + 4
 }
 
 /// A bound, migrated, ready-to-run server.
@@ -94,6 +101,10 @@ impl Application {
         // On SIGTERM or SIGINT: stop accepting, let in-flight requests finish for up to
         // this long, then exit (the pool closes when the state is dropped).
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        // Blocking work is database calls (bounded by the pool) and bcrypt (bounded by
+        // its own permits): more threads than that only wait on the pool, and each one
+        // costs a stack and, under load, malloc arenas that hold on to memory.
+        .worker_max_blocking_threads(blocking_threads(config.db_pool_size))
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();

@@ -19,6 +19,7 @@ pub async fn article_created(c: &Caches) {
 pub async fn article_edited(c: &Caches, id: i32, slug: &str) {
     c.articles.invalidate(&id).await;
     c.api_articles.invalidate(&slug.to_owned()).await;
+    c.article_pages.invalidate(&slug.to_owned()).await;
     lists_changed(c);
 }
 
@@ -33,11 +34,13 @@ pub async fn article_deleted(c: &Caches, id: i32, slug: &str) {
 /// A comment was posted on `slug`.
 pub async fn comment_added(c: &Caches, slug: &str) {
     c.comments.invalidate(&slug.to_owned()).await;
+    c.article_pages.invalidate(&slug.to_owned()).await;
 }
 
 /// A comment of `slug` was deleted.
 pub async fn comment_deleted(c: &Caches, slug: &str) {
     c.comments.invalidate(&slug.to_owned()).await;
+    c.article_pages.invalidate(&slug.to_owned()).await;
 }
 
 /// Someone favorited or unfavorited article `id` (`slug`): its count changed, and so
@@ -45,6 +48,7 @@ pub async fn comment_deleted(c: &Caches, slug: &str) {
 pub async fn favorite_changed(c: &Caches, id: i32, slug: &str) {
     c.articles.invalidate(&id).await;
     c.api_articles.invalidate(&slug.to_owned()).await;
+    c.article_pages.invalidate(&slug.to_owned()).await;
     c.api_lists.invalidate_all();
     c.favorite_lists.invalidate_all();
     c.favorite_counts.invalidate_all();
@@ -57,6 +61,7 @@ pub async fn profile_edited(c: &Caches) {
     c.comments.invalidate_all();
     c.profiles.invalidate_all();
     c.api_articles.invalidate_all();
+    c.article_pages.invalidate_all();
     lists_changed(c);
 }
 
@@ -78,6 +83,7 @@ pub async fn content_moderated(c: &Caches) {
 pub async fn tags_changed(c: &Caches) {
     c.articles.invalidate_all();
     c.api_articles.invalidate_all();
+    c.article_pages.invalidate_all();
     lists_changed(c);
 }
 
@@ -95,6 +101,7 @@ pub fn everything(c: &Caches) {
     c.markdown.invalidate_all();
     c.profiles.invalidate_all();
     c.api_articles.invalidate_all();
+    c.article_pages.invalidate_all();
     lists_changed(c);
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Only what every viewer shares is cached: articles as an anonymous reader sees them,
 //! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
-//! Markdown (by content hash) and the API's anonymous responses. The one per-reader
+//! Markdown (by content hash), the API's anonymous responses and the article pages of
+//! readers without a session. The one per-reader
 //! entry is a feed page's ids and length, keyed by its reader. A viewer's own state
 //! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
 //! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
@@ -99,6 +100,8 @@ pub struct Caches {
     pub api_articles: Store<String, Arc<CachedBody>>,
     /// `GET /api/articles?…` for anonymous readers.
     pub api_lists: Store<ListKey, Arc<CachedBody>>,
+    /// Slug → the article page as an anonymous reader without a session sees it.
+    pub article_pages: Store<String, Arc<CachedBody>>,
 }
 
 /// Lists deeper than this many rows are not cached: crawlers walking every page would
@@ -139,7 +142,7 @@ impl Caches {
         // Shares of the budget, in percent: article bodies dominate.
         let share = |percent: u64| budget * percent / 100;
         Self {
-            articles: Store::new("articles", share(30), ttl, |_, v| {
+            articles: Store::new("articles", share(27), ttl, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, |k, _| {
@@ -152,7 +155,7 @@ impl Caches {
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(25), ttl, |_, v| {
+            markdown: Store::new("markdown", share(15), ttl, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             lists: Store::new("lists", share(3), ttl, |k, v| {
@@ -179,11 +182,14 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            api_articles: Store::new("api_articles", share(12), ttl, |k, v| {
+            api_articles: Store::new("api_articles", share(11), ttl, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             api_lists: Store::new("api_lists", share(10), ttl, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.bytes.len() as u64 + 40)
+            }),
+            article_pages: Store::new("article_pages", share(10), ttl, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
         }
     }
@@ -216,7 +222,8 @@ impl Caches {
             tags,
             featured,
             api_articles,
-            api_lists
+            api_lists,
+            article_pages
         );
         out
     }

@@ -1,7 +1,7 @@
 //! An article's page and what can be done there: favorite, comment, delete.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
 use super::{PageResult, redirect, render};
-use crate::cache::{invalidate, reads};
+use crate::cache::{self, CachedBody, invalidate, reads};
 use crate::domain::articles;
 use crate::domain::comments::{self, CommentInput};
 use crate::domain::users::User;
@@ -77,11 +77,36 @@ pub async fn show(
     viewer: MaybeUser,
     slug: web::Path<String>,
 ) -> PageResult {
+    let slug = slug.into_inner();
+    // Without a session cookie the page holds nothing of the reader's own (no navbar
+    // user, token or flash message): everyone of them gets the same bytes, cached.
+    if req.cookie(crate::startup::SESSION_COOKIE).is_none() && viewer.0.is_none() {
+        let body = state
+            .caches
+            .article_pages
+            .get_or_load(slug.clone(), || async {
+                let page = page(&state, &req, None, slug.clone(), Vec::new(), String::new())
+                    .await
+                    .map_err(super::errors::PageError::into_app_error)?;
+                let html = page
+                    .render()
+                    .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
+                Ok(std::sync::Arc::new(CachedBody {
+                    etag: cache::etag_for(html.as_bytes()),
+                    bytes: html.into(),
+                }))
+            })
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((actix_web::http::header::ETAG, body.etag.as_str()))
+            .body(body.bytes.clone()));
+    }
     let page = page(
         &state,
         &req,
         viewer.0.as_ref(),
-        slug.into_inner(),
+        slug,
         Vec::new(),
         String::new(),
     )

@@ -30,6 +30,18 @@ pub enum PageError {
 /// Shorthand for page handlers.
 pub type PageResult = Result<HttpResponse, PageError>;
 
+impl PageError {
+    /// The domain error inside, or an internal one for the page-only failures (which
+    /// a read without a form cannot produce).
+    pub fn into_app_error(self) -> AppError {
+        match self {
+            Self::App(err) => err,
+            Self::Csrf => AppError::Internal("csrf failure on a read".into()),
+            Self::BadForm => AppError::Internal("form failure on a read".into()),
+        }
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(err: AppError) -> Self {
         Self::App(err)

@@ -266,10 +266,17 @@ impl Pagination {
             };
         }
         let sep = if base.contains('?') { '&' } else { '?' };
-        let shown = |n: i64| n == 1 || n == pages || (n - current).abs() <= PAGE_WINDOW;
+        // The first page, the window around the current one and the last, in order:
+        // never a walk over every page (a million articles make 100,000 of them).
+        let window = (current - PAGE_WINDOW).max(1)..=(current + PAGE_WINDOW).min(pages);
+        let mut numbers: Vec<i64> = std::iter::once(1)
+            .chain(window)
+            .chain(std::iter::once(pages))
+            .collect();
+        numbers.dedup();
         let mut links = Vec::new();
         let mut previous = 0;
-        for number in (1..=pages).filter(|&n| shown(n)) {
+        for number in numbers {
             links.push(PageLink {
                 number,
                 href: if number == 1 {
@@ -393,6 +400,17 @@ mod tests {
                 (50, true)
             ]
         );
+        let numbers = |current, total| -> Vec<i64> {
+            Pagination::new("/", current, total)
+                .links
+                .iter()
+                .map(|l| l.number)
+                .collect()
+        };
+        assert_eq!(numbers(1, 10_000_000), vec![1, 2, 3, 1_000_000]);
+        assert_eq!(numbers(50, 500), vec![1, 48, 49, 50]);
+        // A page past the end still links the first and the last.
+        assert_eq!(numbers(90, 500), vec![1, 50]);
     }
 
     #[test]
