@@ -4,8 +4,8 @@
 //! fits who asked:
 //!
 //! - signed-in pages hold the viewer's CSRF token and navbar: `private, no-store`;
-//! - anonymous pages hold the session's CSRF token: `private, no-cache` (the browser
-//!   may keep them and revalidate, no shared cache may);
+//! - anonymous pages may hold a sign-in form's CSRF token or a flash message:
+//!   `private, no-cache` (the browser may keep them and revalidate, no shared cache may);
 //! - API reads with a token: `private, no-cache`; anonymous API reads are the same
 //!   for everyone: `public, no-cache`, with `Vary: Authorization`;
 //! - anything else (errors, redirects, writes) that set nothing: `no-store`.
