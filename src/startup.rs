@@ -23,8 +23,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A signed-in browser stays signed in while it keeps visiting at least this often.
 const VISIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
-/// Name of the site's session cookie.
-/// The browser session cookie (sign-in, CSRF token, flash messages).
+/// Name of the site's session cookie (sign-in, CSRF token, flash messages).
 pub const SESSION_COOKIE: &str = "conduit_session";
 
 /// The site's session: one encrypted, signed cookie that ends with the browser session,

@@ -3,8 +3,8 @@
 //! Only what every viewer shares is cached: articles as an anonymous reader sees them,
 //! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
 //! Markdown (by content hash), the API's anonymous responses and the article pages of
-//! readers without a session. The one per-reader
-//! entry is a feed page's ids and length, keyed by its reader. A viewer's own state
+//! readers without a session. The one per-reader entry is a feed page's ids and
+//! length, keyed by its reader. A viewer's own state
 //! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
 //! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
 //! writes that change what an entry shows call the named functions in [`invalidate`].
@@ -65,7 +65,7 @@ pub fn etag_for(bytes: &[u8]) -> String {
 #[derive(Debug, Clone)]
 pub struct FeedPage {
     /// Newest first.
-    pub ids: Vec<i32>,
+    pub ids: Arc<Vec<i32>>,
     /// Articles in the whole feed.
     pub total: i64,
 }

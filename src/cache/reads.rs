@@ -43,12 +43,12 @@ pub async fn article_list(
                 let f = filter.clone();
                 db.run(move |conn| {
                     let total = count_matching(conn, &f, viewer)?;
-                    let ids = ids_in_window(conn, &f, viewer, page)?;
+                    let ids = Arc::new(ids_in_window(conn, &f, viewer, page)?);
                     Ok(Arc::new(FeedPage { ids, total }))
                 })
             })
             .await?;
-        (Arc::new(entry.ids.clone()), entry.total)
+        (Arc::clone(&entry.ids), entry.total)
     } else if filter.feed_of.is_some() || viewer.is_some() {
         // Signed-in readers may see hidden articles (their own, or all for staff):
         // their ids are not shared, only the articles are.
