@@ -54,6 +54,25 @@ pub struct CachedBody {
     pub etag: String,
 }
 
+impl CachedBody {
+    /// `bytes` with their ETag, ready to cache.
+    pub fn new(bytes: impl Into<Bytes>) -> Arc<Self> {
+        let bytes = bytes.into();
+        Arc::new(Self {
+            etag: etag_for(&bytes),
+            bytes,
+        })
+    }
+
+    /// A 200 of these bytes as `content_type`, with their ETag.
+    pub fn response(&self, content_type: &'static str) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((actix_web::http::header::ETAG, self.etag.as_str()))
+            .body(self.bytes.clone())
+    }
+}
+
 /// A strong ETag for `bytes`: the first 128 bits of their SHA-256, quoted.
 pub fn etag_for(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

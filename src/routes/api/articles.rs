@@ -65,18 +65,7 @@ fn page_response(page: ArticlePage) -> HttpResponse {
 fn cached_json(value: &impl serde::Serialize) -> Result<std::sync::Arc<CachedBody>, AppError> {
     let bytes = serde_json::to_vec(value)
         .map_err(|e| AppError::Internal(format!("serializing a response: {e}")))?;
-    Ok(std::sync::Arc::new(CachedBody {
-        etag: cache::etag_for(&bytes),
-        bytes: bytes.into(),
-    }))
-}
-
-/// A cached anonymous response, with the ETag computed when it was cached.
-fn cached_response(body: &CachedBody) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((actix_web::http::header::ETAG, body.etag.as_str()))
-        .body(body.bytes.clone())
+    Ok(CachedBody::new(bytes))
 }
 
 /// `GET /api/articles`
@@ -123,7 +112,7 @@ pub async fn list(
                 cached_json(&page_body(list))
             })
             .await?;
-        return Ok(cached_response(&body));
+        return Ok(body.response("application/json"));
     }
     Ok(page_response(
         reads::article_list(&state, viewer.id(), filter, page).await?,
@@ -190,7 +179,7 @@ pub async fn get(
                 cached_json(&ArticleBody::from(view))
             })
             .await?;
-        return Ok(cached_response(&body));
+        return Ok(body.response("application/json"));
     }
     let view = reads::article(&state, viewer.id(), &slug).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))

@@ -1,7 +1,7 @@
 //! An article's page and what can be done there: favorite, comment, delete.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
 use super::{PageResult, redirect, render};
-use crate::cache::{self, CachedBody, invalidate, reads};
+use crate::cache::{CachedBody, invalidate, reads};
 use crate::domain::articles;
 use crate::domain::comments::{self, CommentInput};
 use crate::domain::users::User;
@@ -91,16 +91,10 @@ pub async fn show(
                 let html = page
                     .render()
                     .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
-                Ok(std::sync::Arc::new(CachedBody {
-                    etag: cache::etag_for(html.as_bytes()),
-                    bytes: html.into(),
-                }))
+                Ok(CachedBody::new(html))
             })
             .await?;
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((actix_web::http::header::ETAG, body.etag.as_str()))
-            .body(body.bytes.clone()));
+        return Ok(body.response("text/html; charset=utf-8"));
     }
     let page = page(
         &state,
