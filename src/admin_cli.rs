@@ -7,10 +7,10 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use crate::app::{App, moderation};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::audit::Actor;
-use crate::domain::moderation::accounts;
 use crate::domain::roles::Role;
 use crate::domain::users::RegisterInput;
 use crate::error::AppError;
@@ -27,14 +27,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let username = flag(args, "--username")?;
             let email = flag(args, "--email")?;
             let password = read_password()?;
-            let db = open()?;
+            let app = open()?;
             let cost = Config::from_env().map_err(|e| e.to_string())?.bcrypt_cost;
             let input = RegisterInput {
                 username: Some(username),
                 email: Some(email),
                 password: Some(password),
             };
-            let user = block_on(async move { accounts::create_admin(&db, cost, input).await })?;
+            let user = block_on(async move { moderation::create_admin(&app, cost, input).await })?;
             println!("created admin {}", user.username);
             Ok(())
         }
@@ -47,10 +47,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let role_name = flag(args, "--role")?;
             let role = Role::parse(&role_name)
                 .ok_or_else(|| format!("unknown role `{role_name}`\n{USAGE}"))?;
-            let db = open()?;
+            let app = open()?;
             let name = username.clone();
             block_on(async move {
-                accounts::change_role(&db, Actor::command_line(), name, role).await
+                moderation::change_role(&app, Actor::command_line(), name, role).await
             })?;
             println!("{username} is now {}", role.as_str());
             Ok(())
@@ -69,11 +69,12 @@ fn flag(args: &[String], name: &str) -> Result<String, String> {
         .ok_or_else(|| format!("missing {name}\n{USAGE}"))
 }
 
-fn open() -> Result<Db, String> {
+/// The database, migrated, with a write path whose changes every running server hears.
+fn open() -> Result<App, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let db = Db::connect(&config.database_url, 1)?;
     db.migrate()?;
-    Ok(db)
+    App::without_caches(db)
 }
 
 fn block_on<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, String> {

@@ -72,6 +72,9 @@ pub struct Config {
     /// How long a cached entry may live, in seconds (`CONDUIT_CACHE_TTL_SECS`): the bound
     /// on staleness when another process writes to the same database.
     pub cache_ttl_secs: u32,
+    /// First pause before the cache listener reconnects after losing the database, in
+    /// milliseconds (`CONDUIT_LISTENER_BACKOFF_MS`, default 100; doubles up to 5 s).
+    pub listener_backoff_ms: u32,
     /// Size of the fixed response served by `GET /bench/ceiling`, for the benchmark's
     /// ceiling (`CONDUIT_BENCH_CEILING_BYTES`); unset, the route does not exist.
     pub bench_ceiling_bytes: Option<u32>,
@@ -225,6 +228,8 @@ impl Config {
         let trust_proxy = parse_bool(&lookup, "CONDUIT_TRUST_PROXY", false)?;
         let cache_max_mb = parse_number(&lookup, "CONDUIT_CACHE_MAX_MB", 48, 0..=65_536)?;
         let cache_ttl_secs = parse_number(&lookup, "CONDUIT_CACHE_TTL_SECS", 300, 1..=86_400)?;
+        let listener_backoff_ms =
+            parse_number(&lookup, "CONDUIT_LISTENER_BACKOFF_MS", 100, 10..=60_000)?;
         let bench_ceiling_bytes =
             match lookup("CONDUIT_BENCH_CEILING_BYTES").filter(|v| !v.trim().is_empty()) {
                 None => None,
@@ -273,6 +278,7 @@ impl Config {
             trust_proxy,
             cache_max_mb,
             cache_ttl_secs,
+            listener_backoff_ms,
             bench_ceiling_bytes,
         })
     }

@@ -1,6 +1,7 @@
 //! Conduit: a self-hosted publishing community for developers.
 
 pub mod admin_cli;
+pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod cache;

@@ -10,6 +10,9 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
+use crate::cache::Caches;
+use crate::cache::broadcast::Broadcast;
+use crate::cache::listener::{Backoff, Listener};
 use crate::config::Config;
 use crate::db::Db;
 use crate::routes;
@@ -50,6 +53,7 @@ pub struct Application {
     server: Server,
     port: u16,
     workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
+    cache_listener: Option<Listener>,
 }
 
 impl Application {
@@ -69,7 +73,35 @@ impl Application {
             0 => None,
             n => Some(crate::jobs::start_workers(&config, n)?),
         };
-        let state = web::Data::new(AppState::new(&config, db, workers.clone()));
+        let caches = std::sync::Arc::new(Caches::new(
+            config.cache_max_mb,
+            std::time::Duration::from_secs(u64::from(config.cache_ttl_secs)),
+        ));
+        let broadcast = Broadcast::for_db(&db)?;
+        // With caches on, this instance must hear every other writer's invalidations.
+        let cache_listener = match config.cache_max_mb {
+            0 => None,
+            _ => Some(
+                Listener::start(
+                    &config.database_url,
+                    &broadcast,
+                    &caches,
+                    Backoff {
+                        first: std::time::Duration::from_millis(u64::from(
+                            config.listener_backoff_ms,
+                        )),
+                    },
+                )
+                .map_err(|e| format!("cannot start the cache listener: {e}"))?,
+            ),
+        };
+        let app = crate::app::App::new(db, caches, broadcast);
+        let state = web::Data::new(AppState::new(
+            &config,
+            app,
+            workers.clone(),
+            cache_listener.clone(),
+        ));
         let cookie_key = Key::derive_from(config.secret_key.expose());
         let https = config.https;
         let server = HttpServer::new(move || {
@@ -115,6 +147,7 @@ impl Application {
             server,
             port,
             workers,
+            cache_listener,
         })
     }
 
@@ -136,6 +169,9 @@ impl Application {
     /// Serves until stopped; then lets running jobs finish, within the same grace period.
     pub async fn run(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(listener) = &self.cache_listener {
+            listener.stop();
+        }
         if let Some(workers) = self.workers {
             let grace = std::time::Duration::from_secs(SHUTDOWN_GRACE_SECS);
             let _ = web::block(move || workers.shutdown(grace)).await;

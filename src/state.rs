@@ -1,8 +1,10 @@
 //! Shared application state, handed to every handler.
 
+use crate::app::App;
 use crate::assets::Assets;
 use crate::auth::token::TokenKeys;
 use crate::cache::Caches;
+use crate::cache::listener::Listener;
 use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::middleware::rate_limit::RateLimits;
@@ -12,6 +14,8 @@ use crate::middleware::rate_limit::RateLimits;
 pub struct AppState {
     /// The pool.
     pub db: Db,
+    /// The application layer: every write, and the reads that go through the caches.
+    pub app: App,
     /// API token signer.
     pub tokens: TokenKeys,
     /// bcrypt work factor.
@@ -30,21 +34,28 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Key that signs unsubscribe links (the app secret).
     pub link_key: Secret,
-    /// The shared read caches (see `crate::cache`); writes call `crate::cache::invalidate`.
+    /// The shared read caches (see `crate::cache`), the same as `app`'s: only metrics
+    /// read them here; writes go through `app`.
     pub caches: std::sync::Arc<Caches>,
+    /// The thread receiving other instances' invalidations (`None` with caches off).
+    pub listener: Option<Listener>,
     /// The fixed body of `GET /bench/ceiling`, when the benchmark asked for one.
     pub bench_ceiling: Option<actix_web::web::Bytes>,
 }
 
 impl AppState {
-    /// State for `config` over an already-migrated `db`.
+    /// State for `config` over `app` (its database already migrated).
     pub fn new(
         config: &Config,
-        db: Db,
+        app: App,
         workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
+        listener: Option<Listener>,
     ) -> Self {
         Self {
-            db,
+            db: app.db().clone(),
+            caches: std::sync::Arc::clone(app.caches()),
+            app,
+            listener,
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
             bcrypt_cost: config.bcrypt_cost,
             assets: Assets::fingerprint(),
@@ -54,10 +65,6 @@ impl AppState {
             workers,
             webhook_allow_private: config.jobs.webhook_allow_private,
             link_key: config.secret_key.clone(),
-            caches: std::sync::Arc::new(Caches::new(
-                config.cache_max_mb,
-                std::time::Duration::from_secs(u64::from(config.cache_ttl_secs)),
-            )),
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

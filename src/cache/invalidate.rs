@@ -1,96 +1,115 @@
-//! The named invalidation points: one function per kind of write, called by every write
-//! path (API and site alike) after the write has committed. Each drops exactly the
-//! entries whose content the write can change. The only per-reader entries are feed
-//! pages (ids and length), which every change of articles or follows drops.
+//! What a write makes stale, as data: each write of the application layer names its
+//! [`Stale`] entries; they are applied to this instance's caches after the commit and
+//! broadcast to every other instance (see [`super::broadcast`]). Each kind drops exactly
+//! the entries whose content that write can change. The only per-reader entries are
+//! feed pages (ids and length), which every change of articles or follows drops.
+
+use serde::{Deserialize, Serialize};
 
 use super::Caches;
 
-/// An article was published: every list, count and the tag list may now include it.
-pub async fn article_created(c: &Caches) {
-    c.lists.invalidate_all();
-    c.counts.invalidate_all();
-    c.tags.invalidate_all();
-    c.api_lists.invalidate_all();
-    c.feeds.invalidate_all();
+/// One kind of change to what readers see, with the keys it touches. Small on purpose:
+/// it travels in a PostgreSQL `NOTIFY` payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+pub enum Stale {
+    /// An article was published: every list, count and the tag list may now include it.
+    ArticleCreated,
+    /// Article `id` (`slug`) was edited: its own entries, and the lists, counts and tags
+    /// (its tags may have changed, and lists show its title and description).
+    ArticleEdited {
+        /// The article's id.
+        id: i32,
+        /// Its slug.
+        slug: String,
+    },
+    /// Article `id` (`slug`) was deleted, with its comments, tags and favorites.
+    ArticleDeleted {
+        /// The article's id.
+        id: i32,
+        /// Its slug.
+        slug: String,
+    },
+    /// A comment of `slug` was posted or deleted.
+    Comments {
+        /// The article's slug.
+        slug: String,
+    },
+    /// Someone favorited or unfavorited article `id` (`slug`): its count changed, and so
+    /// did that user's "favorited" lists.
+    Favorite {
+        /// The article's id.
+        id: i32,
+        /// Its slug.
+        slug: String,
+    },
+    /// A user changed their profile (name, bio, image): it shows on their articles and
+    /// comments everywhere, and lists are filtered by username. Rare, so all of it goes.
+    ProfileEdited,
+    /// Someone followed or unfollowed someone: the follower's feed changed. Following
+    /// state itself is per viewer and never cached. Follows are rare next to reads, so
+    /// all feed pages go rather than a scan for the follower's.
+    Follow,
+    /// Tags were renamed or merged: tag names are part of every cached article.
+    Tags,
+    /// Anything else, or too much to name: every entry of every cache. Moderation
+    /// (hiding, featuring, deleting, suspending, role changes) is rare and changes what
+    /// lists, counts, threads and the featured section show, so it uses this.
+    Everything,
 }
 
-/// Article `id` (`slug`) was edited: its own entries, and the lists, counts and tags
-/// (its tags may have changed, and lists show its title and description).
-pub async fn article_edited(c: &Caches, id: i32, slug: &str) {
+/// Drops what `stale` names from `c`.
+pub async fn apply(c: &Caches, stale: &Stale) {
+    match stale {
+        Stale::ArticleCreated => {
+            c.lists.invalidate_all();
+            c.counts.invalidate_all();
+            c.tags.invalidate_all();
+            c.api_lists.invalidate_all();
+            c.feeds.invalidate_all();
+        }
+        Stale::ArticleEdited { id, slug } => article_edited(c, *id, slug).await,
+        Stale::ArticleDeleted { id, slug } => {
+            c.slugs.invalidate(slug).await;
+            c.comments.invalidate(slug).await;
+            article_edited(c, *id, slug).await;
+        }
+        Stale::Comments { slug } => {
+            c.comments.invalidate(slug).await;
+            c.article_pages.invalidate(slug).await;
+        }
+        Stale::Favorite { id, slug } => {
+            c.articles.invalidate(id).await;
+            c.api_articles.invalidate(slug).await;
+            c.article_pages.invalidate(slug).await;
+            c.api_lists.invalidate_all();
+            c.favorite_lists.invalidate_all();
+            c.favorite_counts.invalidate_all();
+        }
+        Stale::ProfileEdited => {
+            c.articles.invalidate_all();
+            c.comments.invalidate_all();
+            c.profiles.invalidate_all();
+            c.api_articles.invalidate_all();
+            c.article_pages.invalidate_all();
+            lists_changed(c);
+        }
+        Stale::Follow => c.feeds.invalidate_all(),
+        Stale::Tags => {
+            c.articles.invalidate_all();
+            c.api_articles.invalidate_all();
+            c.article_pages.invalidate_all();
+            lists_changed(c);
+        }
+        Stale::Everything => everything(c),
+    }
+}
+
+async fn article_edited(c: &Caches, id: i32, slug: &String) {
     c.articles.invalidate(&id).await;
-    c.api_articles.invalidate(&slug.to_owned()).await;
-    c.article_pages.invalidate(&slug.to_owned()).await;
+    c.api_articles.invalidate(slug).await;
+    c.article_pages.invalidate(slug).await;
     lists_changed(c);
-}
-
-/// Article `id` (`slug`) was deleted, with its comments, tags and favorites.
-pub async fn article_deleted(c: &Caches, id: i32, slug: &str) {
-    let slug = slug.to_owned();
-    c.slugs.invalidate(&slug).await;
-    c.comments.invalidate(&slug).await;
-    article_edited(c, id, &slug).await;
-}
-
-/// A comment was posted on `slug`.
-pub async fn comment_added(c: &Caches, slug: &str) {
-    c.comments.invalidate(&slug.to_owned()).await;
-    c.article_pages.invalidate(&slug.to_owned()).await;
-}
-
-/// A comment of `slug` was deleted.
-pub async fn comment_deleted(c: &Caches, slug: &str) {
-    c.comments.invalidate(&slug.to_owned()).await;
-    c.article_pages.invalidate(&slug.to_owned()).await;
-}
-
-/// Someone favorited or unfavorited article `id` (`slug`): its count changed, and so
-/// did that user's "favorited" lists.
-pub async fn favorite_changed(c: &Caches, id: i32, slug: &str) {
-    c.articles.invalidate(&id).await;
-    c.api_articles.invalidate(&slug.to_owned()).await;
-    c.article_pages.invalidate(&slug.to_owned()).await;
-    c.api_lists.invalidate_all();
-    c.favorite_lists.invalidate_all();
-    c.favorite_counts.invalidate_all();
-}
-
-/// A user changed their profile (name, bio, image): it shows on their articles and
-/// comments everywhere, and lists are filtered by username. Rare, so all of it goes.
-pub async fn profile_edited(c: &Caches) {
-    c.articles.invalidate_all();
-    c.comments.invalidate_all();
-    c.profiles.invalidate_all();
-    c.api_articles.invalidate_all();
-    c.article_pages.invalidate_all();
-    lists_changed(c);
-}
-
-/// Someone followed or unfollowed someone: the follower's feed changed. Following
-/// state itself is per viewer and never cached. Follows are rare next to reads, so all
-/// feed pages go rather than a scan for the follower's.
-pub async fn follow_changed(c: &Caches) {
-    c.feeds.invalidate_all();
-}
-
-/// Staff hid, showed, featured or deleted an article or a comment (or resolved a report
-/// by doing so). Rare, and it changes what lists, counts, threads and the featured
-/// section show for anonymous readers, so every shared entry goes.
-pub async fn content_moderated(c: &Caches) {
-    everything(c);
-}
-
-/// Tags were renamed or merged: tag names are part of every cached article.
-pub async fn tags_changed(c: &Caches) {
-    c.articles.invalidate_all();
-    c.api_articles.invalidate_all();
-    c.article_pages.invalidate_all();
-    lists_changed(c);
-}
-
-/// A user was suspended or reinstated, or their role changed (what they may see and
-/// how they are shown can change anywhere).
-pub async fn user_moderated(c: &Caches) {
-    everything(c);
 }
 
 /// Drops every entry of every cache.

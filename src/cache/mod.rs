@@ -9,8 +9,9 @@
 //! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
 //! writes that change what an entry shows call the named functions in [`invalidate`].
 
+pub mod broadcast;
 pub mod invalidate;
-pub mod reads;
+pub mod listener;
 mod store;
 
 use std::sync::Arc;
@@ -21,7 +22,8 @@ use actix_web::web::Bytes;
 use crate::domain::articles::{ArticleFilter, ArticleView, Cursor};
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
-pub use store::Store;
+pub use invalidate::Stale;
+pub use store::{Gate, Store};
 
 /// A page of a list, as a cache key: the filter and the window.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -91,6 +93,8 @@ pub struct FeedPage {
 
 /// Every cache of the application. Cloning the state shares them (`Arc`).
 pub struct Caches {
+    /// Open while this instance hears every invalidation (see [`Gate`]).
+    gate: Arc<Gate>,
     /// Article id → the article as everyone sees it (row, tags, author).
     pub articles: Store<i32, Arc<ArticleView>>,
     /// Slug → article id (slugs never change; deleted articles are dropped).
@@ -160,57 +164,79 @@ impl Caches {
         let budget = u64::from(max_mb) * 1024 * 1024;
         // Shares of the budget, in percent: article bodies dominate.
         let share = |percent: u64| budget * percent / 100;
+        let gate = Gate::new(true);
+        let g = &gate;
         Self {
-            articles: Store::new("articles", share(27), ttl, |_, v| {
+            articles: Store::new("articles", share(27), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
-            slugs: Store::new("slugs", share(3), ttl, |k, _| {
+            slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4)
             }),
-            comments: Store::new("comments", share(10), ttl, |k, v| {
+            comments: Store::new("comments", share(10), ttl, g, |k, v| {
                 let each: u64 = v
                     .iter()
                     .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(15), ttl, |_, v| {
+            markdown: Store::new("markdown", share(15), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
-            lists: Store::new("lists", share(3), ttl, |k, v| {
+            lists: Store::new("lists", share(3), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
             }),
-            favorite_lists: Store::new("favorite_lists", share(1), ttl, |k, v| {
+            favorite_lists: Store::new("favorite_lists", share(1), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
             }),
-            counts: Store::new("counts", share(1), ttl, |k, _| {
+            counts: Store::new("counts", share(1), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
             }),
-            favorite_counts: Store::new("favorite_counts", share(1), ttl, |k, _| {
+            favorite_counts: Store::new("favorite_counts", share(1), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
             }),
-            profiles: Store::new("profiles", share(3), ttl, |k, v| {
+            profiles: Store::new("profiles", share(3), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
-            feeds: Store::new("feeds", share(3), ttl, |k, v| {
+            feeds: Store::new("feeds", share(3), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 4 * v.ids.len() as u64)
             }),
-            tags: Store::new("tags", share(1), ttl, |_, v| {
+            tags: Store::new("tags", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
             }),
-            featured: Store::new("featured", share(1), ttl, |_, v| {
+            featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            api_articles: Store::new("api_articles", share(11), ttl, |k, v| {
+            api_articles: Store::new("api_articles", share(11), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
-            api_lists: Store::new("api_lists", share(10), ttl, |k, v| {
+            api_lists: Store::new("api_lists", share(10), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.bytes.len() as u64 + 40)
             }),
-            article_pages: Store::new("article_pages", share(10), ttl, |k, v| {
+            article_pages: Store::new("article_pages", share(10), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
+            gate,
         }
+    }
+
+    /// Stops serving from the caches and drops every entry: this instance may be missing
+    /// invalidations (its listener lost the database). Reads go to the database meanwhile.
+    pub fn suspend(&self) {
+        self.gate.set(false);
+        invalidate::everything(self);
+    }
+
+    /// Drops every entry again, then serves from the caches: called once the listener is
+    /// back, so nothing loaded before it was listening survives.
+    pub fn resume(&self) {
+        invalidate::everything(self);
+        self.gate.set(true);
+    }
+
+    /// True while the caches are in use (false during a listener outage).
+    pub fn coherent(&self) -> bool {
+        self.gate.is_open()
     }
 
     /// Drops everything (tests that count statements start from a cold cache).

@@ -3,7 +3,8 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use moka::future::Cache;
@@ -14,10 +15,34 @@ use crate::error::{AppError, AppResult};
 /// a fixed amount of memory.
 const STRIPES: usize = 64;
 
+/// Whether the caches of an instance may be used. It is closed while the instance
+/// cannot be sure to hear every invalidation (its listener lost its connection): reads
+/// then go to the database and nothing is stored, so no entry that could have missed an
+/// invalidation is ever served.
+#[derive(Debug)]
+pub struct Gate(AtomicBool);
+
+impl Gate {
+    /// A gate, open or closed.
+    pub fn new(open: bool) -> Arc<Self> {
+        Arc::new(Self(AtomicBool::new(open)))
+    }
+
+    /// True when the caches may be read and filled.
+    pub fn is_open(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub(super) fn set(&self, open: bool) {
+        self.0.store(open, Ordering::Release);
+    }
+}
+
 /// A cache of `V` by `K`, with its own name in the metrics.
 pub struct Store<K, V> {
     name: &'static str,
     cache: Option<Cache<K, V>>,
+    gate: Arc<Gate>,
     /// Bumped whenever a key of the stripe is invalidated; `epoch` on invalidate-all.
     stripes: Box<[AtomicU64]>,
     epoch: AtomicU64,
@@ -41,6 +66,7 @@ where
         name: &'static str,
         max_bytes: u64,
         ttl: Duration,
+        gate: &Arc<Gate>,
         weigh: fn(&K, &V) -> u32,
     ) -> Self {
         let cache = (max_bytes > 0).then(|| {
@@ -54,6 +80,7 @@ where
         Self {
             name,
             cache,
+            gate: Arc::clone(gate),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             epoch: AtomicU64::new(0),
             hasher: RandomState::new(),
@@ -79,9 +106,14 @@ where
         )
     }
 
+    /// The moka cache, unless caching is off or the gate is closed.
+    fn usable(&self) -> Option<&Cache<K, V>> {
+        self.cache.as_ref().filter(|_| self.gate.is_open())
+    }
+
     /// The cached value of `key`, counting the hit or miss.
     pub async fn get(&self, key: &K) -> Option<V> {
-        let found = match &self.cache {
+        let found = match self.usable() {
             Some(cache) => cache.get(key).await,
             None => None,
         };
@@ -95,7 +127,7 @@ where
     /// Stores `value` loaded for `key` since `stamp`, unless an invalidation of that key
     /// came in between (then the value may already be stale and is dropped).
     async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {
-        let Some(cache) = &self.cache else { return };
+        let Some(cache) = self.usable() else { return };
         cache.insert(key.clone(), value).await;
         // Re-check after inserting: an invalidation that ran between the load and the
         // insert would otherwise be undone.
@@ -114,7 +146,7 @@ where
         if let Some(value) = self.get(&key).await {
             return Ok(value);
         }
-        let Some(cache) = &self.cache else {
+        let Some(cache) = self.usable() else {
             return load().await;
         };
         let stamp = self.stamp(&key);

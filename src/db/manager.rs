@@ -76,6 +76,12 @@ impl DatabaseUrl {
         self.kind
     }
 
+    /// What the backend's driver opens (a PostgreSQL URL or a SQLite path), for the
+    /// few dedicated connections kept outside the pool (the cache listener).
+    pub fn connection_target(&self) -> &str {
+        &self.target
+    }
+
     /// The SQLite file path, if this is SQLite.
     pub fn sqlite_path(&self) -> Option<&str> {
         (self.kind == BackendKind::Sqlite).then_some(self.target.as_str())

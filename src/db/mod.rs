@@ -211,6 +211,32 @@ where
     }
 }
 
+/// Runs `work` so that its failure leaves the caller's transaction usable: inside a
+/// SAVEPOINT on PostgreSQL, where any failed statement aborts the whole transaction, and
+/// as it is on SQLite, where a failed statement does not (and where `BEGIN IMMEDIATE`
+/// already keeps other writers out).
+pub fn savepoint<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(work),
+        DbConnection::Sqlite(_) => work(conn),
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQLite's id of the row this connection inserted last.
+    fn last_insert_rowid() -> diesel::sql_types::BigInt;
+}
+
+/// The id of the row `conn` inserted last (SQLite has no RETURNING through diesel's
+/// portable path; the rowid is exact per connection even with other writers).
+pub fn last_insert_id(conn: &mut diesel::SqliteConnection) -> QueryResult<i32> {
+    let id: i64 = diesel::select(last_insert_rowid()).get_result(conn)?;
+    i32::try_from(id).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
 /// True when `err` is a unique-constraint violation (a lost race on a unique column).
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(

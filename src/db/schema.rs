@@ -218,3 +218,13 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 // Only the pairs that are joined (the core tables already have theirs above).
 diesel::allow_tables_to_appear_in_same_query!(notifications, email_settings);
 diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhooks);
+
+diesel::table! {
+    /// SQLite only: invalidations for the server to read (see `cache::broadcast`).
+    cache_events (id) {
+        id -> Integer,
+        origin -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}

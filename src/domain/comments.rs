@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::db::schema::comments;
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection};
 use crate::domain::articles::Article;
 use crate::domain::profiles::{self, Profile};
 use crate::domain::{events, input, time, visibility};
@@ -66,74 +66,87 @@ pub async fn list(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Vec<C
     .await
 }
 
-/// Posts a comment by `author_id` on `slug`.
-pub async fn add(
-    db: &Db,
+/// Posts a comment by `author_id` on `slug`, inside the caller's write transaction.
+pub fn add(
+    conn: &mut DbConnection,
     author_id: i32,
-    slug: String,
+    slug: &str,
     raw: CommentInput,
 ) -> AppResult<CommentView> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let article = visibility::visible_article(conn, Some(author_id), &slug)?;
-            let mut errors = FieldErrors::default();
-            let body =
-                input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
-            errors.into_result()?;
-            let now = time::now();
-            diesel::insert_into(comments::table)
-                .values((
-                    comments::body.eq(&body),
-                    comments::article_id.eq(article.id),
-                    comments::author_id.eq(author_id),
-                    comments::created_at.eq(now),
-                    comments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            let comment = comments::table
-                .filter(comments::article_id.eq(article.id))
-                .filter(comments::author_id.eq(author_id))
-                .order(comments::id.desc())
-                .select(Comment::as_select())
-                .first(conn)?;
-            let view = views(conn, Some(author_id), vec![comment])?
-                .pop()
-                .ok_or_else(|| AppError::Internal("comment view missing".into()))?;
-            events::comment_created(
-                conn,
-                &article,
-                view.comment.id,
-                author_id,
-                &view.author.username,
-            )?;
-            Ok(view)
-        })
-    })
-    .await
+    let article = visibility::visible_article(conn, Some(author_id), slug)?;
+    let mut errors = FieldErrors::default();
+    let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
+    errors.into_result()?;
+    let now = time::now();
+    let comment = Comment {
+        id: insert(conn, &body, article.id, author_id, now)?,
+        body,
+        article_id: article.id,
+        author_id,
+        created_at: now,
+        updated_at: now,
+        hidden: false,
+    };
+    let view = views(conn, Some(author_id), vec![comment])?
+        .pop()
+        .ok_or_else(|| AppError::Internal("comment view missing".into()))?;
+    events::comment_created(
+        conn,
+        &article,
+        view.comment.id,
+        author_id,
+        &view.author.username,
+    )?;
+    Ok(view)
 }
 
-/// Deletes comment `id` of `slug`: 404 for a missing article or comment, 403 when the
-/// comment is someone else's.
-pub async fn delete(db: &Db, user_id: i32, slug: String, id: i32) -> AppResult<()> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let article =
-                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
-            let comment = comments::table
-                .find(id)
-                .filter(comments::article_id.eq(article.id))
-                .select(Comment::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or(AppError::NotFound("comment"))?;
-            if comment.author_id != user_id {
-                return Err(AppError::Forbidden("comment"));
-            }
-            diesel::delete(comments::table.find(comment.id)).execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+/// Inserts a comment row and returns its id, taken from the insert itself: RETURNING on
+/// PostgreSQL, the connection's last rowid on SQLite (both exact with concurrent
+/// writers, and neither reads the article's other comments).
+fn insert(
+    conn: &mut DbConnection,
+    body: &str,
+    article_id: i32,
+    author_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let row = (
+        comments::body.eq(body),
+        comments::article_id.eq(article_id),
+        comments::author_id.eq(author_id),
+        comments::created_at.eq(now),
+        comments::updated_at.eq(now),
+    );
+    match conn {
+        DbConnection::Pg(pg) => diesel::insert_into(comments::table)
+            .values(row)
+            .returning(comments::id)
+            .get_result(pg),
+        DbConnection::Sqlite(sqlite) => {
+            diesel::insert_into(comments::table)
+                .values(row)
+                .execute(sqlite)?;
+            crate::db::last_insert_id(sqlite)
+        }
+    }
+}
+
+/// Deletes comment `id` of `slug` inside the caller's write transaction: 404 for a
+/// missing article or comment, 403 when the comment is someone else's.
+pub fn delete(conn: &mut DbConnection, user_id: i32, slug: &str, id: i32) -> AppResult<()> {
+    let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
+    let comment = comments::table
+        .find(id)
+        .filter(comments::article_id.eq(article.id))
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("comment"))?;
+    if comment.author_id != user_id {
+        return Err(AppError::Forbidden("comment"));
+    }
+    diesel::delete(comments::table.find(comment.id)).execute(conn)?;
+    Ok(())
 }
 
 fn views(

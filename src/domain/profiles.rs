@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{follows, users};
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
 use crate::domain::users::User;
 use crate::domain::{events, time};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -80,52 +80,50 @@ pub async fn get(db: &Db, viewer: Option<i32>, username: String) -> AppResult<Pr
     .await
 }
 
-/// Makes `follower` follow `username` (idempotent). Following yourself is refused.
-pub async fn follow(db: &Db, follower: i32, username: String) -> AppResult<Profile> {
-    set_following(db, follower, username, true).await
-}
-
-/// Makes `follower` stop following `username` (idempotent).
-pub async fn unfollow(db: &Db, follower: i32, username: String) -> AppResult<Profile> {
-    set_following(db, follower, username, false).await
-}
-
-async fn set_following(
-    db: &Db,
+/// Makes `follower` follow `username` (`follow`) or stop following them, idempotent
+/// both ways, inside the caller's write transaction. Following yourself is refused.
+pub fn set_following(
+    conn: &mut DbConnection,
     follower: i32,
-    username: String,
+    username: &str,
     follow: bool,
 ) -> AppResult<Profile> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let user =
-                User::find_by_username(conn, &username)?.ok_or(AppError::NotFound("profile"))?;
-            if user.id == follower {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "profile",
-                    "you cannot follow yourself",
-                )));
-            }
-            let already = is_following(conn, Some(follower), user.id)?;
-            if follow && !already {
-                diesel::insert_into(follows::table)
-                    .values((
-                        follows::follower_id.eq(follower),
-                        follows::followee_id.eq(user.id),
-                        follows::created_at.eq(time::now()),
-                    ))
-                    .execute(conn)?;
-                let name = User::find(conn, follower)?
-                    .map(|u| u.username)
-                    .unwrap_or_default();
-                events::followed(conn, follower, &name, user.id, &user.username)?;
-            } else if !follow && already {
-                diesel::delete(follows::table.find((follower, user.id))).execute(conn)?;
-            }
-            Ok(Profile::of(&user, follow))
-        })
-    })
-    .await
+    let user = User::find_by_username(conn, username)?.ok_or(AppError::NotFound("profile"))?;
+    if user.id == follower {
+        return Err(AppError::Validation(FieldErrors::single(
+            "profile",
+            "you cannot follow yourself",
+        )));
+    }
+    let already = is_following(conn, Some(follower), user.id)?;
+    if follow && !already && insert_follow(conn, follower, user.id)? {
+        let name = User::find(conn, follower)?
+            .map(|u| u.username)
+            .unwrap_or_default();
+        events::followed(conn, follower, &name, user.id, &user.username)?;
+    } else if !follow && already {
+        diesel::delete(follows::table.find((follower, user.id))).execute(conn)?;
+    }
+    Ok(Profile::of(&user, follow))
+}
+
+/// Adds the follow; false when a concurrent request added it first (its transaction
+/// tells the followee, this one does not).
+fn insert_follow(conn: &mut DbConnection, follower: i32, followee: i32) -> QueryResult<bool> {
+    let inserted = savepoint(conn, |conn| {
+        diesel::insert_into(follows::table)
+            .values((
+                follows::follower_id.eq(follower),
+                follows::followee_id.eq(followee),
+                follows::created_at.eq(time::now()),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Loads the users with these ids (one query).

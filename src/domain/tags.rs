@@ -37,9 +37,7 @@ pub fn ensure_ids(conn: &mut DbConnection, names: &[String]) -> QueryResult<Vec<
         let id = match existing {
             Some(id) => id,
             None => {
-                diesel::insert_into(tags::table)
-                    .values(tags::name.eq(name))
-                    .execute(conn)?;
+                insert_if_missing(conn, name)?;
                 tags::table
                     .filter(tags::name.eq(name))
                     .select(tags::id)
@@ -49,6 +47,24 @@ pub fn ensure_ids(conn: &mut DbConnection, names: &[String]) -> QueryResult<Vec<
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// Adds tag `name` unless it exists. On PostgreSQL a concurrent writer may add it first
+/// (and this insert then waits for its commit): `ON CONFLICT DO NOTHING` keeps that from
+/// failing the transaction. SQLite has one writer at a time.
+fn insert_if_missing(conn: &mut DbConnection, name: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+                .bind::<diesel::sql_types::Text, _>(name)
+                .execute(pg)
+                .map(drop)
+        }
+        DbConnection::Sqlite(sqlite) => diesel::insert_into(tags::table)
+            .values(tags::name.eq(name))
+            .execute(sqlite)
+            .map(drop),
+    }
 }
 
 /// Replaces the tags of an article.

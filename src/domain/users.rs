@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::password;
 use crate::db::schema::users;
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection, savepoint};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::sign_in_events::{self, LoginOutcome};
 use crate::domain::{input, time};
@@ -250,37 +250,54 @@ struct UserChangeset {
     password_reset_required: Option<bool>,
 }
 
-/// Creates an account. 422 on invalid input, 409 when the username or email is taken.
-pub async fn register(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResult<User> {
-    let mut errors = FieldErrors::default();
-    let username = input::username(&mut errors, raw.username.as_deref());
-    let email = input::email(&mut errors, raw.email.as_deref());
-    let password = input::new_password(&mut errors, raw.password.as_deref());
-    errors.into_result()?;
+/// A sign-up that passed validation, with its password already hashed (no `Debug`: it
+/// holds the hash).
+pub struct Registration {
+    username: String,
+    email: String,
+    password_hash: String,
+}
 
-    let hash = hash_password(password, bcrypt_cost).await?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            check_available(conn, None, Some(&username), Some(&email))?;
-            let now = time::now();
-            diesel::insert_into(users::table)
-                .values(NewUser {
-                    username: &username,
-                    email: &email,
-                    password_hash: &hash,
-                    role: "user",
-                    created_at: now,
-                    updated_at: now,
-                })
-                .execute(conn)
-                .map_err(|e| taken_or_internal(e, "username"))?;
-            let user = User::find_by_username(conn, &username)?
-                .ok_or_else(|| AppError::Internal("inserted user vanished".into()))?;
-            crate::domain::events::user_registered(conn, user.id)?;
-            Ok(user)
+impl Registration {
+    /// Checks a sign-up (422 on invalid input) and hashes its password, off the async
+    /// workers and outside any transaction.
+    pub async fn prepare(raw: RegisterInput, bcrypt_cost: u32) -> AppResult<Self> {
+        let mut errors = FieldErrors::default();
+        let username = input::username(&mut errors, raw.username.as_deref());
+        let email = input::email(&mut errors, raw.email.as_deref());
+        let password = input::new_password(&mut errors, raw.password.as_deref());
+        errors.into_result()?;
+        let password_hash = hash_password(password, bcrypt_cost).await?;
+        Ok(Self {
+            username,
+            email,
+            password_hash,
         })
+    }
+}
+
+/// Creates the account inside the caller's write transaction; 409 when the username or
+/// email is taken.
+pub fn register(conn: &mut DbConnection, account: Registration) -> AppResult<User> {
+    check_available(conn, None, Some(&account.username), Some(&account.email))?;
+    let now = time::now();
+    savepoint(conn, |conn| {
+        diesel::insert_into(users::table)
+            .values(NewUser {
+                username: &account.username,
+                email: &account.email,
+                password_hash: &account.password_hash,
+                role: "user",
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(conn)
     })
-    .await
+    .map_err(|e| taken_or_internal(e, "username"))?;
+    let user = User::find_by_username(conn, &account.username)?
+        .ok_or_else(|| AppError::Internal("inserted user vanished".into()))?;
+    crate::domain::events::user_registered(conn, user.id)?;
+    Ok(user)
 }
 
 /// Checks an email and password. 422 when either is blank, 401 when they do not match.
@@ -342,72 +359,89 @@ pub async fn login(
     }
 }
 
-/// Applies settings changes for `user_id`. Sent-but-blank username, email or password
-/// are refused; empty bio or image clear them.
-/// A password change is written to the audit log (never the password) with `ip`, and
-/// clears a reset that staff asked for.
-pub async fn update(
-    db: &Db,
-    bcrypt_cost: u32,
+/// Settings changes that passed validation, with a new password already hashed (no
+/// `Debug`: it may hold the hash).
+pub struct SettingsChange {
+    changes: UserChangeset,
+}
+
+impl SettingsChange {
+    /// Checks settings changes (sent-but-blank username, email or password are refused;
+    /// empty bio or image clear them) and hashes a new password, outside any
+    /// transaction.
+    pub async fn prepare(raw: UserChanges, bcrypt_cost: u32) -> AppResult<Self> {
+        let mut errors = FieldErrors::default();
+        let mut changes = UserChangeset::default();
+        if let Some(value) = &raw.username {
+            changes.username = Some(input::username(&mut errors, value.as_deref()));
+        }
+        if let Some(value) = &raw.email {
+            changes.email = Some(input::email(&mut errors, value.as_deref()));
+        }
+        let new_password = raw
+            .password
+            .as_ref()
+            .map(|value| input::new_password(&mut errors, value.as_deref()));
+        if let Some(value) = &raw.bio {
+            changes.bio = Some(input::optional_text(
+                &mut errors,
+                "bio",
+                value.as_deref(),
+                input::BIO_MAX,
+            ));
+        }
+        if let Some(value) = &raw.image {
+            changes.image = Some(input::optional_image_url(&mut errors, value.as_deref()));
+        }
+        errors.into_result()?;
+        if let Some(password) = new_password {
+            changes.password_hash = Some(hash_password(password, bcrypt_cost).await?);
+            changes.password_reset_required = Some(false);
+        }
+        Ok(Self { changes })
+    }
+
+    /// True when the change shows to others (name, bio or picture), not only to the
+    /// account itself (email, password).
+    pub fn is_public(&self) -> bool {
+        let c = &self.changes;
+        c.username.is_some() || c.bio.is_some() || c.image.is_some()
+    }
+}
+
+/// Applies `change` to `user_id` inside the caller's write transaction. A password
+/// change is written to the audit log (never the password) with `ip`, and clears a
+/// reset that staff asked for.
+pub fn update(
+    conn: &mut DbConnection,
     user_id: i32,
-    raw: UserChanges,
+    change: SettingsChange,
     ip: Option<String>,
 ) -> AppResult<User> {
-    let mut errors = FieldErrors::default();
-    let mut changes = UserChangeset::default();
-    if let Some(value) = &raw.username {
-        changes.username = Some(input::username(&mut errors, value.as_deref()));
+    let mut changes = change.changes;
+    let current = User::find(conn, user_id)?.ok_or(AppError::InvalidToken)?;
+    check_available(
+        conn,
+        Some(user_id),
+        changes.username.as_deref(),
+        changes.email.as_deref(),
+    )?;
+    changes.updated_at = Some(time::next_after(current.updated_at));
+    if changes.password_hash.is_some() {
+        audit::record(
+            conn,
+            &Actor::user(&current, ip),
+            AuditEntry::on("password.change", "user", current.id, &current.username)
+                .change("", "password changed"),
+        )?;
     }
-    if let Some(value) = &raw.email {
-        changes.email = Some(input::email(&mut errors, value.as_deref()));
-    }
-    let new_password = raw
-        .password
-        .as_ref()
-        .map(|value| input::new_password(&mut errors, value.as_deref()));
-    if let Some(value) = &raw.bio {
-        changes.bio = Some(input::optional_text(
-            &mut errors,
-            "bio",
-            value.as_deref(),
-            input::BIO_MAX,
-        ));
-    }
-    if let Some(value) = &raw.image {
-        changes.image = Some(input::optional_image_url(&mut errors, value.as_deref()));
-    }
-    errors.into_result()?;
-
-    if let Some(password) = new_password {
-        changes.password_hash = Some(hash_password(password, bcrypt_cost).await?);
-        changes.password_reset_required = Some(false);
-    }
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let current = User::find(conn, user_id)?.ok_or(AppError::InvalidToken)?;
-            check_available(
-                conn,
-                Some(user_id),
-                changes.username.as_deref(),
-                changes.email.as_deref(),
-            )?;
-            changes.updated_at = Some(time::next_after(current.updated_at));
-            if changes.password_hash.is_some() {
-                audit::record(
-                    conn,
-                    &Actor::user(&current, ip),
-                    AuditEntry::on("password.change", "user", current.id, &current.username)
-                        .change("", "password changed"),
-                )?;
-            }
-            diesel::update(users::table.find(user_id))
-                .set(&changes)
-                .execute(conn)
-                .map_err(|e| taken_or_internal(e, "username"))?;
-            User::find(conn, user_id)?.ok_or(AppError::InvalidToken)
-        })
+    savepoint(conn, |conn| {
+        diesel::update(users::table.find(user_id))
+            .set(&changes)
+            .execute(conn)
     })
-    .await
+    .map_err(|e| taken_or_internal(e, "username"))?;
+    User::find(conn, user_id)?.ok_or(AppError::InvalidToken)
 }
 
 async fn hash_password(password: String, cost: u32) -> AppResult<String> {

@@ -184,15 +184,9 @@ pub fn enqueue_at<P: Serialize>(
             diesel::insert_into(jobs::table)
                 .values(row)
                 .execute(sqlite)?;
-            let id: i64 = diesel::select(last_insert_rowid()).get_result(sqlite)?;
-            i32::try_from(id).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+            crate::db::last_insert_id(sqlite)
         }
     }
-}
-
-diesel::define_sql_function! {
-    /// SQLite's id of the row this connection inserted last.
-    fn last_insert_rowid() -> diesel::sql_types::BigInt;
 }
 
 #[cfg(test)]

@@ -43,6 +43,20 @@ pub struct Checks {
     database: CheckState,
     /// The in-process job workers.
     workers: WorkersState,
+    /// The connection that hears other instances' cache invalidations.
+    listener: ListenerState,
+}
+
+/// The cache listener's state.
+#[derive(Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListenerState {
+    /// Receiving invalidations.
+    Up,
+    /// Lost its connection: caches are bypassed until it is back (not ready).
+    Down,
+    /// Caches are off (`CONDUIT_CACHE_MAX_MB=0`), so nothing is listened for.
+    Off,
 }
 
 /// The in-process job workers' state.
@@ -111,14 +125,15 @@ pub async fn healthz() -> HttpResponse {
         .json(Health { status: "ok" })
 }
 
-/// `GET /readyz`: the database answers, every migration is applied and the in-process
-/// job workers (if configured) are running; 503 otherwise.
+/// `GET /readyz`: the database answers, every migration is applied, the in-process job
+/// workers (if configured) are running and the cache listener is connected; 503
+/// otherwise.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "Operations",
     operation_id = "Readyz",
-    summary = "Readiness: the database answers and is migrated, and the job workers run",
+    summary = "Readiness: the database answers and is migrated, the job workers run and the cache listener is connected",
     responses(
         (status = 200, description = "Ready", body = Readiness),
         (status = 503, description = "Not ready", body = Readiness),
@@ -134,7 +149,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Some(pool) if pool.healthy() => WorkersState::Running,
         Some(_) => WorkersState::Stopped,
     };
-    let ready = outcome.is_ok() && workers != WorkersState::Stopped;
+    let listener = match &state.listener {
+        None => ListenerState::Off,
+        Some(l) if l.is_up() => ListenerState::Up,
+        Some(_) => ListenerState::Down,
+    };
+    let ready =
+        outcome.is_ok() && workers != WorkersState::Stopped && listener != ListenerState::Down;
     let mut response = if ready {
         HttpResponse::Ok()
     } else {
@@ -151,13 +172,20 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if workers == WorkersState::Stopped {
         log::warn!("not ready: job workers are not running");
     }
+    if listener == ListenerState::Down {
+        log::warn!("not ready: the cache listener is reconnecting");
+    }
     response.json(Readiness {
         status: if ready {
             ReadyState::Ready
         } else {
             ReadyState::Unavailable
         },
-        checks: Checks { database, workers },
+        checks: Checks {
+            database,
+            workers,
+            listener,
+        },
     })
 }
 

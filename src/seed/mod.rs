@@ -97,6 +97,11 @@ pub fn command(args: &[String]) -> Result<(), String> {
     let db = Db::connect(&config.database_url, 1)?;
     db.migrate()?;
     let report = run(&db, size, config.bcrypt_cost)?;
+    // Servers running on this database drop whatever they cached before the new rows.
+    let app = crate::app::App::without_caches(db)?;
+    actix_web::rt::System::new()
+        .block_on(app.flush_everywhere())
+        .map_err(|e| format!("seeded, but the running servers were not told: {e}"))?;
     println!("{report}");
     Ok(())
 }

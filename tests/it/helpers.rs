@@ -215,25 +215,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
-        if let Some(token) = token {
-            request = request.insert_header(("Authorization", format!("Token {token}")));
-        }
-        let mut response = match body {
-            Some(body) => request.send_json(&body).await,
-            None => request.send().await,
-        }
-        .expect("request is answered");
-        let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body");
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            json: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-        }
+        send(&self.client, &self.address, method, path, token, body).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -293,6 +275,34 @@ impl Drop for Store {
         {
             let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
+    }
+}
+
+/// Sends `method base+path` with an optional token and JSON body, and reads the answer.
+pub async fn send(
+    client: &awc::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = client.request(method, format!("{base}{path}"));
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Token {token}")));
+    }
+    let mut response = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    }
+    .expect("request is answered");
+    let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Reply {
+        status: response.status(),
+        headers: response.headers().clone(),
+        json: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
     }
 }
 

@@ -6,6 +6,7 @@ mod admin;
 mod articles;
 mod bcrypt_floor;
 mod caching;
+mod cluster;
 mod comments;
 mod helpers;
 mod jobs;
@@ -24,7 +25,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 18] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 22] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -43,6 +44,10 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("webhooks", jobs::webhooks::tests()),
         ("caching", caching::tests()),
         ("seed", seed::tests()),
+        ("cluster", cluster::coherence::tests()),
+        ("cluster_outage", cluster::outage::tests()),
+        ("cluster_jobs", cluster::jobs::tests()),
+        ("cluster_limits", cluster::limits::tests()),
     ];
     groups
         .into_iter()

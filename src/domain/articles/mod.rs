@@ -18,9 +18,7 @@ pub use list::{
     ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
     get, ids_in_window, list, shared_views, viewer_marks,
 };
-pub use write::{
-    ArticleChanges, ArticleInput, create, delete, editable, favorite, unfavorite, update,
-};
+pub use write::{ArticleChanges, ArticleInput, create, delete, editable, set_favorite, update};
 
 /// An article row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

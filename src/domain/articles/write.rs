@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::list::one_view;
 use super::{Article, ArticleView};
 use crate::db::schema::{articles, favorites};
-use crate::db::{Db, DbConnection, is_unique_violation, write_transaction};
+use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
 use crate::domain::users::present;
 use crate::domain::{events, input, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -74,8 +74,13 @@ const SLUG_STEM_MAX: usize = 80;
 /// Attempts at a free slug before giving up.
 const SLUG_ATTEMPTS: usize = 8;
 
-/// Publishes an article by `author_id`. Equal titles get distinct slugs.
-pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<ArticleView> {
+/// Publishes an article by `author_id`, inside the caller's write transaction. Equal
+/// titles get distinct slugs.
+pub fn create(
+    conn: &mut DbConnection,
+    author_id: i32,
+    raw: ArticleInput,
+) -> AppResult<ArticleView> {
     let mut errors = FieldErrors::default();
     let title = input::required_text(&mut errors, "title", raw.title.as_deref(), input::TITLE_MAX);
     let description = input::required_text(
@@ -88,106 +93,101 @@ pub async fn create(db: &Db, author_id: i32, raw: ArticleInput) -> AppResult<Art
     let tags = input::tag_list(&mut errors, raw.tag_list.as_deref().unwrap_or_default());
     errors.into_result()?;
 
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let now = time::now();
-            let stem = slug_stem(&title);
-            let mut inserted = None;
-            for attempt in 0..SLUG_ATTEMPTS {
-                let slug = if attempt == 0 {
-                    stem.clone()
-                } else {
-                    format!("{stem}-{}", random_suffix())
-                };
-                if Article::find_by_slug(conn, &slug)?.is_some() {
-                    continue;
-                }
-                let result = diesel::insert_into(articles::table)
-                    .values(NewArticle {
-                        slug: &slug,
-                        title: &title,
-                        description: &description,
-                        body: &body,
-                        author_id,
-                        favorites_count: 0,
-                        created_at: now,
-                        updated_at: now,
-                    })
-                    .execute(conn);
-                match result {
-                    Ok(_) => {
-                        inserted = Some(slug);
-                        break;
-                    }
-                    Err(e) if is_unique_violation(&e) => continue,
-                    Err(e) => return Err(e.into()),
-                }
+    let now = time::now();
+    let stem = slug_stem(&title);
+    let mut inserted = None;
+    for attempt in 0..SLUG_ATTEMPTS {
+        let slug = if attempt == 0 {
+            stem.clone()
+        } else {
+            format!("{stem}-{}", random_suffix())
+        };
+        if Article::find_by_slug(conn, &slug)?.is_some() {
+            continue;
+        }
+        // A concurrent writer may take the same slug first: the insert runs in a
+        // savepoint, so losing that race leaves this transaction usable.
+        let new = NewArticle {
+            slug: &slug,
+            title: &title,
+            description: &description,
+            body: &body,
+            author_id,
+            favorites_count: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let result = savepoint(conn, |conn| {
+            diesel::insert_into(articles::table)
+                .values(&new)
+                .execute(conn)
+        });
+        match result {
+            Ok(_) => {
+                inserted = Some(slug);
+                break;
             }
-            let slug = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
-            let article = Article::find_by_slug(conn, &slug)?
-                .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
-            tags::set_for_article(conn, article.id, &tags)?;
-            let view = one_view(conn, Some(author_id), article)?;
-            events::article_published(conn, &view.article, &view.author.username)?;
-            Ok(view)
-        })
-    })
-    .await
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let slug = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
+    let article = Article::find_by_slug(conn, &slug)?
+        .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
+    tags::set_for_article(conn, article.id, &tags)?;
+    let view = one_view(conn, Some(author_id), article)?;
+    events::article_published(conn, &view.article, &view.author.username)?;
+    Ok(view)
 }
 
 /// Edits the article `slug` on behalf of `user_id`: 404 when missing, 403 when not
 /// theirs, then 422 for invalid changes. The slug stays, so links keep working.
-pub async fn update(
-    db: &Db,
+/// Runs inside the caller's write transaction.
+pub fn update(
+    conn: &mut DbConnection,
     user_id: i32,
-    slug: String,
+    slug: &str,
     raw: ArticleChanges,
 ) -> AppResult<ArticleView> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let article = owned_article(conn, user_id, &slug)?;
-            let mut errors = FieldErrors::default();
-            let title = raw.title.map(|v| {
-                input::required_text(&mut errors, "title", v.as_deref(), input::TITLE_MAX)
-            });
-            let description = raw.description.map(|v| {
-                input::required_text(
-                    &mut errors,
-                    "description",
-                    v.as_deref(),
-                    input::DESCRIPTION_MAX,
-                )
-            });
-            let body = raw.body.map(|v| required_body(&mut errors, v.as_deref()));
-            let tags = match raw.tag_list {
-                None => None,
-                Some(None) => {
-                    errors.add("tagList", "must be a list (use [] to remove all tags)");
-                    None
-                }
-                Some(Some(list)) => Some(input::tag_list(&mut errors, &list)),
-            };
-            errors.into_result()?;
+    let article = owned_article(conn, user_id, slug)?;
+    let mut errors = FieldErrors::default();
+    let title = raw
+        .title
+        .map(|v| input::required_text(&mut errors, "title", v.as_deref(), input::TITLE_MAX));
+    let description = raw.description.map(|v| {
+        input::required_text(
+            &mut errors,
+            "description",
+            v.as_deref(),
+            input::DESCRIPTION_MAX,
+        )
+    });
+    let body = raw.body.map(|v| required_body(&mut errors, v.as_deref()));
+    let tags = match raw.tag_list {
+        None => None,
+        Some(None) => {
+            errors.add("tagList", "must be a list (use [] to remove all tags)");
+            None
+        }
+        Some(Some(list)) => Some(input::tag_list(&mut errors, &list)),
+    };
+    errors.into_result()?;
 
-            diesel::update(articles::table.find(article.id))
-                .set(ArticleChangeset {
-                    title,
-                    description,
-                    body,
-                    updated_at: time::next_after(article.updated_at),
-                })
-                .execute(conn)?;
-            if let Some(tags) = tags {
-                tags::set_for_article(conn, article.id, &tags)?;
-            }
-            let article =
-                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
-            let view = one_view(conn, Some(user_id), article)?;
-            events::article_updated(conn, &view.article, &view.author.username)?;
-            Ok(view)
+    diesel::update(articles::table.find(article.id))
+        .set(ArticleChangeset {
+            title,
+            description,
+            body,
+            updated_at: time::next_after(article.updated_at),
         })
-    })
-    .await
+        .execute(conn)?;
+    if let Some(tags) = tags {
+        tags::set_for_article(conn, article.id, &tags)?;
+    }
+    let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
+    let view = one_view(conn, Some(user_id), article)?;
+    events::article_updated(conn, &view.article, &view.author.username)?;
+    Ok(view)
 }
 
 /// The article `slug` loaded for its author to edit: 404 when missing, 403 when not
@@ -201,69 +201,56 @@ pub async fn editable(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleV
     .await
 }
 
-/// Deletes the article `slug` (with its comments, tags links and favorites); returns
-/// the row as it was, so callers can drop what they cached of it.
-pub async fn delete(db: &Db, user_id: i32, slug: String) -> AppResult<Article> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let article = owned_article(conn, user_id, &slug)?;
-            let author = crate::domain::users::User::find(conn, user_id)?
-                .map(|u| u.username)
-                .unwrap_or_default();
-            events::article_deleted(conn, &article, &author)?;
-            diesel::delete(articles::table.find(article.id)).execute(conn)?;
-            Ok(article)
-        })
-    })
-    .await
+/// Deletes the article `slug` (with its comments, tags links and favorites) inside the
+/// caller's write transaction; returns the row as it was, so callers can drop what they
+/// cached of it.
+pub fn delete(conn: &mut DbConnection, user_id: i32, slug: &str) -> AppResult<Article> {
+    let article = owned_article(conn, user_id, slug)?;
+    let author = crate::domain::users::User::find(conn, user_id)?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    events::article_deleted(conn, &article, &author)?;
+    diesel::delete(articles::table.find(article.id)).execute(conn)?;
+    Ok(article)
 }
 
-/// Marks `slug` as a favorite of `user_id` (idempotent).
-pub async fn favorite(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleView> {
-    set_favorite(db, user_id, slug, true).await
-}
-
-/// Removes `slug` from the favorites of `user_id` (idempotent).
-pub async fn unfavorite(db: &Db, user_id: i32, slug: String) -> AppResult<ArticleView> {
-    set_favorite(db, user_id, slug, false).await
-}
-
-async fn set_favorite(db: &Db, user_id: i32, slug: String, on: bool) -> AppResult<ArticleView> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let article = visibility::visible_article(conn, Some(user_id), &slug)?;
-            lock_for_favorites(conn, article.id)?;
-            let key = favorites::table.find((user_id, article.id));
-            let already: bool = diesel::select(diesel::dsl::exists(key)).get_result(conn)?;
-            let delta = match (on, already) {
-                (true, false) => {
-                    diesel::insert_into(favorites::table)
-                        .values((
-                            favorites::user_id.eq(user_id),
-                            favorites::article_id.eq(article.id),
-                            favorites::created_at.eq(time::now()),
-                        ))
-                        .execute(conn)?;
-                    events::favorited(conn, &article, user_id)?;
-                    1
-                }
-                (false, true) => {
-                    diesel::delete(key).execute(conn)?;
-                    -1
-                }
-                _ => 0,
-            };
-            if delta != 0 {
-                diesel::update(articles::table.find(article.id))
-                    .set(articles::favorites_count.eq(articles::favorites_count + delta))
-                    .execute(conn)?;
-            }
-            let article =
-                Article::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound("article"))?;
-            one_view(conn, Some(user_id), article)
-        })
-    })
-    .await
+/// Marks `slug` as a favorite of `user_id` (`on`) or removes it (idempotent both ways),
+/// inside the caller's write transaction.
+pub fn set_favorite(
+    conn: &mut DbConnection,
+    user_id: i32,
+    slug: &str,
+    on: bool,
+) -> AppResult<ArticleView> {
+    let article = visibility::visible_article(conn, Some(user_id), slug)?;
+    lock_for_favorites(conn, article.id)?;
+    let key = favorites::table.find((user_id, article.id));
+    let already: bool = diesel::select(diesel::dsl::exists(key)).get_result(conn)?;
+    let delta = match (on, already) {
+        (true, false) => {
+            diesel::insert_into(favorites::table)
+                .values((
+                    favorites::user_id.eq(user_id),
+                    favorites::article_id.eq(article.id),
+                    favorites::created_at.eq(time::now()),
+                ))
+                .execute(conn)?;
+            events::favorited(conn, &article, user_id)?;
+            1
+        }
+        (false, true) => {
+            diesel::delete(key).execute(conn)?;
+            -1
+        }
+        _ => 0,
+    };
+    if delta != 0 {
+        diesel::update(articles::table.find(article.id))
+            .set(articles::favorites_count.eq(articles::favorites_count + delta))
+            .execute(conn)?;
+    }
+    let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
+    one_view(conn, Some(user_id), article)
 }
 
 /// Makes concurrent favorite toggles of one article queue. On PostgreSQL two of them

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::users;
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::roles::Role;
-use crate::domain::users::{RegisterInput, User};
+use crate::domain::users::{Registration, User};
 use crate::domain::{input, time};
 use crate::error::{AppError, AppResult, FieldErrors};
 
@@ -63,10 +63,10 @@ fn parse_until(errors: &mut FieldErrors, raw: Option<&str>) -> Option<NaiveDateT
 
 /// Suspends `username`: sign-ins and API tokens are refused with `reason` until
 /// `until` (or until lifted).
-pub async fn suspend(
-    db: &Db,
-    actor: Actor,
-    username: String,
+pub fn suspend(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
     raw: SuspensionInput,
 ) -> AppResult<()> {
     actor.require_staff()?;
@@ -74,32 +74,26 @@ pub async fn suspend(
     let reason = input::required_text(&mut errors, "reason", raw.reason.as_deref(), REASON_MAX);
     let until = parse_until(&mut errors, raw.until.as_deref());
     errors.into_result()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let user = target(conn, &username)?;
-            check_may_manage(&actor, &user)?;
-            let before = standing(&user);
-            let after = match until {
-                Some(until) => format!("suspended until {}: {reason}", until.format("%Y-%m-%d")),
-                None => format!("suspended: {reason}"),
-            };
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("user.suspend", "user", user.id, &user.username)
-                    .change(before, after),
-            )?;
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::suspended_at.eq(Some(time::now())),
-                    users::suspended_until.eq(until),
-                    users::suspension_reason.eq(Some(&reason)),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+    let user = target(conn, username)?;
+    check_may_manage(actor, &user)?;
+    let before = standing(&user);
+    let after = match until {
+        Some(until) => format!("suspended until {}: {reason}", until.format("%Y-%m-%d")),
+        None => format!("suspended: {reason}"),
+    };
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("user.suspend", "user", user.id, &user.username).change(before, after),
+    )?;
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::suspended_at.eq(Some(time::now())),
+            users::suspended_until.eq(until),
+            users::suspension_reason.eq(Some(&reason)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn standing(user: &User) -> String {
@@ -109,47 +103,36 @@ fn standing(user: &User) -> String {
     }
 }
 
-/// Lifts the suspension of `username`.
-pub async fn unsuspend(db: &Db, actor: Actor, username: String) -> AppResult<()> {
+/// Lifts the suspension of `username`, inside the caller's write transaction.
+pub fn unsuspend(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<()> {
     actor.require_staff()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let user = target(conn, &username)?;
-            check_may_manage(&actor, &user)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("user.unsuspend", "user", user.id, &user.username)
-                    .change(standing(&user), "active"),
-            )?;
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::suspended_at.eq(None::<NaiveDateTime>),
-                    users::suspended_until.eq(None::<NaiveDateTime>),
-                    users::suspension_reason.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+    let user = target(conn, username)?;
+    check_may_manage(actor, &user)?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("user.unsuspend", "user", user.id, &user.username)
+            .change(standing(&user), "active"),
+    )?;
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::suspended_at.eq(None::<NaiveDateTime>),
+            users::suspended_until.eq(None::<NaiveDateTime>),
+            users::suspension_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
-/// Gives `username` the role `role` (admins only; the command line counts as one).
-pub async fn change_role(db: &Db, actor: Actor, username: String, role: Role) -> AppResult<()> {
-    actor.require_admin()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| change_role_in(conn, &actor, &username, role))
-    })
-    .await
-}
-
-fn change_role_in(
+/// Gives `username` the role `role` (admins only; the command line counts as one),
+/// inside the caller's write transaction.
+pub fn change_role(
     conn: &mut DbConnection,
     actor: &Actor,
     username: &str,
     role: Role,
 ) -> AppResult<()> {
+    actor.require_admin()?;
     let user = target(conn, username)?;
     check_may_manage(actor, &user)?;
     audit::record(
@@ -170,47 +153,42 @@ fn change_role_in(
 }
 
 /// Requires `username` to choose a new password: their API tokens stop working and
-/// their next sign-in on the site leads to the settings page.
-pub async fn force_password_reset(db: &Db, actor: Actor, username: String) -> AppResult<()> {
+/// their next sign-in on the site leads to the settings page. Runs inside the caller's
+/// write transaction.
+pub fn force_password_reset(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    username: &str,
+) -> AppResult<()> {
     actor.require_staff()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let user = target(conn, &username)?;
-            check_may_manage(&actor, &user)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("user.password_reset", "user", user.id, &user.username)
-                    .change("", "new password required"),
-            )?;
-            diesel::update(users::table.find(user.id))
-                .set(users::password_reset_required.eq(true))
-                .execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+    let user = target(conn, username)?;
+    check_may_manage(actor, &user)?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("user.password_reset", "user", user.id, &user.username)
+            .change("", "new password required"),
+    )?;
+    diesel::update(users::table.find(user.id))
+        .set(users::password_reset_required.eq(true))
+        .execute(conn)?;
+    Ok(())
 }
 
-/// Creates an account with the admin role (for `conduit admin create`): the usual
-/// sign-up rules, then the role change, both in the audit log.
-pub async fn create_admin(db: &Db, bcrypt_cost: u32, raw: RegisterInput) -> AppResult<User> {
-    let user = crate::domain::users::register(db, bcrypt_cost, raw).await?;
+/// Creates an account with the admin role (for `conduit admin create`), inside the
+/// caller's write transaction: the usual sign-up rules, then the role change, both in the
+/// audit log.
+pub fn create_admin(conn: &mut DbConnection, account: Registration) -> AppResult<User> {
+    let user = crate::domain::users::register(conn, account)?;
     let actor = Actor::command_line();
-    let username = user.username.clone();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("user.create", "user", user.id, &user.username)
-                    .change("", "created from the command line"),
-            )?;
-            change_role_in(conn, &actor, &username, Role::Admin)?;
-            User::find(conn, user.id)?.ok_or(AppError::NotFound("user"))
-        })
-    })
-    .await
+    audit::record(
+        conn,
+        &actor,
+        AuditEntry::on("user.create", "user", user.id, &user.username)
+            .change("", "created from the command line"),
+    )?;
+    change_role(conn, &actor, &user.username, Role::Admin)?;
+    User::find(conn, user.id)?.ok_or(AppError::NotFound("user"))
 }
 
 /// The account `username`, for its admin page.

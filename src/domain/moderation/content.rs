@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
+use crate::db::DbConnection;
 use crate::db::schema::{articles, comments};
-use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::articles::Article;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::comments::Comment;
@@ -47,20 +47,10 @@ impl ContentAction {
     }
 }
 
-/// Applies `action` as `actor` (staff only), with its audit row, in one transaction.
-/// This is the one entry point for content moderation (see the module docs).
-pub async fn apply(db: &Db, actor: Actor, action: ContentAction) -> AppResult<()> {
-    actor.require_staff()?;
-    db.run(move |conn| write_transaction(conn, |conn| apply_in(conn, &actor, &action)))
-        .await
-}
-
-/// [`apply`] inside the caller's transaction (report resolution uses it).
-pub(crate) fn apply_in(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &ContentAction,
-) -> AppResult<()> {
+/// Applies `action` as `actor` (staff only), with its audit row, inside the caller's
+/// write transaction. This is the one entry point for content moderation (report
+/// resolution uses it too).
+pub fn apply(conn: &mut DbConnection, actor: &Actor, action: &ContentAction) -> AppResult<()> {
     actor.require_staff()?;
     match action {
         ContentAction::HideArticle(slug) => set_article_hidden(conn, actor, slug, true),

@@ -231,8 +231,14 @@ pub struct Resolution {
 pub const ACTIONS: [&str; 3] = ["dismiss", "hide", "delete"];
 
 /// Resolves report `id` as `actor` (staff): applies the action to the reported content
-/// and closes the report, with audit rows for both, in one transaction.
-pub async fn resolve(db: &Db, actor: Actor, id: i32, raw: Resolution) -> AppResult<()> {
+/// and closes the report, with audit rows for both, inside the caller's write
+/// transaction. Returns whether the content changed (not for a dismissal).
+pub fn resolve(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i32,
+    raw: Resolution,
+) -> AppResult<bool> {
     actor.require_staff()?;
     let mut errors = FieldErrors::default();
     let note = input::required_text(&mut errors, "note", raw.note.as_deref(), TEXT_MAX);
@@ -246,47 +252,43 @@ pub async fn resolve(db: &Db, actor: Actor, id: i32, raw: Resolution) -> AppResu
         errors.add("action", "must be dismiss, hide or delete");
     }
     errors.into_result()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let report: Report = reports::table
-                .find(id)
-                .select(Report::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or(AppError::NotFound("report"))?;
-            if report.status != "open" {
-                return Err(AppError::Conflict(FieldErrors::single(
-                    "report",
-                    "is already resolved",
-                )));
-            }
-            if let Some(change) = content_action(&report, &action)? {
-                content::apply_in(conn, &actor, &change)?;
-            }
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on(
-                    "report.resolve",
-                    "report",
-                    report.id,
-                    format!("{} {}", report.target_kind, report.target_label),
-                )
-                .change("open", format!("resolved ({action}): {note}")),
-            )?;
-            diesel::update(reports::table.find(report.id))
-                .set((
-                    reports::status.eq("resolved"),
-                    reports::resolution_action.eq(Some(&action)),
-                    reports::resolution_note.eq(Some(&note)),
-                    reports::resolved_by.eq(actor.id),
-                    reports::resolved_at.eq(Some(time::now())),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+    let report: Report = reports::table
+        .find(id)
+        .select(Report::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("report"))?;
+    if report.status != "open" {
+        return Err(AppError::Conflict(FieldErrors::single(
+            "report",
+            "is already resolved",
+        )));
+    }
+    let change = content_action(&report, &action)?;
+    if let Some(change) = &change {
+        content::apply(conn, actor, change)?;
+    }
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on(
+            "report.resolve",
+            "report",
+            report.id,
+            format!("{} {}", report.target_kind, report.target_label),
+        )
+        .change("open", format!("resolved ({action}): {note}")),
+    )?;
+    diesel::update(reports::table.find(report.id))
+        .set((
+            reports::status.eq("resolved"),
+            reports::resolution_action.eq(Some(&action)),
+            reports::resolution_note.eq(Some(&note)),
+            reports::resolved_by.eq(actor.id),
+            reports::resolved_at.eq(Some(time::now())),
+        ))
+        .execute(conn)?;
+    Ok(change.is_some())
 }
 
 fn content_action(report: &Report, action: &str) -> AppResult<Option<ContentAction>> {

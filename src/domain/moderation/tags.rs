@@ -4,7 +4,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use crate::db::schema::{article_tags, tags};
-use crate::db::{Db, DbConnection, is_unique_violation, write_transaction};
+use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::input;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -60,86 +60,78 @@ fn find(conn: &mut DbConnection, name: &str) -> AppResult<i32> {
 
 /// Renames tag `from` to `to` (staff only); 409 when `to` already exists (merge them
 /// instead). The audit row is written first: when the rename then fails, both roll back.
-pub async fn rename(db: &Db, actor: Actor, from: String, to: String) -> AppResult<()> {
+/// Runs inside the caller's write transaction.
+pub fn rename(conn: &mut DbConnection, actor: &Actor, from: &str, to: &str) -> AppResult<()> {
     actor.require_staff()?;
     let mut errors = FieldErrors::default();
-    let to = tag_name(&mut errors, "name", &to);
+    let to = tag_name(&mut errors, "name", to);
     errors.into_result()?;
-    let from = from.trim().to_owned();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let id = find(conn, &from)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("tag.rename", "tag", id, &to)
-                    .change(format!("name={from}"), format!("name={to}")),
-            )?;
-            diesel::update(tags::table.find(id))
-                .set(tags::name.eq(&to))
-                .execute(conn)
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        AppError::Conflict(FieldErrors::single(
-                            "name",
-                            "is already a tag (merge the two instead)",
-                        ))
-                    } else {
-                        e.into()
-                    }
-                })?;
-            Ok(())
-        })
+    let from = from.trim();
+    let id = find(conn, from)?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("tag.rename", "tag", id, &to)
+            .change(format!("name={from}"), format!("name={to}")),
+    )?;
+    savepoint(conn, |conn| {
+        diesel::update(tags::table.find(id))
+            .set(tags::name.eq(&to))
+            .execute(conn)
     })
-    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict(FieldErrors::single(
+                "name",
+                "is already a tag (merge the two instead)",
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
 }
 
 /// Merges tag `from` into `into` (staff only): every article tagged `from` is tagged
-/// `into` (once), and `from` is removed.
-pub async fn merge(db: &Db, actor: Actor, from: String, into: String) -> AppResult<()> {
+/// `into` (once), and `from` is removed. Runs inside the caller's write transaction.
+pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> AppResult<()> {
     actor.require_staff()?;
     let mut errors = FieldErrors::default();
-    let from = tag_name(&mut errors, "from", &from);
-    let into = tag_name(&mut errors, "into", &into);
+    let from = tag_name(&mut errors, "from", from);
+    let into = tag_name(&mut errors, "into", into);
     if errors.is_empty() && from == into {
         errors.add("into", "must be another tag");
     }
     errors.into_result()?;
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let from_id = find(conn, &from)?;
-            let into_id = find(conn, &into)?;
-            let article_ids: Vec<i32> = article_tags::table
-                .filter(article_tags::tag_id.eq(from_id))
-                .select(article_tags::article_id)
-                .load(conn)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditEntry::on("tag.merge", "tag", into_id, &into).change(
-                    format!("{from} ({} articles)", article_ids.len()),
-                    format!("merged into {into}"),
-                ),
-            )?;
-            // One row at a time: no multi-row insert or upsert through the enum.
-            for article_id in article_ids {
-                let has_into: bool =
-                    diesel::select(exists(article_tags::table.find((article_id, into_id))))
-                        .get_result(conn)?;
-                if !has_into {
-                    diesel::insert_into(article_tags::table)
-                        .values((
-                            article_tags::article_id.eq(article_id),
-                            article_tags::tag_id.eq(into_id),
-                        ))
-                        .execute(conn)?;
-                }
-            }
-            diesel::delete(article_tags::table.filter(article_tags::tag_id.eq(from_id)))
+    let from_id = find(conn, &from)?;
+    let into_id = find(conn, &into)?;
+    let article_ids: Vec<i32> = article_tags::table
+        .filter(article_tags::tag_id.eq(from_id))
+        .select(article_tags::article_id)
+        .load(conn)?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::on("tag.merge", "tag", into_id, &into).change(
+            format!("{from} ({} articles)", article_ids.len()),
+            format!("merged into {into}"),
+        ),
+    )?;
+    // One row at a time: no multi-row insert or upsert through the enum.
+    for article_id in article_ids {
+        let has_into: bool =
+            diesel::select(exists(article_tags::table.find((article_id, into_id))))
+                .get_result(conn)?;
+        if !has_into {
+            diesel::insert_into(article_tags::table)
+                .values((
+                    article_tags::article_id.eq(article_id),
+                    article_tags::tag_id.eq(into_id),
+                ))
                 .execute(conn)?;
-            diesel::delete(tags::table.find(from_id)).execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+        }
+    }
+    diesel::delete(article_tags::table.filter(article_tags::tag_id.eq(from_id))).execute(conn)?;
+    diesel::delete(tags::table.find(from_id)).execute(conn)?;
+    Ok(())
 }

@@ -11,8 +11,9 @@ use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
-use crate::cache::{self, CachedBody, ListKey, invalidate, reads};
-use crate::domain::articles::{self, ArticleFilter, ArticlePage, PageRequest};
+use crate::app::{self, reads};
+use crate::cache::{self, CachedBody, ListKey};
+use crate::domain::articles::{ArticleFilter, ArticlePage, PageRequest};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -108,14 +109,14 @@ pub async fn list(
             .caches
             .api_lists
             .get_or_load(key, || async {
-                let list = reads::article_list(&state, None, filter.clone(), page).await?;
+                let list = reads::article_list(&state.app, None, filter.clone(), page).await?;
                 cached_json(&page_body(list))
             })
             .await?;
         return Ok(body.response("application/json"));
     }
     Ok(page_response(
-        reads::article_list(&state, viewer.id(), filter, page).await?,
+        reads::article_list(&state.app, viewer.id(), filter, page).await?,
     ))
 }
 
@@ -145,7 +146,7 @@ pub async fn feed(
         ..ArticleFilter::default()
     };
     Ok(page_response(
-        reads::article_list(&state, Some(auth.user.id), filter, page).await?,
+        reads::article_list(&state.app, Some(auth.user.id), filter, page).await?,
     ))
 }
 
@@ -175,13 +176,13 @@ pub async fn get(
             .caches
             .api_articles
             .get_or_load(slug.clone(), || async {
-                let view = reads::article(&state, None, &slug).await?;
+                let view = reads::article(&state.app, None, &slug).await?;
                 cached_json(&ArticleBody::from(view))
             })
             .await?;
         return Ok(body.response("application/json"));
     }
-    let view = reads::article(&state, viewer.id(), &slug).await?;
+    let view = reads::article(&state.app, viewer.id(), &slug).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
@@ -208,8 +209,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "article")?;
-    let view = articles::create(&state.db, auth.user.id, input).await?;
-    invalidate::article_created(&state.caches).await;
+    let view = app::articles::create(&state.app, auth.user.id, input).await?;
     Ok(HttpResponse::Created().json(ArticleBody::from(view)))
 }
 
@@ -240,8 +240,7 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let changes = wrapped_json(&body, "article")?;
-    let view = articles::update(&state.db, auth.user.id, slug.into_inner(), changes).await?;
-    invalidate::article_edited(&state.caches, view.article.id, &view.article.slug).await;
+    let view = app::articles::update(&state.app, auth.user.id, slug.into_inner(), changes).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
@@ -267,8 +266,7 @@ pub async fn delete(
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let gone = articles::delete(&state.db, auth.user.id, slug.into_inner()).await?;
-    invalidate::article_deleted(&state.caches, gone.id, &gone.slug).await;
+    app::articles::delete(&state.app, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -293,8 +291,7 @@ pub async fn favorite(
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = articles::favorite(&state.db, auth.user.id, slug.into_inner()).await?;
-    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
+    let view = app::articles::favorite(&state.app, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 
@@ -319,7 +316,6 @@ pub async fn unfavorite(
     auth: ApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = articles::unfavorite(&state.db, auth.user.id, slug.into_inner()).await?;
-    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
+    let view = app::articles::unfavorite(&state.app, auth.user.id, slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }

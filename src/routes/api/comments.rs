@@ -8,8 +8,7 @@ use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
-use crate::cache::{invalidate, reads};
-use crate::domain::comments;
+use crate::app::{self, reads};
 use crate::state::AppState;
 
 /// `GET /api/articles/{slug}/comments`
@@ -32,7 +31,7 @@ pub async fn list(
     viewer: MaybeApiUser,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let views = reads::comments(&state, viewer.id(), &slug.into_inner()).await?;
+    let views = reads::comments(&state.app, viewer.id(), &slug.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CommentsBody {
         comments: views.into_iter().map(CommentJson::from).collect(),
     }))
@@ -65,8 +64,7 @@ pub async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "comment")?;
     let slug = slug.into_inner();
-    let view = comments::add(&state.db, auth.user.id, slug.clone(), input).await?;
-    invalidate::comment_added(&state.caches, &slug).await;
+    let view = app::comments::add(&state.app, auth.user.id, slug, input).await?;
     Ok(HttpResponse::Created().json(CommentBody {
         comment: view.into(),
     }))
@@ -97,7 +95,6 @@ pub async fn delete(
     let (slug, id) = path.into_inner();
     // A non-numeric id names no comment: 404, like any other unknown id.
     let id = id.parse::<i32>().unwrap_or(-1);
-    comments::delete(&state.db, auth.user.id, slug.clone(), id).await?;
-    invalidate::comment_deleted(&state.caches, &slug).await;
+    app::comments::delete(&state.app, auth.user.id, slug, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,8 +6,7 @@ use super::dto::ProfileBody;
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser};
 use super::openapi::{NotFound, TooManyRequests, Unauthorized, Unprocessable};
-use crate::cache::{invalidate, reads};
-use crate::domain::profiles;
+use crate::app::{self, reads};
 use crate::state::AppState;
 
 /// `GET /api/profiles/{username}`
@@ -30,7 +29,7 @@ pub async fn get(
     viewer: MaybeApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = reads::profile(&state, viewer.id(), &path.into_inner()).await?;
+    let profile = reads::profile(&state.app, viewer.id(), &path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }
 
@@ -57,8 +56,7 @@ pub async fn follow(
     auth: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = profiles::follow(&state.db, auth.user.id, path.into_inner()).await?;
-    invalidate::follow_changed(&state.caches).await;
+    let profile = app::profiles::follow(&state.app, auth.user.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }
 
@@ -84,7 +82,6 @@ pub async fn unfollow(
     auth: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = profiles::unfollow(&state.db, auth.user.id, path.into_inner()).await?;
-    invalidate::follow_changed(&state.caches).await;
+    let profile = app::profiles::unfollow(&state.app, auth.user.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProfileBody { profile }))
 }

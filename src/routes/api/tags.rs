@@ -18,7 +18,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let tags = crate::cache::reads::popular_tags(&state).await?;
+    let tags = crate::app::reads::popular_tags(&state.app).await?;
     Ok(HttpResponse::Ok().json(TagsBody {
         tags: tags.as_ref().clone(),
     }))

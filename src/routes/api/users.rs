@@ -32,7 +32,7 @@ pub async fn register(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = wrapped_json(&body, "user")?;
-    let user = users::register(&state.db, state.bcrypt_cost, input).await?;
+    let user = crate::app::accounts::register(&state.app, state.bcrypt_cost, input).await?;
     let token = state.tokens.issue(user.id);
     Ok(HttpResponse::Created().json(UserBody::new(user, token)))
 }
@@ -110,7 +110,8 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let changes = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
-    let user = users::update(&state.db, state.bcrypt_cost, auth.user.id, changes, ip).await?;
-    crate::cache::invalidate::profile_edited(&state.caches).await;
+    let user =
+        crate::app::accounts::update(&state.app, state.bcrypt_cost, auth.user.id, changes, ip)
+            .await?;
     Ok(HttpResponse::Ok().json(UserBody::new(user, auth.token)))
 }

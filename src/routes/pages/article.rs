@@ -10,9 +10,9 @@ use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
 use super::{PageResult, redirect, render};
-use crate::cache::{CachedBody, invalidate, reads};
-use crate::domain::articles;
-use crate::domain::comments::{self, CommentInput};
+use crate::app::{self, reads};
+use crate::cache::CachedBody;
+use crate::domain::comments::CommentInput;
 use crate::domain::users::User;
 use crate::state::AppState;
 
@@ -52,9 +52,9 @@ async fn page(
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
     let viewer = user.map(|u| u.id);
-    let view = reads::article(state, viewer, &slug).await?;
-    let comments = reads::comments(state, viewer, &slug).await?;
-    let body_html = reads::markdown_html(state, &view.article.body).await?;
+    let view = reads::article(&state.app, viewer, &slug).await?;
+    let comments = reads::comments(&state.app, viewer, &slug).await?;
+    let body_html = reads::markdown_html(&state.app, &view.article.body).await?;
     let chrome = Chrome::new(state, req, user, view.article.title.clone(), "article")?;
     Ok(ArticlePage {
         is_author: chrome.is_me(&view.author.username),
@@ -116,8 +116,7 @@ pub async fn delete(
     slug: web::Path<String>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    let gone = articles::delete(&state.db, user.0.id, slug.into_inner()).await?;
-    invalidate::article_deleted(&state.caches, gone.id, &gone.slug).await;
+    app::articles::delete(&state.app, user.0.id, slug.into_inner()).await?;
     session::flash(&req, FlashKind::Info, "The article was deleted.");
     Ok(redirect("/"))
 }
@@ -131,8 +130,7 @@ pub async fn favorite(
 ) -> PageResult {
     let slug = slug.into_inner();
     let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
-    let view = articles::favorite(&state.db, user.0.id, slug).await?;
-    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
+    app::articles::favorite(&state.app, user.0.id, slug).await?;
     Ok(redirect(&back))
 }
 
@@ -145,8 +143,7 @@ pub async fn unfavorite(
 ) -> PageResult {
     let slug = slug.into_inner();
     let back = local_next(form.0.next.as_deref(), &format!("/article/{slug}"));
-    let view = articles::unfavorite(&state.db, user.0.id, slug).await?;
-    invalidate::favorite_changed(&state.caches, view.article.id, &view.article.slug).await;
+    app::articles::unfavorite(&state.app, user.0.id, slug).await?;
     Ok(redirect(&back))
 }
 
@@ -161,11 +158,8 @@ pub async fn comment(
     let slug = slug.into_inner();
     let draft = form.0.body.clone().unwrap_or_default();
     let input = CommentInput { body: form.0.body };
-    match comments::add(&state.db, user.0.id, slug.clone(), input).await {
-        Ok(_) => {
-            invalidate::comment_added(&state.caches, &slug).await;
-            Ok(redirect(&format!("/article/{slug}#comments")))
-        }
+    match app::comments::add(&state.app, user.0.id, slug.clone(), input).await {
+        Ok(_) => Ok(redirect(&format!("/article/{slug}#comments"))),
         Err(err) => {
             let errors = form_errors(err)?;
             let page = page(&state, &req, Some(&user.0), slug, errors, draft).await?;
@@ -182,7 +176,6 @@ pub async fn delete_comment(
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let (slug, id) = path.into_inner();
-    comments::delete(&state.db, user.0.id, slug.clone(), id).await?;
-    invalidate::comment_deleted(&state.caches, &slug).await;
+    app::comments::delete(&state.app, user.0.id, slug.clone(), id).await?;
     Ok(redirect(&format!("/article/{slug}#comments")))
 }

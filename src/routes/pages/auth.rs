@@ -157,7 +157,7 @@ pub async fn register(
         email: form.email,
         password: form.password,
     };
-    match users::register(&state.db, state.bcrypt_cost, input).await {
+    match crate::app::accounts::register(&state.app, state.bcrypt_cost, input).await {
         Ok(user) => {
             session::sign_in(&req, &user)?;
             session::flash(

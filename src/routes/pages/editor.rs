@@ -101,9 +101,8 @@ pub async fn publish(
         body: form.body.clone(),
         tag_list: Some(form.tag_list()),
     };
-    match articles::create(&state.db, user.0.id, input).await {
+    match crate::app::articles::create(&state.app, user.0.id, input).await {
         Ok(view) => {
-            crate::cache::invalidate::article_created(&state.caches).await;
             session::flash(&req, FlashKind::Success, "Your article is published.");
             Ok(redirect(&format!("/article/{}", view.article.slug)))
         }
@@ -152,14 +151,8 @@ pub async fn save(
         body: Some(form.body.clone()),
         tag_list: Some(Some(form.tag_list())),
     };
-    match articles::update(&state.db, user.0.id, slug.clone(), changes).await {
+    match crate::app::articles::update(&state.app, user.0.id, slug.clone(), changes).await {
         Ok(view) => {
-            crate::cache::invalidate::article_edited(
-                &state.caches,
-                view.article.id,
-                &view.article.slug,
-            )
-            .await;
             session::flash(&req, FlashKind::Success, "Your changes are saved.");
             Ok(redirect(&format!("/article/{}", view.article.slug)))
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::session::MaybeUser;
 use super::views::{ArticleCard, Chrome, Pagination, page_number, page_request};
 use super::{PageResult, ok, redirect};
-use crate::cache::reads;
+use crate::app::reads;
 use crate::domain::articles::ArticleFilter;
 use crate::state::AppState;
 
@@ -118,10 +118,14 @@ async fn feed(
     (page, after): (Option<&str>, Option<&str>),
 ) -> PageResult {
     let page = page_number(page);
-    let list = reads::article_list(state, viewer.id(), filter, page_request(page, after)?).await?;
-    let popular_tags = reads::popular_tags(state).await?;
+    let list =
+        reads::article_list(&state.app, viewer.id(), filter, page_request(page, after)?).await?;
+    let popular_tags = reads::popular_tags(&state.app).await?;
     let featured = if tab == Tab::Global && page == 1 && after.is_none() {
-        ArticleCard::all(&state.assets, &reads::featured(state, viewer.id()).await?)
+        ArticleCard::all(
+            &state.assets,
+            &reads::featured(&state.app, viewer.id()).await?,
+        )
     } else {
         Vec::new()
     };

@@ -10,9 +10,9 @@ use super::home::path_segment;
 use super::session::{CsrfForm, CurrentUser, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, Pagination, avatar, page_number, page_request};
 use super::{PageResult, ok, redirect};
-use crate::cache::{invalidate, reads};
+use crate::app::{self, reads};
 use crate::domain::articles::ArticleFilter;
-use crate::domain::profiles;
+
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -85,7 +85,7 @@ async fn show(
     favorites: bool,
     (page, after): (Option<&str>, Option<&str>),
 ) -> PageResult {
-    let profile = reads::profile(state, viewer.id(), &username).await?;
+    let profile = reads::profile(&state.app, viewer.id(), &username).await?;
     let filter = if favorites {
         ArticleFilter {
             favorited_by: Some(profile.username.clone()),
@@ -98,7 +98,8 @@ async fn show(
         }
     };
     let page = page_number(page);
-    let list = reads::article_list(state, viewer.id(), filter, page_request(page, after)?).await?;
+    let list =
+        reads::article_list(&state.app, viewer.id(), filter, page_request(page, after)?).await?;
     let path = path_segment(&profile.username);
     let base = if favorites {
         format!("/profile/{path}/favorites")
@@ -143,8 +144,7 @@ pub async fn follow(
         form.0.next.as_deref(),
         &format!("/profile/{}", path_segment(&username)),
     );
-    profiles::follow(&state.db, user.0.id, username).await?;
-    invalidate::follow_changed(&state.caches).await;
+    app::profiles::follow(&state.app, user.0.id, username).await?;
     Ok(redirect(&back))
 }
 
@@ -160,7 +160,6 @@ pub async fn unfollow(
         form.0.next.as_deref(),
         &format!("/profile/{}", path_segment(&username)),
     );
-    profiles::unfollow(&state.db, user.0.id, username).await?;
-    invalidate::follow_changed(&state.caches).await;
+    app::profiles::unfollow(&state.app, user.0.id, username).await?;
     Ok(redirect(&back))
 }

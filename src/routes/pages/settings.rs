@@ -10,7 +10,7 @@ use super::home::path_segment;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
 use super::views::{Chrome, form_errors};
 use super::{PageResult, ok, redirect, render};
-use crate::domain::users::{self, User, UserChanges};
+use crate::domain::users::{User, UserChanges};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -83,9 +83,9 @@ pub async fn save(
         image: Some(form.image),
     };
     let ip = state.client_ip(&req);
-    match users::update(&state.db, state.bcrypt_cost, user.0.id, changes, ip).await {
+    match crate::app::accounts::update(&state.app, state.bcrypt_cost, user.0.id, changes, ip).await
+    {
         Ok(updated) => {
-            crate::cache::invalidate::profile_edited(&state.caches).await;
             session::flash(&req, FlashKind::Success, "Your settings were saved.");
             Ok(redirect(&format!(
                 "/profile/{}",

@@ -78,6 +78,15 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies copied) pointed at another instance of the site.
+    pub fn at(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: self.client.clone(),
+            cookies: RefCell::new(self.cookies.borrow().clone()),
+        }
+    }
+
     /// The `Cookie` header this browser sends.
     pub fn cookie_header(&self) -> String {
         self.cookies

@@ -23,7 +23,14 @@ tests![pages_run_a_fixed_number_of_queries];
 
 async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
     let db = Db::connect(&app.config.database_url, 1).expect("connect");
-    let state = web::Data::new(AppState::new(&app.config, db.clone(), None));
+    // Caches of its own, without a listener: the test clears them before each count.
+    let caches = std::sync::Arc::new(conduit::cache::Caches::new(
+        app.config.cache_max_mb,
+        std::time::Duration::from_secs(300),
+    ));
+    let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db).expect("broadcast");
+    let counted = conduit::app::App::new(db.clone(), caches, broadcast);
+    let state = web::Data::new(AppState::new(&app.config, counted, None, None));
     let caches = state.caches.clone();
     let key = Key::derive_from(app.config.secret_key.expose());
     let service = test::init_service(

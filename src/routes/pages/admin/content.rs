@@ -9,7 +9,7 @@ use super::users::ListQuery;
 use super::{
     AdminFrame, Confirm, StaffUser, actor, ask, confirmed, frame, page_and_offset, query_value,
 };
-use crate::domain::moderation::content::{self, ContentAction};
+use crate::domain::moderation::content::ContentAction;
 use crate::domain::moderation::search;
 use crate::error::AppError;
 use crate::routes::pages::session::{CsrfForm, FlashKind, flash, local_next};
@@ -115,8 +115,7 @@ pub async fn article_action(
         );
     }
     let done = action.done();
-    content::apply(&state.db, actor(&state, &req, &user.0), action).await?;
-    crate::cache::invalidate::content_moderated(&state.caches).await;
+    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action).await?;
     flash(&req, FlashKind::Success, done);
     Ok(redirect(&next))
 }
@@ -211,8 +210,7 @@ pub async fn comment_action(
         );
     }
     let done = action.done();
-    content::apply(&state.db, actor(&state, &req, &user.0), action).await?;
-    crate::cache::invalidate::content_moderated(&state.caches).await;
+    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action).await?;
     flash(&req, FlashKind::Success, done);
     Ok(redirect(&next))
 }

@@ -184,9 +184,15 @@ pub async fn resolve(
         action: form.action,
         note: form.note,
     };
-    match reports::resolve(&state.db, actor(&state, &req, &user.0), id, resolution).await {
+    match crate::app::moderation::resolve_report(
+        &state.app,
+        actor(&state, &req, &user.0),
+        id,
+        resolution,
+    )
+    .await
+    {
         Ok(()) => {
-            crate::cache::invalidate::content_moderated(&state.caches).await;
             flash(
                 &req,
                 FlashKind::Success,

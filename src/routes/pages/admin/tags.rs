@@ -73,8 +73,8 @@ pub async fn rename(
 ) -> PageResult {
     let from = form.0.from.unwrap_or_default();
     let to = form.0.to.unwrap_or_default();
-    let result = tags::rename(
-        &state.db,
+    let result = crate::app::moderation::rename_tag(
+        &state.app,
         actor(&state, &req, &user.0),
         from.clone(),
         to.clone(),
@@ -82,7 +82,6 @@ pub async fn rename(
     .await;
     match result {
         Ok(()) => {
-            crate::cache::invalidate::tags_changed(&state.caches).await;
             flash(
                 &req,
                 FlashKind::Success,
@@ -128,8 +127,8 @@ pub async fn merge(
             },
         );
     }
-    let result = tags::merge(
-        &state.db,
+    let result = crate::app::moderation::merge_tags(
+        &state.app,
         actor(&state, &req, &user.0),
         from.clone(),
         into.clone(),
@@ -137,7 +136,6 @@ pub async fn merge(
     .await;
     match result {
         Ok(()) => {
-            crate::cache::invalidate::tags_changed(&state.caches).await;
             flash(
                 &req,
                 FlashKind::Success,

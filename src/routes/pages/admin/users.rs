@@ -210,8 +210,8 @@ pub async fn suspend(
         reason: form.reason,
         until: form.until,
     };
-    match accounts::suspend(
-        &state.db,
+    match crate::app::moderation::suspend(
+        &state.app,
         actor(&state, &req, &user.0),
         username.clone(),
         input,
@@ -219,7 +219,6 @@ pub async fn suspend(
     .await
     {
         Ok(()) => {
-            crate::cache::invalidate::user_moderated(&state.caches).await;
             flash(
                 &req,
                 FlashKind::Success,
@@ -250,8 +249,8 @@ pub async fn unsuspend(
 ) -> PageResult {
     let username = username.into_inner();
     let href = format!("/admin/users/{}", path_segment(&username));
-    accounts::unsuspend(&state.db, actor(&state, &req, &user.0), username.clone()).await?;
-    crate::cache::invalidate::user_moderated(&state.caches).await;
+    crate::app::moderation::unsuspend(&state.app, actor(&state, &req, &user.0), username.clone())
+        .await?;
     flash(
         &req,
         FlashKind::Success,
@@ -286,8 +285,12 @@ pub async fn reset_password(
             },
         );
     }
-    accounts::force_password_reset(&state.db, actor(&state, &req, &user.0), username.clone())
-        .await?;
+    crate::app::moderation::force_password_reset(
+        &state.app,
+        actor(&state, &req, &user.0),
+        username.clone(),
+    )
+    .await?;
     flash(
         &req,
         FlashKind::Success,
@@ -332,8 +335,8 @@ pub async fn change_role(
             },
         );
     }
-    match accounts::change_role(
-        &state.db,
+    match crate::app::moderation::change_role(
+        &state.app,
         actor(&state, &req, &user.0),
         username.clone(),
         role,

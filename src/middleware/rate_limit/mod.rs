@@ -1,6 +1,12 @@
 //! Rate limits on sign-in, sign-up, account changes and writes: per client IP and per
 //! account, answered with 429 and `Retry-After`. Applied as middleware so that the
 //! pages and the API share one set of limits.
+//!
+//! On PostgreSQL several instances serve one database, so the limits live there (see
+//! `shared`) and every instance draws on the same allowance; on SQLite (one server
+//! process) they stay in memory with `governor`. Both run the same GCRA on the same quotas.
+
+mod shared;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -15,6 +21,7 @@ use actix_web::{Error, HttpResponse, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use crate::db::{BackendKind, Db, DbError};
 use crate::state::AppState;
 
 /// What a request does, for the purpose of limiting it.
@@ -31,6 +38,13 @@ pub enum Action {
 }
 
 impl Action {
+    const ALL: [Action; 4] = [
+        Action::Login,
+        Action::Register,
+        Action::Account,
+        Action::Write,
+    ];
+
     /// Classifies a request; reads are never limited.
     pub fn of(method: &Method, path: &str) -> Option<Action> {
         if method == Method::GET || method == Method::HEAD || method == Method::OPTIONS {
@@ -43,6 +57,37 @@ impl Action {
             _ => Action::Write,
         })
     }
+
+    /// The action's part of a shared bucket's name.
+    fn name(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::Register => "register",
+            Action::Account => "account",
+            Action::Write => "write",
+        }
+    }
+}
+
+/// Whose allowance a request draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Ip,
+    Account,
+}
+
+/// The allowance per minute of `action` per `scope`, from the base rate: sign-ins at the
+/// base rate per IP, sign-ups and settings at half, writes at four times per IP and twice
+/// per account, settings a quarter per account. `None`: not limited that way.
+fn per_minute(base: u32, action: Action, scope: Scope) -> Option<u32> {
+    match (scope, action) {
+        (Scope::Ip, Action::Login) => Some(base),
+        (Scope::Ip, Action::Register | Action::Account) => Some(base / 2),
+        (Scope::Ip, Action::Write) => Some(base.saturating_mul(4)),
+        (Scope::Account, Action::Account) => Some(base / 4),
+        (Scope::Account, Action::Write) => Some(base.saturating_mul(2)),
+        (Scope::Account, Action::Login | Action::Register) => None,
+    }
 }
 
 /// Who is asking: the client address, and the account when signed in.
@@ -52,10 +97,12 @@ enum Key {
     Account(Action, String),
 }
 
-/// The limiters, sized from `CONDUIT_RATE_LIMIT_PER_MINUTE` (0 turns them off).
+/// The limits, sized from `CONDUIT_RATE_LIMIT_PER_MINUTE` (0 turns them off).
 pub struct RateLimits {
-    by_ip: Option<[(Action, DefaultKeyedRateLimiter<Key>); 4]>,
-    by_account: Option<[(Action, DefaultKeyedRateLimiter<Key>); 2]>,
+    /// The base rate per minute; 0 when the limits are off.
+    base: u32,
+    /// The in-memory limiters (the SQLite path), one per limited action and scope.
+    local: Vec<(Action, Scope, DefaultKeyedRateLimiter<Key>)>,
     checks: AtomicU64,
 }
 
@@ -65,34 +112,39 @@ fn limiter(per_minute: u32) -> DefaultKeyedRateLimiter<Key> {
 }
 
 impl RateLimits {
-    /// Limits derived from a base rate per minute: sign-ins at the base rate per IP,
-    /// sign-ups and settings at half, writes at four times per IP and twice per account,
-    /// settings a quarter per account.
+    /// Limits derived from a base rate per minute (see `per_minute` for the ratios).
     pub fn new(base_per_minute: u32) -> Self {
-        if base_per_minute == 0 {
-            return Self {
-                by_ip: None,
-                by_account: None,
-                checks: AtomicU64::new(0),
-            };
+        let mut local = Vec::new();
+        if base_per_minute > 0 {
+            for scope in [Scope::Ip, Scope::Account] {
+                for action in Action::ALL {
+                    if let Some(n) = per_minute(base_per_minute, action, scope) {
+                        local.push((action, scope, limiter(n)));
+                    }
+                }
+            }
         }
-        let b = base_per_minute;
         Self {
-            by_ip: Some([
-                (Action::Login, limiter(b)),
-                (Action::Register, limiter(b / 2)),
-                (Action::Account, limiter(b / 2)),
-                (Action::Write, limiter(b * 4)),
-            ]),
-            by_account: Some([
-                (Action::Account, limiter(b / 4)),
-                (Action::Write, limiter(b * 2)),
-            ]),
+            base: base_per_minute,
+            local,
             checks: AtomicU64::new(0),
         }
     }
 
-    /// `Err(wait)` when `action` from `ip` (and `account`) is over its limit.
+    /// True once in 4096 checks: time to forget idle clients.
+    fn prune_due(&self) -> bool {
+        self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095
+    }
+
+    fn local(&self, action: Action, scope: Scope) -> Option<&DefaultKeyedRateLimiter<Key>> {
+        self.local
+            .iter()
+            .find(|(a, s, _)| *a == action && *s == scope)
+            .map(|(_, _, l)| l)
+    }
+
+    /// `Err(wait)` when `action` from `ip` (and `account`) is over its limit in this
+    /// process's memory (the SQLite path).
     pub fn check(
         &self,
         action: Action,
@@ -100,11 +152,11 @@ impl RateLimits {
         account: Option<String>,
     ) -> Result<(), Duration> {
         // Forget idle clients now and then so the maps stay small.
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            self.for_each(|l| {
+        if self.prune_due() {
+            for (_, _, l) in &self.local {
                 l.retain_recent();
                 l.shrink_to_fit();
-            });
+            }
         }
         let now = DefaultClock::default().now();
         let over = |limiter: &DefaultKeyedRateLimiter<Key>, key: Key| {
@@ -112,26 +164,62 @@ impl RateLimits {
                 .check_key(&key)
                 .map_err(|not_until| not_until.wait_time_from(now))
         };
-        if let Some(limiters) = &self.by_ip
-            && let Some((_, l)) = limiters.iter().find(|(a, _)| *a == action)
-        {
+        if let Some(l) = self.local(action, Scope::Ip) {
             over(l, Key::Ip(action, ip))?;
         }
-        if let (Some(limiters), Some(account)) = (&self.by_account, account)
-            && let Some((_, l)) = limiters.iter().find(|(a, _)| *a == action)
-        {
+        if let (Some(l), Some(account)) = (self.local(action, Scope::Account), account) {
             over(l, Key::Account(action, account))?;
         }
         Ok(())
     }
 
-    fn for_each(&self, mut f: impl FnMut(&DefaultKeyedRateLimiter<Key>)) {
-        for (_, l) in self.by_ip.iter().flatten() {
-            f(l);
+    /// The rows of the shared table that `action` from `ip` (and `account`) draws on.
+    fn buckets(&self, action: Action, ip: IpAddr, account: Option<&str>) -> Vec<shared::Bucket> {
+        if self.base == 0 {
+            return Vec::new();
         }
-        for (_, l) in self.by_account.iter().flatten() {
-            f(l);
+        let by_ip = per_minute(self.base, action, Scope::Ip)
+            .map(|n| shared::Bucket::new(format!("{}:ip:{ip}", action.name()), n));
+        let by_account = per_minute(self.base, action, Scope::Account)
+            .zip(account)
+            .map(|(n, id)| shared::Bucket::new(format!("{}:acct:{id}", action.name()), n));
+        by_ip.into_iter().chain(by_account).collect()
+    }
+
+    /// `Err(wait)` when `action` from `ip` (and `account`) is over its limit in the
+    /// database, shared by every instance (the PostgreSQL path): one statement, which
+    /// takes from every bucket or from none. When the database cannot answer, the request
+    /// goes through (logged): a pool timeout must not refuse every write.
+    pub async fn check_shared(
+        &self,
+        db: &Db,
+        action: Action,
+        ip: IpAddr,
+        account: Option<String>,
+    ) -> Result<(), Duration> {
+        let buckets = self.buckets(action, ip, account.as_deref());
+        if buckets.is_empty() {
+            return Ok(());
         }
+        let now = shared::now_micros();
+        if self.prune_due() {
+            // Off the request's path: refilled rows are as good as absent.
+            let db = db.clone();
+            actix_web::rt::spawn(async move {
+                let pruned = db.run(move |conn| Ok::<_, DbError>(shared::prune(conn, now)?));
+                if let Err(e) = pruned.await {
+                    log::warn!(target: "conduit::security", "pruning rate limits failed: {e}");
+                }
+            });
+        }
+        let taken = db.run(move |conn| Ok::<_, DbError>(shared::take(conn, &buckets, now)?));
+        taken.await.unwrap_or_else(|e| {
+            log::warn!(
+                target: "conduit::security", action:? = action;
+                "rate limit check failed, request let through: {e}"
+            );
+            Ok(())
+        })
     }
 }
 
@@ -202,7 +290,15 @@ pub async fn limit_rate(
     };
     let ip = client_ip(req.request(), state.trust_proxy);
     let account = account_of(&req, &state);
-    if let Err(wait) = state.rate_limits.check(action, ip, account) {
+    let verdict = match state.db.backend() {
+        BackendKind::Sqlite => state.rate_limits.check(action, ip, account),
+        BackendKind::Postgres => {
+            (state.rate_limits)
+                .check_shared(&state.db, action, ip, account)
+                .await
+        }
+    };
+    if let Err(wait) = verdict {
         log::warn!(target: "conduit::security", action:? = action; "rate limit hit");
         let path = req.path().to_owned();
         return Ok(req.into_response(too_many(&path, wait)));

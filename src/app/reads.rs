@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use super::App;
+use crate::cache::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
@@ -15,16 +16,15 @@ use crate::domain::profiles::{self, Profile};
 use crate::domain::users::User;
 use crate::domain::{markdown, tags, visibility};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// A page of articles matching `filter`, newest first, as `viewer` sees them.
 pub async fn article_list(
-    state: &AppState,
+    app: &App,
     viewer: Option<i32>,
     filter: ArticleFilter,
     page: PageRequest,
 ) -> AppResult<ArticlePage> {
-    let (db, c) = (&state.db, &*state.caches);
+    let (db, c) = (&app.db, &*app.caches);
     let (ids, total) = if filter.feed_of.is_some()
         && filter.feed_of == viewer
         && (page.after.is_some() || page.offset <= MAX_CACHED_OFFSET)
@@ -94,8 +94,8 @@ pub async fn article_list(
 }
 
 /// The featured articles `viewer` may see, most recently featured first.
-pub async fn featured(state: &AppState, viewer: Option<i32>) -> AppResult<Vec<ArticleView>> {
-    let (db, c) = (&state.db, &*state.caches);
+pub async fn featured(app: &App, viewer: Option<i32>) -> AppResult<Vec<ArticleView>> {
+    let (db, c) = (&app.db, &*app.caches);
     let load = || db.run(move |conn| Ok::<_, AppError>(Arc::new(featured_ids(conn, viewer)?)));
     let ids = match viewer {
         None => c.featured.get_or_load((), load).await?,
@@ -106,8 +106,8 @@ pub async fn featured(state: &AppState, viewer: Option<i32>) -> AppResult<Vec<Ar
 }
 
 /// The article `slug` as `viewer` sees it; 404 when it is hidden from them.
-pub async fn article(state: &AppState, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
-    let (db, c) = (&state.db, &*state.caches);
+pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
+    let (db, c) = (&app.db, &*app.caches);
     let id = article_id(db, c, slug).await?;
     let shared = shared_articles(db, c, &[id]).await?;
     if let Some(view) = shared.first()
@@ -190,12 +190,8 @@ async fn personalise(
 }
 
 /// Comments of `slug`, oldest first, as `viewer` sees their authors.
-pub async fn comments(
-    state: &AppState,
-    viewer: Option<i32>,
-    slug: &str,
-) -> AppResult<Vec<CommentView>> {
-    let (db, c) = (&state.db, &*state.caches);
+pub async fn comments(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Vec<CommentView>> {
+    let (db, c) = (&app.db, &*app.caches);
     if viewer.is_some() {
         // Signed-in readers may see hidden comments (their own, or all for staff): their
         // thread is read as they see it, with their following state.
@@ -213,8 +209,8 @@ pub async fn comments(
 }
 
 /// The profile of `username` as `viewer` sees it.
-pub async fn profile(state: &AppState, viewer: Option<i32>, username: &str) -> AppResult<Profile> {
-    let (db, c) = (&state.db, &*state.caches);
+pub async fn profile(app: &App, viewer: Option<i32>, username: &str) -> AppResult<Profile> {
+    let (db, c) = (&app.db, &*app.caches);
     let shared = c
         .profiles
         .get_or_load(username.to_owned(), || {
@@ -240,10 +236,9 @@ pub async fn profile(state: &AppState, viewer: Option<i32>, username: &str) -> A
 }
 
 /// The popular tags.
-pub async fn popular_tags(state: &AppState) -> AppResult<Arc<Vec<String>>> {
-    let db = &state.db;
-    state
-        .caches
+pub async fn popular_tags(app: &App) -> AppResult<Arc<Vec<String>>> {
+    let db = &app.db;
+    app.caches
         .tags
         .get_or_load((), || async { Ok(Arc::new(tags::popular(db).await?)) })
         .await
@@ -251,13 +246,12 @@ pub async fn popular_tags(state: &AppState) -> AppResult<Arc<Vec<String>>> {
 
 /// `body` rendered to safe HTML, cached by the hash of its content (so equal bodies,
 /// and an article's body across edits of other fields, render once).
-pub async fn markdown_html(state: &AppState, body: &str) -> AppResult<Arc<str>> {
+pub async fn markdown_html(app: &App, body: &str) -> AppResult<Arc<str>> {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body.as_bytes());
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);
-    state
-        .caches
+    app.caches
         .markdown
         .get_or_load(u128::from_le_bytes(key), || async {
             Ok(Arc::from(markdown::to_safe_html(body)))

@@ -1,0 +1,31 @@
+//! Posting and deleting comments.
+
+use super::App;
+use crate::cache::Stale;
+use crate::domain::comments::{self, CommentInput, CommentView};
+use crate::error::AppResult;
+
+/// Posts a comment by `author_id` on `slug`.
+pub async fn add(
+    app: &App,
+    author_id: i32,
+    slug: String,
+    input: CommentInput,
+) -> AppResult<CommentView> {
+    app.write(move |tx| {
+        let view = comments::add(tx.conn, author_id, &slug, input)?;
+        tx.stale(Stale::Comments { slug });
+        Ok(view)
+    })
+    .await
+}
+
+/// Deletes comment `id` of `slug` for its author.
+pub async fn delete(app: &App, user_id: i32, slug: String, id: i32) -> AppResult<()> {
+    app.write(move |tx| {
+        comments::delete(tx.conn, user_id, &slug, id)?;
+        tx.stale(Stale::Comments { slug });
+        Ok(())
+    })
+    .await
+}

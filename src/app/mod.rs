@@ -1,0 +1,118 @@
+//! The application layer: every change that alters what someone sees is one call here,
+//! and so is every read that goes through the caches ([`reads`]). A write runs the
+//! domain change in its transaction, names what it makes stale, broadcasts that inside
+//! the same transaction (so other instances hear of it exactly when it commits), then
+//! drops those entries from this instance's caches. Page and API handlers both call
+//! these functions and never touch a cache themselves; so do the command line and
+//! `conduit worker`.
+
+pub mod accounts;
+pub mod articles;
+pub mod comments;
+pub mod moderation;
+pub mod profiles;
+pub mod reads;
+
+use std::sync::Arc;
+
+use crate::cache::broadcast::Broadcast;
+use crate::cache::{Caches, Stale, invalidate};
+use crate::db::{Db, DbConnection, write_transaction};
+use crate::error::{AppError, AppResult};
+
+/// What writes and cached reads need: the database, this process's caches and where it
+/// broadcasts invalidations. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    caches: Arc<Caches>,
+    broadcast: Broadcast,
+}
+
+/// A write in progress: its connection, inside the transaction, and what it has said
+/// is stale so far.
+pub struct Tx<'a> {
+    /// The transaction's connection.
+    pub conn: &'a mut DbConnection,
+    stale: Vec<Stale>,
+}
+
+impl Tx<'_> {
+    /// Records that this write makes `stale` out of date once it commits.
+    pub fn stale(&mut self, stale: Stale) {
+        self.stale.push(stale);
+    }
+}
+
+impl App {
+    /// The application over `db`, serving from `caches` and broadcasting with `broadcast`.
+    pub fn new(db: Db, caches: Arc<Caches>, broadcast: Broadcast) -> Self {
+        Self {
+            db,
+            caches,
+            broadcast,
+        }
+    }
+
+    /// For a process without caches of its own (the command line, `conduit worker`): its
+    /// writes only broadcast, so that the servers on the same database drop what they
+    /// changed.
+    pub fn without_caches(db: Db) -> Result<Self, String> {
+        let broadcast = Broadcast::for_db(&db)?;
+        let caches = Arc::new(Caches::new(0, std::time::Duration::from_secs(1)));
+        Ok(Self::new(db, caches, broadcast))
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// This process's caches.
+    pub fn caches(&self) -> &Arc<Caches> {
+        &self.caches
+    }
+
+    /// Where this process broadcasts.
+    pub fn broadcast(&self) -> &Broadcast {
+        &self.broadcast
+    }
+
+    /// Runs `work` in a write transaction; what it marks stale is broadcast inside that
+    /// transaction and dropped from this instance's caches after the commit.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let broadcast = self.broadcast.clone();
+        let (value, stale) = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let mut tx = Tx {
+                        conn,
+                        stale: Vec::new(),
+                    };
+                    let value = work(&mut tx)?;
+                    broadcast.publish(tx.conn, &tx.stale)?;
+                    Ok::<_, AppError>((value, tx.stale))
+                })
+            })
+            .await?;
+        for s in &stale {
+            invalidate::apply(&self.caches, s).await;
+        }
+        Ok(value)
+    }
+
+    /// Drops every cached entry here and on every other instance (after bulk changes
+    /// such as `conduit seed`).
+    pub async fn flush_everywhere(&self) -> AppResult<()> {
+        self.write(|tx| {
+            tx.stale(Stale::Everything);
+            Ok(())
+        })
+        .await
+    }
+}
