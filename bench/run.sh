@@ -38,37 +38,10 @@ done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 
-# A realistic shape that grows with the site: ten articles per writer, two comments and
-# two favorites per article, ten follows per account.
-users=$(( articles / 10 > 100 ? articles / 10 : 100 ))
-comments=$(( articles * 2 ))
-favorites=$(( articles * 2 ))
-follows=$(( users * 10 ))
-
-mkdir -p "$data_dir"
+. "$here/lib.sh"
 export CONDUIT_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789"
 export CONDUIT_BCRYPT_COST="${CONDUIT_BCRYPT_COST:-12}"
-case "$backend" in
-  sqlite) export DATABASE_URL="$data_dir/sqlite-$articles.db" ;;
-  postgres)
-    schema="bench_$articles"
-    export DATABASE_URL="$pg_url?options=-csearch_path%3D$schema" ;;
-  *) echo "--backend is sqlite or postgres" >&2; exit 2 ;;
-esac
-marker="$data_dir/$backend-$articles.seeded"
-if [ ! -f "$marker" ]; then
-  if [ "$backend" = postgres ]; then
-    psql -q "$pg_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
-  else
-    rm -f "$DATABASE_URL" "$DATABASE_URL-wal" "$DATABASE_URL-shm"
-  fi
-  echo "seeding $backend: $users users, $articles articles, $comments comments, $follows follows, $favorites favorites" >&2
-  started=$(date +%s)
-  "$binary" seed --users "$users" --articles "$articles" --comments "$comments" \
-    --follows "$follows" --favorites "$favorites" >&2
-  echo "seed took $(( $(date +%s) - started ))s" >&2
-  touch "$marker"
-fi
+seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir"
 
 base="http://127.0.0.1:$port"
 server_pid=""
@@ -85,15 +58,8 @@ start_server() {
   CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
     CONDUIT_BENCH_CEILING_BYTES="${1:-}" "$binary" serve >"$data_dir/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fs "$base/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "the server did not start; see $data_dir/server.log" >&2
-  exit 1
+  wait_up "$base" "$data_dir/server.log"
 }
-
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
 # First start: find the routes' targets and the article page's size for the ceiling.
 start_server ""
@@ -115,25 +81,6 @@ done
 export BENCH_TOKEN="$token" BENCH_EMAIL="$email" BENCH_PASSWORD="$password" BENCH_SLUGS="$slugs"
 
 peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
-
-# Runs wrk; prints "req/s|p50|p99|errors".
-measure() {
-  local conns="$1"; shift
-  local text
-  text=$(wrk -t2 -c"$conns" -d"$duration" --timeout 10s --latency "$@" 2>&1)
-  echo "$text" >>"$data_dir/wrk.log"
-  python3 - "$text" <<'PY'
-import re, sys
-t = sys.argv[1]
-rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
-p50 = re.search(r"\n\s+50%\s+(\S+)", t)
-p99 = re.search(r"\n\s+99%\s+(\S+)", t)
-non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
-sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-errors = (int(non.group(1)) if non else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-print(f"{float(rps.group(1)) if rps else 0:.0f}|{p50.group(1) if p50 else '-'}|{p99.group(1) if p99 else '-'}|{errors}")
-PY
-}
 
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "${3//|/ | }" "$(peak_rss)"; }
 

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
 
 use crate::db::schema::comments;
 use crate::db::{Db, DbConnection};
@@ -43,11 +42,9 @@ pub struct CommentView {
 }
 
 /// A new comment, as received.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-#[schema(as = NewComment)]
+#[derive(Debug, Default, Clone)]
 pub struct CommentInput {
     /// Text.
-    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
 }
 

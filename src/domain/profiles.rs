@@ -1,7 +1,6 @@
 //! Public profiles and following.
 
 use diesel::prelude::*;
-use serde::Serialize;
 
 use crate::db::schema::{follows, users};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
@@ -10,15 +9,13 @@ use crate::domain::{events, time};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A user as others see them.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     /// Public name.
     pub username: String,
     /// Self-description.
-    #[schema(required = true)]
     pub bio: Option<String>,
     /// Avatar URL.
-    #[schema(required = true)]
     pub image: Option<String>,
     /// Whether the viewer follows them (false for anonymous viewers).
     pub following: bool,

@@ -2,8 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::auth::password;
 use crate::db::schema::users;
@@ -132,62 +130,39 @@ pub fn check_api_access(user: &User) -> AppResult<()> {
 }
 
 /// Sign-up form or API body, as received.
-#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-#[schema(as = NewUser)]
+#[derive(Debug, Default, Clone)]
 pub struct RegisterInput {
     /// Wanted username.
-    #[schema(required = true, value_type = String)]
     pub username: Option<String>,
     /// Email address.
-    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     /// Chosen password.
-    #[schema(required = true, value_type = String, format = Password)]
     pub password: Option<String>,
 }
 
 /// Sign-in form or API body, as received.
-#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-#[schema(as = LoginUser)]
+#[derive(Debug, Default, Clone)]
 pub struct LoginInput {
     /// Email address.
-    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     /// Password.
-    #[schema(required = true, value_type = String, format = Password)]
     pub password: Option<String>,
 }
 
 /// Settings changes, as received. The outer `Option` says whether a field was sent at
 /// all; the inner one whether it was `null`.
-#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-#[schema(as = UpdateUser)]
+#[derive(Debug, Default, Clone)]
 pub struct UserChanges {
     /// New username.
-    #[serde(default, deserialize_with = "present")]
     pub username: Option<Option<String>>,
     /// New email.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(format = Email)]
     pub email: Option<Option<String>>,
     /// New password.
-    #[serde(default, deserialize_with = "present")]
     pub password: Option<Option<String>>,
     /// New bio (`null` or empty clears it).
-    #[serde(default, deserialize_with = "present")]
     pub bio: Option<Option<String>>,
     /// New avatar URL (`null` or empty clears it).
-    #[serde(default, deserialize_with = "present")]
     pub image: Option<Option<String>>,
-}
-
-/// Marks a field as sent, keeping `null` apart from absence.
-pub fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

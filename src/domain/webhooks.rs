@@ -5,7 +5,6 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
 
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{Db, DbConnection, write_transaction};
@@ -80,7 +79,7 @@ pub struct Delivery {
 }
 
 /// A new webhook, as received.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Clone)]
 pub struct WebhookInput {
     /// Target URL (http or https).
     pub url: Option<String>,
@@ -89,7 +88,6 @@ pub struct WebhookInput {
     /// Events wanted.
     pub events: Option<Vec<String>>,
     /// Every user's events (admins only).
-    #[serde(rename = "siteWide", default)]
     pub site_wide: bool,
 }
 
@@ -216,7 +214,8 @@ pub async fn create(
         return Err(AppError::Forbidden("siteWide"));
     }
     let (host, port) = target_of(&url).map_err(AppError::Internal)?;
-    let check = actix_web::web::block(move || allowed_addresses(&host, port, allow_private))
+    // Name resolution blocks: off the async workers.
+    let check = tokio::task::spawn_blocking(move || allowed_addresses(&host, port, allow_private))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     if let Err(why) = check {

@@ -1,49 +1,38 @@
 //! Writing articles: publish, edit, delete and favorites.
 
 use diesel::prelude::*;
-use serde::Deserialize;
 
 use super::list::one_view;
 use super::{Article, ArticleView};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
-use crate::domain::users::present;
 use crate::domain::{events, input, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
-/// A new article, as received.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-#[schema(as = NewArticle)]
+/// A new article, as received (from the editor form or the API).
+#[derive(Debug, Default, Clone)]
 pub struct ArticleInput {
     /// Headline.
-    #[schema(required = true, value_type = String)]
     pub title: Option<String>,
     /// Summary.
-    #[schema(required = true, value_type = String)]
     pub description: Option<String>,
     /// Markdown body.
-    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
     /// Tags.
-    #[serde(rename = "tagList", default)]
     pub tag_list: Option<Vec<String>>,
 }
 
-/// Edits to an article, as received: absent fields stay as they are.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-#[schema(as = UpdateArticle)]
+/// Edits to an article, as received: absent fields (outer `None`) stay as they are; an
+/// inner `None` was sent as `null`.
+#[derive(Debug, Default, Clone)]
 pub struct ArticleChanges {
     /// New headline.
-    #[serde(default, deserialize_with = "present")]
     pub title: Option<Option<String>>,
     /// New summary.
-    #[serde(default, deserialize_with = "present")]
     pub description: Option<Option<String>>,
     /// New body.
-    #[serde(default, deserialize_with = "present")]
     pub body: Option<Option<String>>,
     /// New tags; `[]` removes all, `null` is refused.
-    #[serde(rename = "tagList", default, deserialize_with = "present")]
     pub tag_list: Option<Option<Vec<String>>>,
 }
 

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
 
 use super::content::{self, ContentAction};
 use crate::db::schema::{articles, comments, reports, users};
@@ -50,7 +49,7 @@ pub struct Report {
 }
 
 /// A report as a user files it (form or API).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportInput {
     /// `article`, `comment` or `user`.
     pub kind: Option<String>,
@@ -219,7 +218,7 @@ pub async fn get(db: &Db, id: i32) -> AppResult<Report> {
 }
 
 /// How staff close a report.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Resolution {
     /// `dismiss`, `hide` (the reported content) or `delete` (it).
     pub action: Option<String>,

@@ -8,6 +8,7 @@ use super::dto::{ArticleBody, ArticleSummary, ArticlesBody};
 use super::dto::{NewArticleRequest, UpdateArticleRequest};
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
+use super::input::{NewArticle, UpdateArticle};
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
@@ -208,8 +209,8 @@ pub async fn create(
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = wrapped_json(&body, "article")?;
-    let view = app::articles::create(&state.app, auth.user.id, input).await?;
+    let input: NewArticle = wrapped_json(&body, "article")?;
+    let view = app::articles::create(&state.app, auth.user.id, input.into()).await?;
     Ok(HttpResponse::Created().json(ArticleBody::from(view)))
 }
 
@@ -239,8 +240,9 @@ pub async fn update(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = wrapped_json(&body, "article")?;
-    let view = app::articles::update(&state.app, auth.user.id, slug.into_inner(), changes).await?;
+    let changes: UpdateArticle = wrapped_json(&body, "article")?;
+    let view =
+        app::articles::update(&state.app, auth.user.id, slug.into_inner(), changes.into()).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
 }
 

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::dto::{CommentBody, CommentJson, CommentsBody, NewCommentRequest};
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
+use super::input::NewComment;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
@@ -62,9 +63,9 @@ pub async fn add(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = wrapped_json(&body, "comment")?;
+    let input: NewComment = wrapped_json(&body, "comment")?;
     let slug = slug.into_inner();
-    let view = app::comments::add(&state.app, auth.user.id, slug, input).await?;
+    let view = app::comments::add(&state.app, auth.user.id, slug, input.into()).await?;
     Ok(HttpResponse::Created().json(CommentBody {
         comment: view.into(),
     }))

@@ -4,13 +4,12 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::input;
 use crate::domain::articles::ArticleView;
-use crate::domain::articles::{ArticleChanges, ArticleInput};
-use crate::domain::comments::CommentInput;
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
 use crate::domain::time::iso8601;
-use crate::domain::users::{LoginInput, RegisterInput, User, UserChanges};
+use crate::domain::users::User;
 
 /// `{"user": …}`
 #[derive(Serialize, ToSchema)]
@@ -48,11 +47,38 @@ impl UserBody {
     }
 }
 
+/// A user as others see them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Profile)]
+pub struct ProfileJson {
+    /// Public name.
+    username: String,
+    /// Self-description.
+    #[schema(required = true)]
+    bio: Option<String>,
+    /// Avatar URL.
+    #[schema(required = true)]
+    image: Option<String>,
+    /// Whether the viewer follows them (false for anonymous viewers).
+    following: bool,
+}
+
+impl From<Profile> for ProfileJson {
+    fn from(p: Profile) -> Self {
+        Self {
+            username: p.username,
+            bio: p.bio,
+            image: p.image,
+            following: p.following,
+        }
+    }
+}
+
 /// `{"profile": …}`
 #[derive(Serialize, ToSchema)]
 pub struct ProfileBody {
     /// The profile.
-    pub profile: Profile,
+    pub profile: ProfileJson,
 }
 
 /// An article as lists show it: everything but the body.
@@ -71,7 +97,7 @@ pub struct ArticleSummary {
     /// Whether the caller favorited it (false when anonymous).
     favorited: bool,
     favorites_count: i32,
-    author: Profile,
+    author: ProfileJson,
 }
 
 impl ArticleSummary {
@@ -91,7 +117,7 @@ impl ArticleSummary {
             updated_at: iso8601(a.updated_at),
             favorited: view.favorited,
             favorites_count: a.favorites_count,
-            author: view.author,
+            author: view.author.into(),
         };
         (summary, a.body)
     }
@@ -144,7 +170,7 @@ pub struct CommentJson {
     #[schema(format = DateTime)]
     updated_at: String,
     body: String,
-    author: Profile,
+    author: ProfileJson,
 }
 
 impl From<CommentView> for CommentJson {
@@ -155,7 +181,7 @@ impl From<CommentView> for CommentJson {
             created_at: iso8601(c.created_at),
             updated_at: iso8601(c.updated_at),
             body: c.body,
-            author: view.author,
+            author: view.author.into(),
         }
     }
 }
@@ -183,7 +209,7 @@ pub struct TagsBody {
 
 /// Request bodies: the RealWorld API wraps each input object in a key. Handlers read the
 /// inner object with `extract::wrapped_json(body, key)`, whose key must match the field
-/// name here; the inner types are the domain's own input types.
+/// name here; the inner types are in [`super::input`].
 macro_rules! wrapped_request {
     ($(#[$doc:meta] $name:ident { $key:ident: $inner:ty })*) => {$(
         #[$doc]
@@ -197,19 +223,19 @@ macro_rules! wrapped_request {
 
 wrapped_request! {
     /// `{"user": …}` to sign up.
-    NewUserRequest { user: RegisterInput }
+    NewUserRequest { user: input::NewUser }
     /// `{"user": …}` to sign in.
-    LoginRequest { user: LoginInput }
+    LoginRequest { user: input::LoginUser }
     /// `{"user": …}` with the settings to change; absent fields stay as they are.
-    UpdateUserRequest { user: UserChanges }
+    UpdateUserRequest { user: input::UpdateUser }
     /// `{"article": …}` to publish.
-    NewArticleRequest { article: ArticleInput }
+    NewArticleRequest { article: input::NewArticle }
     /// `{"article": …}` with the fields to change.
-    UpdateArticleRequest { article: ArticleChanges }
+    UpdateArticleRequest { article: input::UpdateArticle }
     /// `{"comment": …}` to comment.
-    NewCommentRequest { comment: CommentInput }
+    NewCommentRequest { comment: input::NewComment }
     /// `{"report": …}` to report an article, a comment or a user.
-    NewReportRequest { report: crate::domain::moderation::reports::ReportInput }
+    NewReportRequest { report: input::NewReport }
     /// `{"webhook": …}` to register a webhook endpoint.
-    NewWebhookRequest { webhook: crate::domain::webhooks::WebhookInput }
+    NewWebhookRequest { webhook: input::NewWebhook }
 }

@@ -7,6 +7,7 @@ mod dto;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+mod input;
 mod notifications;
 pub mod openapi;
 mod profiles;

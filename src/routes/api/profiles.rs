@@ -30,7 +30,9 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = reads::profile(&state.app, viewer.id(), &path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ProfileBody { profile }))
+    Ok(HttpResponse::Ok().json(ProfileBody {
+        profile: profile.into(),
+    }))
 }
 
 /// `POST /api/profiles/{username}/follow`
@@ -57,7 +59,9 @@ pub async fn follow(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = app::profiles::follow(&state.app, auth.user.id, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ProfileBody { profile }))
+    Ok(HttpResponse::Ok().json(ProfileBody {
+        profile: profile.into(),
+    }))
 }
 
 /// `DELETE /api/profiles/{username}/follow`
@@ -83,5 +87,7 @@ pub async fn unfollow(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = app::profiles::unfollow(&state.app, auth.user.id, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ProfileBody { profile }))
+    Ok(HttpResponse::Ok().json(ProfileBody {
+        profile: profile.into(),
+    }))
 }

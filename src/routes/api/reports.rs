@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::NewReportRequest;
 use super::error::ApiError;
 use super::extract::{ApiUser, wrapped_json};
+use super::input::NewReport;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
@@ -94,7 +95,7 @@ pub async fn create(
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input: ReportInput = wrapped_json(&body, "report")?;
+    let input: ReportInput = wrapped_json::<NewReport>(&body, "report")?.into();
     let report = reports::file(&state.db, &auth.user, input).await?;
     Ok(HttpResponse::Created().json(ReportBody {
         report: ReportDto::of(report, None),

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::dto::{LoginRequest, NewUserRequest, UpdateUserRequest, UserBody};
 use super::error::ApiError;
 use super::extract::{ApiUser, wrapped_json};
+use super::input::{LoginUser, NewUser, UpdateUser};
 use super::openapi::{
     Conflict, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
@@ -31,8 +32,8 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = wrapped_json(&body, "user")?;
-    let user = crate::app::accounts::register(&state.app, state.bcrypt_cost, input).await?;
+    let input: NewUser = wrapped_json(&body, "user")?;
+    let user = crate::app::accounts::register(&state.app, state.bcrypt_cost, input.into()).await?;
     let token = state.tokens.issue(user.id);
     Ok(HttpResponse::Created().json(UserBody::new(user, token)))
 }
@@ -60,8 +61,9 @@ pub async fn login(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = wrapped_json(&body, "user")?;
-    let user = users::login(&state.db, state.bcrypt_cost, input, state.client_ip(&req)).await?;
+    let input: LoginUser = wrapped_json(&body, "user")?;
+    let ip = state.client_ip(&req);
+    let user = users::login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
     users::check_api_access(&user)?;
     let token = state.tokens.issue(user.id);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
@@ -108,10 +110,15 @@ pub async fn update(
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = wrapped_json(&body, "user")?;
+    let changes: UpdateUser = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
-    let user =
-        crate::app::accounts::update(&state.app, state.bcrypt_cost, auth.user.id, changes, ip)
-            .await?;
+    let user = crate::app::accounts::update(
+        &state.app,
+        state.bcrypt_cost,
+        auth.user.id,
+        changes.into(),
+        ip,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(UserBody::new(user, auth.token)))
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::dto::NewWebhookRequest;
 use super::error::ApiError;
 use super::extract::{ApiUser, wrapped_json};
+use super::input::NewWebhook;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
@@ -121,12 +122,12 @@ pub async fn create(
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = wrapped_json(&body, "webhook")?;
+    let input: NewWebhook = wrapped_json(&body, "webhook")?;
     let hook = webhooks::create(
         &state.db,
         auth.user.id,
         &auth.user.role,
-        input,
+        input.into(),
         state.webhook_allow_private,
     )
     .await?;

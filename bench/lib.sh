@@ -1,0 +1,67 @@
+# Shared by bench/run.sh and bench/cluster.sh (sourced, not run).
+
+# seed_site BINARY BACKEND ARTICLES PG_URL DATA_DIR: exports DATABASE_URL for that
+# backend and size, and seeds it with `conduit seed` unless done before in DATA_DIR.
+# A realistic shape that grows with the site: ten articles per writer, two comments and
+# two favorites per article, ten follows per account.
+seed_site() {
+  local binary=$1 backend=$2 articles=$3 pg_url=$4 data_dir=$5
+  local users=$(( articles / 10 > 100 ? articles / 10 : 100 ))
+  local comments=$(( articles * 2 )) favorites=$(( articles * 2 ))
+  local follows=$(( users * 10 )) schema=""
+  mkdir -p "$data_dir"
+  case "$backend" in
+    sqlite) export DATABASE_URL="$data_dir/sqlite-$articles.db" ;;
+    postgres)
+      schema="bench_$articles"
+      export DATABASE_URL="$pg_url?options=-csearch_path%3D$schema" ;;
+    *) echo "--backend is sqlite or postgres" >&2; exit 2 ;;
+  esac
+  local marker="$data_dir/$backend-$articles.seeded"
+  [ -f "$marker" ] && return 0
+  if [ "$backend" = postgres ]; then
+    psql -q "$pg_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
+  else
+    rm -f "$DATABASE_URL" "$DATABASE_URL-wal" "$DATABASE_URL-shm"
+  fi
+  echo "seeding $backend: $users users, $articles articles, $comments comments, $follows follows, $favorites favorites" >&2
+  local started
+  started=$(date +%s)
+  "$binary" seed --users "$users" --articles "$articles" --comments "$comments" \
+    --follows "$follows" --favorites "$favorites" >&2
+  echo "seed took $(( $(date +%s) - started ))s" >&2
+  touch "$marker"
+}
+
+# json EXPR: evaluates a Python expression over the JSON on stdin (as `d`).
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+# measure CONNECTIONS WRK-ARGS…: runs wrk for $duration; prints "req/s|p50|p99|errors"
+# and appends wrk's own output to $data_dir/wrk.log.
+measure() {
+  local conns="$1"; shift
+  local text
+  text=$(wrk -t2 -c"$conns" -d"$duration" --timeout 10s --latency "$@" 2>&1)
+  echo "$text" >>"$data_dir/wrk.log"
+  python3 - "$text" <<'PY'
+import re, sys
+t = sys.argv[1]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+p50 = re.search(r"\n\s+50%\s+(\S+)", t)
+p99 = re.search(r"\n\s+99%\s+(\S+)", t)
+non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+errors = (int(non.group(1)) if non else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+print(f"{float(rps.group(1)) if rps else 0:.0f}|{p50.group(1) if p50 else '-'}|{p99.group(1) if p99 else '-'}|{errors}")
+PY
+}
+
+# wait_up URL LOG: waits up to 10 s for URL/healthz; names LOG when it never answers.
+wait_up() {
+  for _ in $(seq 1 100); do
+    curl -fs "$1/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the server at $1 did not start; see $2" >&2
+  exit 1
+}
