@@ -8,7 +8,7 @@
 #   bench/cluster.sh --binary target/release/conduit [--articles 10000] [--duration 10s]
 #                    [--connections 64] [--probes 1000] [--instances 3]
 #                    [--pg-url postgres://root@127.0.0.1/test] [--data-dir /tmp/conduit-bench]
-#                    [--out results.md]
+#                    [--visibility-only] [--out results.md]
 set -euo pipefail
 
 binary=""
@@ -17,6 +17,7 @@ duration="10s"
 connections=64
 probes=1000
 max_instances=3
+visibility_only=0
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
 out=""
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --probes) probes="$2"; shift 2 ;;
     --instances) max_instances="$2"; shift 2 ;;
+    --visibility-only) visibility_only=1; shift ;;
     --pg-url) pg_url="$2"; shift 2 ;;
     --data-dir) data_dir="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -119,6 +121,9 @@ probe_slug=$(curl -fs -X POST -H 'Content-Type: application/json' -H "Authorizat
 export BENCH_TOKEN="$token" BENCH_SLUGS="$slugs"
 stop_all
 
+if [ "$visibility_only" = 1 ]; then
+  start_cluster "$max_instances"
+else
 {
   echo "### PostgreSQL cluster behind nginx, $articles articles, $connections connections, $duration per route"
   echo
@@ -139,13 +144,14 @@ for n in $(seq 1 "$max_instances"); do
   printf '| %s | 90/10 read/write mix | %s | %s |\n' "$n" "${result//|/ | }" "$(peak_rss)" | tee -a "${out:-/dev/null}"
   [ "$n" -lt "$max_instances" ] && stop_all
 done
+fi
 
 # Commit-to-visible with all instances up: writes through the first, reads on the others.
 readers=()
 for i in $(seq 2 "$max_instances"); do readers+=(--read "http://127.0.0.1:$(port_of "$i")"); done
 probe() {
   python3 "$here/visibility.py" --write "http://127.0.0.1:$(port_of 1)" "${readers[@]}" \
-    --token "$token" --slug "$probe_slug" --count "$probes"
+    --token "$token" --slug "$probe_slug" --count "$probes" --metrics-token "$metrics_token"
 }
 at_rest=$(probe)
 wrk -t2 -c"$connections" -d600s --timeout 10s -s "$here/lua/mix.lua" "$lb" >/dev/null 2>&1 &
@@ -153,23 +159,11 @@ mix_pid=$!
 sleep 2
 under_mix=$(probe)
 kill "$mix_pid" 2>/dev/null; wait "$mix_pid" 2>/dev/null || true
-received=""
-for i in $(seq 2 "$max_instances"); do
-  received="$received $(curl -fs -H "Authorization: Bearer $metrics_token" "http://127.0.0.1:$(port_of "$i")/metrics" \
-    | python3 -c "
-import sys
-count = total = 0.0
-for line in sys.stdin:
-    if line.startswith('cache_invalidation_delay_seconds_count'): count = float(line.split()[-1])
-    if line.startswith('cache_invalidation_delay_seconds_sum'): total = float(line.split()[-1])
-print(f'instance: {int(count)} received, mean commit-to-arrival {1000 * total / max(count, 1):.1f} ms;')")"
-done
 {
   echo
   echo "Commit-to-visible, write through instance 1, read on instances 2..$max_instances in turn:"
   echo
   echo "- at rest: $at_rest"
   echo "- under the 90/10 mix ($connections connections through nginx): $under_mix"
-  echo "- server side (\`cache_invalidation_delay_seconds\`, sent-to-applied):$received"
   echo
 } | tee -a "${out:-/dev/null}"

@@ -77,7 +77,7 @@ impl Application {
             config.cache_max_mb,
             std::time::Duration::from_secs(u64::from(config.cache_ttl_secs)),
         ));
-        let broadcast = Broadcast::for_db(&db)?;
+        let broadcast = Broadcast::for_db(&db)?.serving();
         // With caches on, this instance must hear every other writer's invalidations.
         let cache_listener = match config.cache_max_mb {
             0 => None,

@@ -9,6 +9,12 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// Buckets (seconds) for the delay from another instance's commit to an invalidation
+/// applied here: the cross-instance target is counted in tens of milliseconds.
+const INVALIDATION_BUCKETS: &[f64] = &[
+    0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0,
+];
+
 /// The process's metrics handle, installing the recorder on first use.
 pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -16,7 +22,13 @@ pub fn handle() -> PrometheusHandle {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new();
             let builder = builder
-                .set_buckets_for_metric(Matcher::Suffix("seconds".into()), LATENCY_BUCKETS)
+                .set_buckets_for_metric(
+                    Matcher::Full("cache_invalidation_delay_seconds".into()),
+                    INVALIDATION_BUCKETS,
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Suffix("seconds".into()), LATENCY_BUCKETS)
+                })
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();

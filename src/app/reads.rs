@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::App;
-use crate::cache::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use crate::cache::{CachedBody, Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
@@ -91,6 +91,69 @@ pub async fn article_list(
     let shared = shared_articles(db, c, &ids).await?;
     let articles = personalise(db, viewer, shared).await?;
     Ok(ArticlePage { articles, total })
+}
+
+/// A page of articles as an anonymous reader gets it, rendered by `render` (the API's
+/// JSON); cached rendered, with its ETag, unless the page lies too deep.
+pub async fn anonymous_list_body<R>(
+    app: &App,
+    filter: ArticleFilter,
+    page: PageRequest,
+    render: R,
+) -> AppResult<Arc<CachedBody>>
+where
+    R: Fn(ArticlePage) -> AppResult<Arc<CachedBody>>,
+{
+    if page.after.is_none() && page.offset > MAX_CACHED_OFFSET {
+        return render(article_list(app, None, filter, page).await?);
+    }
+    let key = ListKey {
+        filter: filter.clone(),
+        limit: page.limit,
+        offset: page.offset,
+        after: page.after,
+    };
+    app.caches
+        .api_lists
+        .get_or_load(key, || async {
+            render(article_list(app, None, filter.clone(), page).await?)
+        })
+        .await
+}
+
+/// The article `slug` as an anonymous reader gets it, rendered by `render` (the API's
+/// JSON) and cached rendered, with its ETag.
+pub async fn anonymous_article_body<R>(
+    app: &App,
+    slug: &str,
+    render: R,
+) -> AppResult<Arc<CachedBody>>
+where
+    R: Fn(ArticleView) -> AppResult<Arc<CachedBody>>,
+{
+    app.caches
+        .api_articles
+        .get_or_load(slug.to_owned(), || async {
+            render(article(app, None, slug).await?)
+        })
+        .await
+}
+
+/// The page of article `slug` for a reader without a session, made by `render` (which
+/// reads through this module) and cached whole, with its ETag.
+pub async fn anonymous_article_page<F, Fut>(
+    app: &App,
+    slug: &str,
+    render: F,
+) -> AppResult<Arc<CachedBody>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = AppResult<Arc<CachedBody>>>,
+{
+    app.caches
+        .article_pages
+        .get_or_load(slug.to_owned(), render)
+        .await
 }
 
 /// The featured articles `viewer` may see, most recently featured first.

@@ -5,8 +5,10 @@
 //! - on PostgreSQL with `pg_notify` on a channel named after the database and schema
 //!   (several sites, or parallel tests, on one server never hear each other);
 //! - on SQLite as a row of `cache_events`, which the one server reads when
-//!   `PRAGMA data_version` says that another connection committed (the command line,
-//!   `conduit worker`).
+//!   `PRAGMA data_version` says that another connection committed. Only processes other
+//!   than the server write these rows (the command line, `conduit worker`): the server
+//!   is the only process with caches on a SQLite file and applies its own writes
+//!   directly, so its writes cost no extra row.
 //!
 //! [`super::listener`] receives them. Every message carries its sender's origin, so a
 //! process skips its own (it has already applied them after the commit).
@@ -80,6 +82,8 @@ fn dedup(stale: &[Stale]) -> Vec<Stale> {
 pub struct Broadcast {
     origin: std::sync::Arc<str>,
     channel: Option<std::sync::Arc<str>>,
+    /// False for the serving process on SQLite (see the module docs).
+    sqlite_rows: bool,
 }
 
 #[derive(QueryableByName)]
@@ -115,7 +119,15 @@ impl Broadcast {
         Ok(Self {
             origin: origin.into(),
             channel,
+            sqlite_rows: true,
         })
+    }
+
+    /// This broadcast for the process that serves the site: on SQLite it writes no
+    /// `cache_events` rows, since no other process there has caches to keep coherent.
+    pub fn serving(mut self) -> Self {
+        self.sqlite_rows = false;
+        self
     }
 
     /// This process's origin, as its messages carry it.
@@ -143,6 +155,7 @@ impl Broadcast {
                     .bind::<Text, _>(&payload)
                     .execute(pg)?;
             }
+            DbConnection::Sqlite(_) if !self.sqlite_rows => return Ok(()),
             DbConnection::Sqlite(sqlite) => {
                 diesel::insert_into(cache_events::table)
                     .values((

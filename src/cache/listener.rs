@@ -33,10 +33,11 @@ const POLL: Duration = Duration::from_millis(10);
 const PING: Duration = Duration::from_secs(5);
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// How long SQLite's `cache_events` rows are kept for the server to read.
-const KEEP_EVENTS: chrono::Duration = chrono::Duration::minutes(10);
+/// How long SQLite's `cache_events` rows are kept for the server to read (it reads them
+/// within [`POLL`]; the margin covers a stalled server).
+const KEEP_EVENTS: chrono::Duration = chrono::Duration::minutes(2);
 /// How often the SQLite watcher prunes them.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const PRUNE_EVERY: Duration = Duration::from_secs(30);
 
 /// The listener's state, shared with readiness and shut-down.
 #[derive(Debug, Default)]

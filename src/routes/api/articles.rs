@@ -13,7 +13,7 @@ use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
 use crate::app::{self, reads};
-use crate::cache::{self, CachedBody, ListKey};
+use crate::cache::CachedBody;
 use crate::domain::articles::{ArticleFilter, ArticlePage, PageRequest};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -99,21 +99,11 @@ pub async fn list(
         favorited_by: query.favorited,
         feed_of: None,
     };
-    if viewer.0.is_none() && page.offset <= cache::MAX_CACHED_OFFSET {
-        let key = ListKey {
-            filter: filter.clone(),
-            limit: page.limit,
-            offset: page.offset,
-            after: None,
-        };
-        let body = state
-            .caches
-            .api_lists
-            .get_or_load(key, || async {
-                let list = reads::article_list(&state.app, None, filter.clone(), page).await?;
-                cached_json(&page_body(list))
-            })
-            .await?;
+    if viewer.0.is_none() {
+        let body = reads::anonymous_list_body(&state.app, filter, page, |list| {
+            cached_json(&page_body(list))
+        })
+        .await?;
         return Ok(body.response("application/json"));
     }
     Ok(page_response(
@@ -173,14 +163,10 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     if viewer.0.is_none() {
-        let body = state
-            .caches
-            .api_articles
-            .get_or_load(slug.clone(), || async {
-                let view = reads::article(&state.app, None, &slug).await?;
-                cached_json(&ArticleBody::from(view))
-            })
-            .await?;
+        let body = reads::anonymous_article_body(&state.app, &slug, |view| {
+            cached_json(&ArticleBody::from(view))
+        })
+        .await?;
         return Ok(body.response("application/json"));
     }
     let view = reads::article(&state.app, viewer.id(), &slug).await?;

@@ -81,19 +81,16 @@ pub async fn show(
     // Without a session cookie the page holds nothing of the reader's own (no navbar
     // user, token or flash message): everyone of them gets the same bytes, cached.
     if req.cookie(crate::startup::SESSION_COOKIE).is_none() && viewer.0.is_none() {
-        let body = state
-            .caches
-            .article_pages
-            .get_or_load(slug.clone(), || async {
-                let page = page(&state, &req, None, slug.clone(), Vec::new(), String::new())
-                    .await
-                    .map_err(super::errors::PageError::into_app_error)?;
-                let html = page
-                    .render()
-                    .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
-                Ok(CachedBody::new(html))
-            })
-            .await?;
+        let body = reads::anonymous_article_page(&state.app, &slug, || async {
+            let page = page(&state, &req, None, slug.clone(), Vec::new(), String::new())
+                .await
+                .map_err(super::errors::PageError::into_app_error)?;
+            let html = page
+                .render()
+                .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
+            Ok(CachedBody::new(html))
+        })
+        .await?;
         return Ok(body.response("text/html; charset=utf-8"));
     }
     let page = page(

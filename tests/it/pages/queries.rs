@@ -28,7 +28,9 @@ async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
         app.config.cache_max_mb,
         std::time::Duration::from_secs(300),
     ));
-    let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db).expect("broadcast");
+    let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db)
+        .expect("broadcast")
+        .serving();
     let counted = conduit::app::App::new(db.clone(), caches, broadcast);
     let state = web::Data::new(AppState::new(&app.config, counted, None, None));
     let caches = state.caches.clone();

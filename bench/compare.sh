@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Two builds side by side on the same seeded data: the anonymous read routes, each
+# binary in turn, several passes, medians. For "does this change cost the read path
+# anything?" (run-to-run noise on a 2-core machine is about ±10 %, hence the passes).
+# Builds nothing.
+#
+#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres]
+#                    [--articles 10000] [--passes 3] [--duration 10s] [--connections 64]
+#                    [--pg-url postgres://root@127.0.0.1/test] [--data-dir /tmp/conduit-bench]
+#                    [--out results.md]
+set -euo pipefail
+
+base_bin="" new_bin="" backend="sqlite" articles=10000 passes=3 duration="10s"
+connections=64 port=19470 out=""
+pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
+data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
+here="$(cd "$(dirname "$0")" && pwd)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --base) base_bin="$2"; shift 2 ;;
+    --new) new_bin="$2"; shift 2 ;;
+    --backend) backend="$2"; shift 2 ;;
+    --articles) articles="$2"; shift 2 ;;
+    --passes) passes="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --pg-url) pg_url="$2"; shift 2 ;;
+    --data-dir) data_dir="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$base_bin" ] && [ -x "$new_bin" ] || { echo "--base and --new must name built binaries" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+
+. "$here/lib.sh"
+export CONDUIT_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789"
+# The newer binary seeds (and migrates); the older one ignores migrations it does not know.
+seed_site "$new_bin" "$backend" "$articles" "$pg_url" "$data_dir"
+
+base="http://127.0.0.1:$port"
+pid=""
+stop() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
+trap stop EXIT
+
+results="$data_dir/compare-$backend.tsv"
+: >"$results"
+for pass in $(seq 1 "$passes"); do
+  for which in base new; do
+    bin=$base_bin; [ "$which" = new ] && bin=$new_bin
+    CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+      "$bin" serve >"$data_dir/compare-server.log" 2>&1 &
+    pid=$!
+    wait_up "$base" "$data_dir/compare-server.log"
+    slug=$(curl -fs "$base/api/articles?limit=1" | json "d['articles'][0]['slug']")
+    for path in / "/article/$slug" /api/articles "/api/articles/$slug" /api/tags; do
+      wrk -t1 -c4 -d1s "$base$path" >/dev/null 2>&1
+    done
+    for route in "GET /|/" "GET /article/:slug|/article/$slug" "GET /api/articles|/api/articles" \
+        "GET /api/articles/:slug|/api/articles/$slug" "GET /api/tags|/api/tags"; do
+      result=$(measure "$connections" "$base${route#*|}")
+      printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
+    done
+    stop
+  done
+done
+python3 - "$results" "$backend" "$articles" "$passes" "$duration" "$connections" <<'PY' | tee -a "${out:-/dev/null}"
+import statistics, sys
+path, backend, articles, passes, duration, conns = sys.argv[1:]
+rows = {}
+for line in open(path):
+    which, route, rps = line.rstrip("\n").split("\t")
+    rows.setdefault(route, {}).setdefault(which, []).append(float(rps))
+print(f"### {backend}, {articles} articles: base vs new, median req/s of {passes} alternating passes ({duration}, {conns} connections)")
+print()
+print("| route | base | new | change | all passes (base / new) |")
+print("|---|---|---|---|---|")
+for route, by in rows.items():
+    b, n = statistics.median(by["base"]), statistics.median(by["new"])
+    runs = " ".join(f"{x:.0f}" for x in by["base"]) + " / " + " ".join(f"{x:.0f}" for x in by["new"])
+    print(f"| {route} | {b:.0f} | {n:.0f} | {100 * (n - b) / b:+.1f} % | {runs} |")
+print()
+PY
