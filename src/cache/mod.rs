@@ -6,8 +6,11 @@
 //! readers without a session. The one per-reader entry is a feed page's ids and
 //! length, keyed by its reader. A viewer's own state
 //! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
-//! can see another's. Every store is bounded in bytes and lives for at most the TTL; the
-//! writes that change what an entry shows call the named functions in [`invalidate`].
+//! can see another's. Every store is bounded in bytes and lives for at most the TTL.
+//! Writes (all in `crate::app`) name what they make stale ([`Stale`]); it is dropped
+//! here after the commit and on every other process through [`broadcast`] and
+//! [`listener`], which also close the caches ([`Gate`]) while this process could be
+//! missing invalidations.
 
 pub mod broadcast;
 pub mod invalidate;

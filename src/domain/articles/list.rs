@@ -302,7 +302,7 @@ pub fn viewer_marks(
 }
 
 /// A page of articles matching `filter`, newest first, as `viewer` sees them, straight
-/// from the database (the cached path is `crate::cache::reads::article_list`).
+/// from the database (the cached path is `crate::app::reads::article_list`).
 pub async fn list(
     db: &Db,
     viewer: Option<i32>,
