@@ -35,9 +35,31 @@ pub fn handle() -> PrometheusHandle {
             if metrics::set_global_recorder(recorder).is_err() {
                 log::warn!("a metrics recorder was already installed; /metrics may be empty");
             }
+            start_upkeep(handle.clone());
             handle
         })
         .clone()
+}
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The recorder keeps each histogram sample until upkeep folds it into the buckets; only
+/// rendering `/metrics` does that otherwise, so a server nobody scrapes (the default:
+/// metrics are off without a token) would grow by every request it ever served. A thread
+/// of its own runs the upkeep, so metrics cost a fixed amount of memory either way.
+fn start_upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new()
+        .name("conduit-metrics".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = started {
+        log::warn!("metrics upkeep not started ({e}); histograms drain only when scraped");
+    }
 }
 
 /// Renders every metric in the Prometheus text format, after refreshing the gauges
