@@ -22,10 +22,12 @@ pub async fn update(
 ) -> AppResult<User> {
     let change = SettingsChange::prepare(changes, bcrypt_cost).await?;
     app.write(move |tx| {
-        // Name, bio and picture show on the user's articles, comments and profile.
+        // Name, bio and picture show on the user's articles, comments and profile; the
+        // rest (email, password, a cleared reset) only on their own requests.
         if change.is_public() {
             tx.stale(Stale::ProfileEdited);
         }
+        tx.stale(Stale::Account { id: user_id });
         users::update(tx.conn, user_id, change, ip)
     })
     .await

@@ -62,6 +62,7 @@ async fn set_favorite(app: &App, user_id: i32, slug: String, on: bool) -> AppRes
         tx.stale(Stale::Favorite {
             id: view.article.id,
             slug: view.article.slug.clone(),
+            user: user_id,
         });
         Ok(view)
     })

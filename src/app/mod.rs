@@ -10,8 +10,10 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod moderation;
+pub mod notifications;
 pub mod profiles;
 pub mod reads;
+pub mod viewer;
 
 use std::sync::Arc;
 

@@ -74,11 +74,15 @@ pub async fn change_role(app: &App, actor: Actor, username: String, role: Role) 
     .await
 }
 
-/// Requires `username` to choose a new password (nothing cached shows that).
+/// Requires `username` to choose a new password (their cached account row goes).
 pub async fn force_password_reset(app: &App, actor: Actor, username: String) -> AppResult<()> {
     actor.require_staff()?;
-    app.write(move |tx| accounts::force_password_reset(tx.conn, &actor, &username))
-        .await
+    app.write(move |tx| {
+        accounts::force_password_reset(tx.conn, &actor, &username)?;
+        tx.stale(Stale::Everything);
+        Ok(())
+    })
+    .await
 }
 
 /// Creates the first admin (from the command line).

@@ -18,7 +18,7 @@ pub async fn unfollow(app: &App, follower: i32, username: String) -> AppResult<P
 async fn set_following(app: &App, follower: i32, username: String, on: bool) -> AppResult<Profile> {
     app.write(move |tx| {
         let profile = profiles::set_following(tx.conn, follower, &username, on)?;
-        tx.stale(Stale::Follow);
+        tx.stale(Stale::Follow { follower });
         Ok(profile)
     })
     .await

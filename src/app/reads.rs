@@ -1,20 +1,22 @@
 //! The cached reads: the same answers as the domain's loaders, built from the shared
-//! entries plus the viewer's own state, which is loaded per request (at most two small
-//! queries, none for anonymous readers).
+//! entries plus the viewer's own state, itself cached per reader ([`super::viewer`]).
+//! Staff, and readers whose own content staff hid, see hidden content: their lists and
+//! threads are read for them; everyone else's come from the shared entries.
 
 use std::sync::Arc;
 
 use super::App;
+use super::viewer::{self, personalise, sees_shared};
 use crate::cache::{CachedBody, Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
-    ids_in_window, shared_views, viewer_marks,
+    ids_in_window, shared_views,
 };
 use crate::domain::comments::{self, CommentView};
-use crate::domain::profiles::{self, Profile};
+use crate::domain::profiles::Profile;
 use crate::domain::users::User;
-use crate::domain::{markdown, tags, visibility};
+use crate::domain::{markdown, tags};
 use crate::error::{AppError, AppResult};
 
 /// A page of articles matching `filter`, newest first, as `viewer` sees them.
@@ -49,9 +51,9 @@ pub async fn article_list(
             })
             .await?;
         (Arc::clone(&entry.ids), entry.total)
-    } else if filter.feed_of.is_some() || viewer.is_some() {
-        // Signed-in readers may see hidden articles (their own, or all for staff):
-        // their ids are not shared, only the articles are.
+    } else if filter.feed_of.is_some() || !sees_shared(app, viewer, true).await? {
+        // Staff, and authors of hidden articles, see hidden articles: their ids are not
+        // shared, only the articles are.
         let f = filter.clone();
         db.run(move |conn| {
             let total = count_matching(conn, &f, viewer)?;
@@ -89,7 +91,7 @@ pub async fn article_list(
         (ids, total)
     };
     let shared = shared_articles(db, c, &ids).await?;
-    let articles = personalise(db, viewer, shared).await?;
+    let articles = personalise(app, viewer, shared).await?;
     Ok(ArticlePage { articles, total })
 }
 
@@ -160,12 +162,13 @@ where
 pub async fn featured(app: &App, viewer: Option<i32>) -> AppResult<Vec<ArticleView>> {
     let (db, c) = (&app.db, &*app.caches);
     let load = || db.run(move |conn| Ok::<_, AppError>(Arc::new(featured_ids(conn, viewer)?)));
-    let ids = match viewer {
-        None => c.featured.get_or_load((), load).await?,
-        Some(_) => load().await?,
+    let ids = if sees_shared(app, viewer, true).await? {
+        c.featured.get_or_load((), load).await?
+    } else {
+        load().await?
     };
     let shared = shared_articles(db, c, &ids).await?;
-    personalise(db, viewer, shared).await
+    personalise(app, viewer, shared).await
 }
 
 /// The article `slug` as `viewer` sees it; 404 when it is hidden from them.
@@ -177,14 +180,15 @@ pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Ar
         && view.article.hidden
         && viewer != Some(view.article.author_id)
     {
-        let staff = db
-            .run(move |conn| Ok::<_, AppError>(visibility::is_staff(conn, viewer)?))
-            .await?;
+        let staff = match viewer {
+            Some(id) => viewer::is_staff(app, id).await?,
+            None => false,
+        };
         if !staff {
             return Err(AppError::NotFound("article"));
         }
     }
-    personalise(db, viewer, shared)
+    personalise(app, viewer, shared)
         .await?
         .pop()
         .ok_or(AppError::NotFound("article"))
@@ -225,39 +229,12 @@ async fn shared_articles(db: &Db, c: &Caches, ids: &[i32]) -> AppResult<Vec<Arc<
         .collect())
 }
 
-/// Copies of the shared views with `viewer`'s favorited and following state.
-async fn personalise(
-    db: &Db,
-    viewer: Option<i32>,
-    shared: Vec<Arc<ArticleView>>,
-) -> AppResult<Vec<ArticleView>> {
-    let Some(viewer) = viewer else {
-        return Ok(shared.iter().map(|v| (**v).clone()).collect());
-    };
-    let ids: Vec<i32> = shared.iter().map(|v| v.article.id).collect();
-    let mut authors: Vec<i32> = shared.iter().map(|v| v.article.author_id).collect();
-    authors.sort_unstable();
-    authors.dedup();
-    let (favorited, followed) = db
-        .run(move |conn| Ok::<_, AppError>(viewer_marks(conn, Some(viewer), &ids, &authors)?))
-        .await?;
-    Ok(shared
-        .iter()
-        .map(|v| {
-            let mut view = (**v).clone();
-            view.favorited = favorited.contains(&view.article.id);
-            view.author.following = followed.contains(&view.article.author_id);
-            view
-        })
-        .collect())
-}
-
 /// Comments of `slug`, oldest first, as `viewer` sees their authors.
 pub async fn comments(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Vec<CommentView>> {
     let (db, c) = (&app.db, &*app.caches);
-    if viewer.is_some() {
-        // Signed-in readers may see hidden comments (their own, or all for staff): their
-        // thread is read as they see it, with their following state.
+    if !sees_shared(app, viewer, false).await? {
+        // Staff, and authors of hidden comments, see hidden comments: their thread is
+        // read as they see it, with their following state.
         return comments::list(db, viewer, slug.to_owned()).await;
     }
     let shared = c
@@ -267,8 +244,27 @@ pub async fn comments(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<V
             let slug = slug.to_owned();
             async move { Ok(Arc::new(comments::list(&db, None, slug).await?)) }
         })
-        .await?;
-    Ok(shared.iter().cloned().collect())
+        .await;
+    let shared = match (shared, viewer) {
+        (Ok(shared), _) => shared,
+        // A hidden article has no shared thread; its author (and staff) see it.
+        (Err(AppError::NotFound(_)), Some(_)) => {
+            return comments::list(db, viewer, slug.to_owned()).await;
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let Some(viewer) = viewer else {
+        return Ok(shared.iter().cloned().collect());
+    };
+    let marks = viewer::marks(app, viewer).await?;
+    Ok(shared
+        .iter()
+        .map(|c| {
+            let mut view = c.clone();
+            view.author.following = marks.follows(view.comment.author_id);
+            view
+        })
+        .collect())
 }
 
 /// The profile of `username` as `viewer` sees it.
@@ -289,11 +285,8 @@ pub async fn profile(app: &App, viewer: Option<i32>, username: &str) -> AppResul
         })
         .await?;
     let mut profile = shared.profile.clone();
-    if viewer.is_some() {
-        let id = shared.id;
-        profile.following = db
-            .run(move |conn| Ok::<_, AppError>(profiles::is_following(conn, viewer, id)?))
-            .await?;
+    if let Some(viewer) = viewer {
+        profile.following = viewer::marks(app, viewer).await?.follows(shared.id);
     }
     Ok(profile)
 }

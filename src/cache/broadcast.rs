@@ -188,14 +188,17 @@ mod tests {
         let stale = vec![
             Stale::Comments { slug: "a".into() },
             Stale::Comments { slug: "a".into() },
-            Stale::Follow,
+            Stale::Follow { follower: 7 },
         ];
         let text = Message::encode("me", &stale);
         let back = Message::decode(&text).expect("parses");
         assert_eq!(back.origin, "me");
         assert_eq!(
             back.stale,
-            vec![Stale::Comments { slug: "a".into() }, Stale::Follow]
+            vec![
+                Stale::Comments { slug: "a".into() },
+                Stale::Follow { follower: 7 }
+            ]
         );
         let many: Vec<Stale> = (0..500)
             .map(|i| Stale::ArticleEdited {

@@ -35,21 +35,37 @@ pub enum Stale {
         /// The article's slug.
         slug: String,
     },
-    /// Someone favorited or unfavorited article `id` (`slug`): its count changed, and so
-    /// did that user's "favorited" lists.
+    /// `user` favorited or unfavorited article `id` (`slug`): its count changed, and so
+    /// did that user's "favorited" lists and marks.
     Favorite {
         /// The article's id.
         id: i32,
         /// Its slug.
         slug: String,
+        /// Who.
+        user: i32,
     },
     /// A user changed their profile (name, bio, image): it shows on their articles and
     /// comments everywhere, and lists are filtered by username. Rare, so all of it goes.
     ProfileEdited,
-    /// Someone followed or unfollowed someone: the follower's feed changed. Following
-    /// state itself is per viewer and never cached. Follows are rare next to reads, so
-    /// all feed pages go rather than a scan for the follower's.
-    Follow,
+    /// `follower` followed or unfollowed someone: their feed and their marks changed.
+    /// Follows are rare next to reads, so all feed pages go rather than a scan for the
+    /// follower's.
+    Follow {
+        /// Who.
+        follower: i32,
+    },
+    /// The account `id` changed in a way only its own requests see (password, email, a
+    /// required reset): its cached row goes.
+    Account {
+        /// The user's id.
+        id: i32,
+    },
+    /// New or read notifications of these users: their unread counts.
+    Unread {
+        /// The users.
+        users: Vec<i32>,
+    },
     /// Tags were renamed or merged: tag names are part of every cached article.
     Tags,
     /// Anything else, or too much to name: every entry of every cache. Moderation
@@ -78,7 +94,8 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.comments.invalidate(slug).await;
             c.article_pages.invalidate(slug).await;
         }
-        Stale::Favorite { id, slug } => {
+        Stale::Favorite { id, slug, user } => {
+            c.marks.invalidate(user).await;
             c.articles.invalidate(id).await;
             c.api_articles.invalidate(slug).await;
             c.article_pages.invalidate(slug).await;
@@ -87,6 +104,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.favorite_counts.invalidate_all();
         }
         Stale::ProfileEdited => {
+            c.accounts.invalidate_all();
             c.articles.invalidate_all();
             c.comments.invalidate_all();
             c.profiles.invalidate_all();
@@ -94,7 +112,16 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.article_pages.invalidate_all();
             lists_changed(c);
         }
-        Stale::Follow => c.feeds.invalidate_all(),
+        Stale::Follow { follower } => {
+            c.marks.invalidate(follower).await;
+            c.feeds.invalidate_all();
+        }
+        Stale::Account { id } => c.accounts.invalidate(id).await,
+        Stale::Unread { users } => {
+            for user in users {
+                c.unread.invalidate(user).await;
+            }
+        }
         Stale::Tags => {
             c.articles.invalidate_all();
             c.api_articles.invalidate_all();
@@ -114,6 +141,9 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 
 /// Drops every entry of every cache.
 pub fn everything(c: &Caches) {
+    c.accounts.invalidate_all();
+    c.marks.invalidate_all();
+    c.unread.invalidate_all();
     c.articles.invalidate_all();
     c.slugs.invalidate_all();
     c.comments.invalidate_all();

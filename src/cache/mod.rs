@@ -25,6 +25,8 @@ use actix_web::web::Bytes;
 use crate::domain::articles::{ArticleFilter, ArticleView, Cursor};
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
+use crate::domain::users::User;
+use crate::domain::visibility::ViewerMarks;
 pub use invalidate::Stale;
 pub use store::{Gate, Store};
 
@@ -122,6 +124,14 @@ pub struct Caches {
     pub tags: Store<(), Arc<Vec<String>>>,
     /// The featured articles' ids, as anonymous readers see them.
     pub featured: Store<(), Arc<Vec<i32>>>,
+    /// User id → the account row, as signed-in requests check it (role, suspension, a
+    /// required password reset) and show it (name, picture).
+    pub accounts: Store<i32, Arc<User>>,
+    /// User id → what that reader's view of shared content depends on (follows,
+    /// favorites, own hidden content).
+    pub marks: Store<i32, Arc<ViewerMarks>>,
+    /// User id → unread notifications, for the navbar.
+    pub unread: Store<i32, i64>,
     /// `GET /api/articles/{slug}` for anonymous readers.
     pub api_articles: Store<String, Arc<CachedBody>>,
     /// `GET /api/articles?…` for anonymous readers.
@@ -151,6 +161,17 @@ fn article_weight(v: &ArticleView) -> u64 {
         + text(&a.body)
         + v.tags.iter().map(|t| text(t)).sum::<u64>()
         + profile_weight(&v.author)
+}
+
+fn account_weight(u: &User) -> u64 {
+    let optional = |s: &Option<String>| s.as_deref().map_or(0, text);
+    160 + text(&u.username)
+        + text(&u.email)
+        + text(&u.password_hash)
+        + text(&u.role)
+        + optional(&u.bio)
+        + optional(&u.image)
+        + optional(&u.suspension_reason)
 }
 
 fn clamp(bytes: u64) -> u32 {
@@ -183,7 +204,7 @@ impl Caches {
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(15), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(11), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             lists: Store::new("lists", share(3), ttl, g, |k, v| {
@@ -210,13 +231,23 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            api_articles: Store::new("api_articles", share(11), ttl, g, |k, v| {
+            accounts: Store::new("accounts", share(3), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
+            }),
+            marks: Store::new("marks", share(4), ttl, g, |_, v| {
+                let favorites = v.favorites.as_ref().map_or(0, Vec::len);
+                clamp(ENTRY_OVERHEAD + 4 + 56 + 4 * (v.follows.len() + favorites) as u64)
+            }),
+            unread: Store::new("unread", share(1), ttl, g, |_, _| {
+                clamp(ENTRY_OVERHEAD + 4 + 8)
+            }),
+            api_articles: Store::new("api_articles", share(9), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
-            api_lists: Store::new("api_lists", share(10), ttl, g, |k, v| {
+            api_lists: Store::new("api_lists", share(9), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.bytes.len() as u64 + 40)
             }),
-            article_pages: Store::new("article_pages", share(10), ttl, g, |k, v| {
+            article_pages: Store::new("article_pages", share(9), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             gate,
@@ -267,6 +298,9 @@ impl Caches {
             favorite_counts,
             profiles,
             feeds,
+            accounts,
+            marks,
+            unread,
             tags,
             featured,
             api_articles,

@@ -101,8 +101,9 @@ pub fn fan_out(conn: &mut DbConnection, fanout: &kinds::Fanout) -> QueryResult<u
 
 /// Notifies one batch of followers with a single INSERT … SELECT that skips those
 /// already notified (so a re-run adds nothing), then enqueues the emails of those who
-/// want them, in the same transaction.
-pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResult<()> {
+/// want them, inside the caller's write transaction. Returns the followers of the batch
+/// (whose unread counts may have changed).
+pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResult<Vec<i32>> {
     let kinds::Batch {
         article_id,
         author_id,
@@ -123,7 +124,7 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
         DbConnection::Pg(_) => sql,
         DbConnection::Sqlite(_) => sql.replace("$1", "?1"),
     };
-    write_transaction(conn, |conn| {
+    {
         diesel::sql_query(sql)
             .bind::<Timestamp, _>(time::now())
             .execute(conn)?;
@@ -141,15 +142,21 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
             .filter(crate::db::schema::email_settings::on_article.eq(true))
             .select(notifications::id)
             .load(conn)?;
-        queue_emails(conn, &wanting)
-    })
+        queue_emails(conn, &wanting)?;
+    }
+    follows::table
+        .filter(follows::followee_id.eq(author_id))
+        .filter(follows::follower_id.between(first, last))
+        .select(follows::follower_id)
+        .load(conn)
 }
 
 /// Creates the notification of a single-recipient job (keyed by the job id, so a re-run
-/// adds nothing) and enqueues its email if the recipient wants it.
-pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> QueryResult<()> {
+/// adds nothing) and enqueues its email if the recipient wants it, inside the caller's
+/// write transaction. True when a notification was created.
+pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> QueryResult<bool> {
     let key = format!("job:{job_id}");
-    write_transaction(conn, |conn| {
+    {
         let exists: bool = diesel::select(diesel::dsl::exists(
             notifications::table.filter(notifications::dedupe_key.eq(&key)),
         ))
@@ -158,7 +165,7 @@ pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> Que
             diesel::select(diesel::dsl::exists(users::table.find(one.actor_id)))
                 .get_result(conn)?;
         if exists || !actor_exists {
-            return Ok(());
+            return Ok(false);
         }
         diesel::insert_into(notifications::table)
             .values((
@@ -178,8 +185,8 @@ pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> Que
                 .first(conn)?;
             queue_emails(conn, &[id])?;
         }
-        Ok(())
-    })
+        Ok(true)
+    }
 }
 
 fn queue_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<()> {
@@ -258,10 +265,10 @@ pub async fn list(db: &Db, user_id: i32) -> AppResult<(Vec<NotificationView>, i6
     .await
 }
 
-/// Marks the given notifications of `user_id` read (all of them when `ids` is `None`);
-/// returns the unread count after.
-pub async fn mark_read(db: &Db, user_id: i32, ids: Option<Vec<i32>>) -> AppResult<i64> {
-    db.run(move |conn| {
+/// Marks the given notifications of `user_id` read (all of them when `ids` is `None`),
+/// inside the caller's write transaction; returns the unread count after.
+pub fn mark_read(conn: &mut DbConnection, user_id: i32, ids: Option<Vec<i32>>) -> AppResult<i64> {
+    {
         let mine = notifications::table
             .filter(notifications::user_id.eq(user_id))
             .filter(notifications::read_at.is_null());
@@ -275,8 +282,7 @@ pub async fn mark_read(db: &Db, user_id: i32, ids: Option<Vec<i32>>) -> AppResul
                 .execute(conn)?,
         };
         Ok::<_, AppError>(unread_count(conn, user_id)?)
-    })
-    .await
+    }
 }
 
 /// What an email about notification `id` needs: recipient, the view, and the recipient's

@@ -74,3 +74,73 @@ pub fn visible_article(
     }
     Ok(article)
 }
+
+/// Most favorites kept in a viewer's cached state; beyond it their marks are looked up
+/// per page instead (a set that large would crowd everyone else out of the cache).
+pub const MAX_VIEWER_FAVORITES: i64 = 20_000;
+
+/// What a signed-in reader's view of shared content depends on, loaded in three
+/// statements whatever they read: whom they follow, what they favorited, and whether
+/// they have hidden content of their own (only then do their lists and threads differ
+/// from everyone else's; staff are told apart by their role).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewerMarks {
+    /// Followed user ids, ascending.
+    pub follows: Vec<i32>,
+    /// Favorited article ids, ascending; `None` beyond [`MAX_VIEWER_FAVORITES`].
+    pub favorites: Option<Vec<i32>>,
+    /// They wrote an article that staff hid.
+    pub hidden_articles: bool,
+    /// They wrote a comment that staff hid.
+    pub hidden_comments: bool,
+}
+
+impl ViewerMarks {
+    /// Loads the marks of `user_id`.
+    pub fn load(conn: &mut DbConnection, user_id: i32) -> QueryResult<Self> {
+        use crate::db::schema::{favorites, follows};
+        let follows: Vec<i32> = follows::table
+            .filter(follows::follower_id.eq(user_id))
+            .order(follows::followee_id.asc())
+            .select(follows::followee_id)
+            .load(conn)?;
+        let favorites: Vec<i32> = favorites::table
+            .filter(favorites::user_id.eq(user_id))
+            .order(favorites::article_id.asc())
+            .select(favorites::article_id)
+            .limit(MAX_VIEWER_FAVORITES + 1)
+            .load(conn)?;
+        let over = favorites.len() as i64 > MAX_VIEWER_FAVORITES;
+        let (hidden_articles, hidden_comments) = diesel::select((
+            exists(
+                articles::table
+                    .filter(articles::author_id.eq(user_id))
+                    .filter(articles::hidden.eq(true)),
+            ),
+            exists(
+                comments::table
+                    .filter(comments::author_id.eq(user_id))
+                    .filter(comments::hidden.eq(true)),
+            ),
+        ))
+        .get_result(conn)?;
+        Ok(Self {
+            follows,
+            favorites: (!over).then_some(favorites),
+            hidden_articles,
+            hidden_comments,
+        })
+    }
+
+    /// Whether they follow `user_id`.
+    pub fn follows(&self, user_id: i32) -> bool {
+        self.follows.binary_search(&user_id).is_ok()
+    }
+
+    /// Whether they favorited `article_id`; `None` when their favorites are not held.
+    pub fn favorited(&self, article_id: i32) -> Option<bool> {
+        self.favorites
+            .as_ref()
+            .map(|f| f.binary_search(&article_id).is_ok())
+    }
+}

@@ -8,8 +8,10 @@ use super::kinds;
 use super::mail::{Email, Mailer};
 use super::webhook_client::{Sent, WebhookClient};
 use super::{Job, JobError, JobHandler};
+use crate::cache::Stale;
+use crate::cache::broadcast::Broadcast;
 use crate::config::Secret;
-use crate::db::Db;
+use crate::db::{Db, write_transaction};
 use crate::domain::users::User;
 use crate::domain::{email_settings, notifications, webhooks};
 
@@ -51,6 +53,9 @@ struct NotificationHtml<'a> {
 
 /// Everything the handlers need besides the database.
 pub struct AppHandlers {
+    /// New notifications change their recipients' unread counts, which the servers
+    /// cache: jobs broadcast that like every other writer.
+    broadcast: Broadcast,
     mailer: Mailer,
     client: WebhookClient,
     base_url: String,
@@ -64,10 +69,17 @@ fn render(template: &impl Template) -> Result<String, JobError> {
 }
 
 impl AppHandlers {
-    /// Handlers sending mail through `mailer`, links based on `base_url`, unsubscribe
-    /// links signed with `secret`.
-    pub fn new(mailer: Mailer, allow_private: bool, base_url: &str, secret: Secret) -> Self {
+    /// Handlers broadcasting with `broadcast`, sending mail through `mailer`, links based
+    /// on `base_url`, unsubscribe links signed with `secret`.
+    pub fn new(
+        broadcast: Broadcast,
+        mailer: Mailer,
+        allow_private: bool,
+        base_url: &str,
+        secret: Secret,
+    ) -> Self {
         Self {
+            broadcast,
             mailer,
             client: WebhookClient::new(allow_private),
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -203,11 +215,20 @@ impl JobHandler for AppHandlers {
             }
             kinds::NOTIFY_BATCH => {
                 let args: kinds::Batch = job.args()?;
-                Ok(notifications::notify_batch(&mut *db.conn()?, &args)?)
+                Ok(write_transaction(&mut *db.conn()?, |conn| {
+                    let users = notifications::notify_batch(conn, &args)?;
+                    self.broadcast.publish(conn, &[Stale::Unread { users }])
+                })?)
             }
             kinds::NOTIFY_ONE => {
                 let args: kinds::One = job.args()?;
-                Ok(notifications::notify_one(&mut *db.conn()?, job.id, &args)?)
+                Ok(write_transaction(&mut *db.conn()?, |conn| {
+                    if notifications::notify_one(conn, job.id, &args)? {
+                        let users = vec![args.user_id];
+                        self.broadcast.publish(conn, &[Stale::Unread { users }])?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })?)
             }
             kinds::EMAIL_WELCOME => self.welcome(db, job),
             kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),

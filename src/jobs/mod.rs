@@ -133,7 +133,9 @@ pub fn start_workers(
         config.jobs.mail_dir.clone(),
         &config.jobs.mail_from,
     )?;
+    let broadcast = crate::cache::broadcast::Broadcast::for_db(&db)?;
     let handler = handlers::AppHandlers::new(
+        broadcast,
         mailer,
         config.jobs.webhook_allow_private,
         &config.jobs.public_url,

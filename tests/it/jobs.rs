@@ -147,7 +147,9 @@ pub fn app_handler(app: &TestApp) -> conduit::jobs::handlers::AppHandlers {
         &app.config.jobs.mail_from,
     )
     .expect("mailer");
+    let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db_of(app)).expect("broadcast");
     conduit::jobs::handlers::AppHandlers::new(
+        broadcast,
         mailer,
         true,
         &app.config.jobs.public_url,

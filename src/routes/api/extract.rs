@@ -14,7 +14,8 @@ use crate::state::AppState;
 
 /// The user a valid `Authorization: Token …` (or `Bearer …`) header names; 401 otherwise.
 pub struct ApiUser {
-    /// The account, loaded fresh (so a deleted account's token stops working).
+    /// The account as the application holds it now (a deleted or suspended account's
+    /// token stops working at once, on every instance).
     pub user: User,
     /// The token as presented, echoed back in user responses.
     pub token: String,
@@ -55,11 +56,10 @@ async fn authenticate(
         .tokens
         .verify(&token)
         .map_err(|_| AppError::InvalidToken)?;
-    let user = state
-        .db
-        .run(move |conn| Ok::<_, AppError>(User::find(conn, user_id)?))
+    let user = crate::app::viewer::account(&state.app, user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
+    let user = (*user).clone();
     // A suspended account's tokens stop working at once, with the reason.
     crate::domain::users::check_api_access(&user)?;
     req.extensions_mut().insert(LoggedUser(user.id));

@@ -116,7 +116,7 @@ pub async fn read(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::unreadable("body", format!("is not valid JSON ({e})")))?
     };
-    let unread = notifications::mark_read(&state.db, auth.user.id, parsed.ids).await?;
+    let unread = crate::app::notifications::mark_read(&state.app, auth.user.id, parsed.ids).await?;
     Ok(HttpResponse::Ok().json(UnreadBody {
         unread_count: unread,
     }))

@@ -66,7 +66,8 @@ pub async fn read_one(
     id: web::Path<i32>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    notifications::mark_read(&state.db, user.0.id, Some(vec![id.into_inner()])).await?;
+    crate::app::notifications::mark_read(&state.app, user.0.id, Some(vec![id.into_inner()]))
+        .await?;
     Ok(redirect("/notifications"))
 }
 
@@ -77,7 +78,7 @@ pub async fn read_all(
     user: CurrentUser,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    notifications::mark_read(&state.db, user.0.id, None).await?;
+    crate::app::notifications::mark_read(&state.app, user.0.id, None).await?;
     session::flash(&req, FlashKind::Info, "All notifications are marked read.");
     Ok(redirect("/notifications"))
 }

@@ -28,8 +28,9 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, PageError> {
         .ok_or_else(|| AppError::Internal("application state missing".into()).into())
 }
 
-/// The signed-in user, if any, loaded fresh from the database: an account deleted since
-/// sign-in counts as signed out.
+/// The signed-in user, if any, as the application holds them now (cached, and dropped on
+/// every instance by whatever changes them): an account deleted since sign-in counts as
+/// signed out.
 pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
     let Some(id) = req
         .get_identity()
@@ -40,26 +41,18 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         return Ok(None);
     };
     let state = state_of(req)?;
-    // The navbar's unread count comes with the user, in the same trip to the pool.
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(user) = User::find(conn, id)? else {
-                return Ok::<_, AppError>(None);
-            };
-            let unread = crate::domain::notifications::unread_count(conn, id)?;
-            Ok(Some((user, unread)))
-        })
-        .await?;
-    let Some((user, unread)) = found else {
+    let Some(user) = crate::app::viewer::account(&state.app, id).await? else {
         return Ok(None);
     };
+    let user = (*user).clone();
     // Suspension ends the session at once; the visitor is told why on the next page.
     if let Some(suspension) = user.suspension(crate::domain::time::now()) {
         sign_out(req)?;
         flash(req, FlashKind::Info, capitalized(&suspension.message()));
         return Ok(None);
     }
+    // The navbar's count.
+    let unread = crate::app::viewer::unread(&state.app, id).await?;
     req.extensions_mut()
         .insert(crate::middleware::request_log::LoggedUser(user.id));
     req.extensions_mut().insert(UnreadCount(unread));

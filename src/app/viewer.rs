@@ -1,0 +1,123 @@
+//! A signed-in reader's own state, cached per reader beside the shared entries: their
+//! account row (role, suspension, a required reset), their marks (follows, favorites,
+//! whether staff hid something of theirs) and their unread count. Every write that
+//! changes one of them names it (`Stale::Account`, `Favorite`, `Follow`, `Unread`, and
+//! `Everything` for moderation), here and on every other instance, so a warm signed-in
+//! read runs no SQL and still sees a change at once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::App;
+use crate::domain::articles::{ArticleView, viewer_marks};
+use crate::domain::notifications;
+use crate::domain::users::User;
+use crate::domain::visibility::ViewerMarks;
+use crate::error::{AppError, AppResult};
+
+/// The account `id`; `None` when it no longer exists (a token or session of a deleted
+/// account counts as signed out).
+pub async fn account(app: &App, id: i32) -> AppResult<Option<Arc<User>>> {
+    let db = &app.db;
+    let found = app
+        .caches
+        .accounts
+        .get_or_load(id, || {
+            db.run(move |conn| {
+                User::find(conn, id)?
+                    .map(Arc::new)
+                    .ok_or(AppError::NotFound("account"))
+            })
+        })
+        .await;
+    match found {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The marks of reader `id`.
+pub async fn marks(app: &App, id: i32) -> AppResult<Arc<ViewerMarks>> {
+    let db = &app.db;
+    app.caches
+        .marks
+        .get_or_load(id, || {
+            db.run(move |conn| Ok::<_, AppError>(Arc::new(ViewerMarks::load(conn, id)?)))
+        })
+        .await
+}
+
+/// Unread notifications of `id`, for the navbar.
+pub async fn unread(app: &App, id: i32) -> AppResult<i64> {
+    let db = &app.db;
+    app.caches
+        .unread
+        .get_or_load(id, || {
+            db.run(move |conn| Ok::<_, AppError>(notifications::unread_count(conn, id)?))
+        })
+        .await
+}
+
+/// Whether `viewer` is staff (moderators and admins see hidden content).
+pub async fn is_staff(app: &App, viewer: i32) -> AppResult<bool> {
+    Ok(account(app, viewer)
+        .await?
+        .is_some_and(|u| u.role().is_staff()))
+}
+
+/// Whether `viewer` sees exactly what anonymous readers see in lists (`articles`) or
+/// threads (comments): true unless they are staff or staff hid something of theirs,
+/// the only cases where their view includes hidden content. Then the shared cached
+/// lists and threads serve them too.
+pub async fn sees_shared(app: &App, viewer: Option<i32>, articles: bool) -> AppResult<bool> {
+    let Some(viewer) = viewer else {
+        return Ok(true);
+    };
+    if is_staff(app, viewer).await? {
+        return Ok(false);
+    }
+    let marks = marks(app, viewer).await?;
+    Ok(if articles {
+        !marks.hidden_articles
+    } else {
+        !marks.hidden_comments
+    })
+}
+
+/// Copies of the shared views with `viewer`'s favorited and following marks.
+pub async fn personalise(
+    app: &App,
+    viewer: Option<i32>,
+    shared: Vec<Arc<ArticleView>>,
+) -> AppResult<Vec<ArticleView>> {
+    let Some(viewer) = viewer else {
+        return Ok(shared.iter().map(|v| (**v).clone()).collect());
+    };
+    let marks = marks(app, viewer).await?;
+    // Favorites beyond what the marks hold are looked up for this page only.
+    let looked_up: Option<HashSet<i32>> = match marks.favorites {
+        Some(_) => None,
+        None => {
+            let ids: Vec<i32> = shared.iter().map(|v| v.article.id).collect();
+            let (favorited, _) = app
+                .db
+                .run(move |conn| Ok::<_, AppError>(viewer_marks(conn, Some(viewer), &ids, &[])?))
+                .await?;
+            Some(favorited)
+        }
+    };
+    Ok(shared
+        .iter()
+        .map(|v| {
+            let mut view = (**v).clone();
+            let id = view.article.id;
+            view.favorited = match &looked_up {
+                Some(set) => set.contains(&id),
+                None => marks.favorited(id).unwrap_or(false),
+            };
+            view.author.following = marks.follows(view.article.author_id);
+            view
+        })
+        .collect())
+}
