@@ -1,7 +1,8 @@
 # Shared by bench/run.sh and bench/cluster.sh (sourced, not run).
 
 # seed_site BINARY BACKEND ARTICLES PG_URL DATA_DIR: exports DATABASE_URL for that
-# backend and size, and seeds it with `conduit seed` unless done before in DATA_DIR.
+# backend and size, and seeds it with `conduit seed` unless done before in DATA_DIR;
+# sets seeded_users (their ids are 1..seeded_users).
 # A realistic shape that grows with the site: ten articles per writer, two comments and
 # two favorites per article, ten follows per account.
 seed_site() {
@@ -9,6 +10,7 @@ seed_site() {
   local users=$(( articles / 10 > 100 ? articles / 10 : 100 ))
   local comments=$(( articles * 2 )) favorites=$(( articles * 2 ))
   local follows=$(( users * 10 )) schema=""
+  seeded_users=$users
   mkdir -p "$data_dir"
   case "$backend" in
     sqlite) export DATABASE_URL="$data_dir/sqlite-$articles.db" ;;

@@ -80,6 +80,21 @@ for author in $authors; do
 done
 export BENCH_TOKEN="$token" BENCH_EMAIL="$email" BENCH_PASSWORD="$password" BENCH_SLUGS="$slugs"
 
+# Members for the signed-in rows: tokens of the first seeded accounts (at most 10,000),
+# minted with the bench's secret, so each request comes from one of many members; and
+# the bench user's session cookie for the signed-in page.
+members=$(( seeded_users < 10000 ? seeded_users : 10000 ))
+python3 "$here/tokens.py" --count "$members" >"$data_dir/tokens.txt"
+export BENCH_TOKENS="$data_dir/tokens.txt"
+jar="$data_dir/cookies.txt"
+rm -f "$jar"
+csrf=$(curl -fs -c "$jar" "$base/login" \
+  | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
+curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
+  --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login"
+BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
+export BENCH_COOKIE
+
 peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
 
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "${3//|/ | }" "$(peak_rss)"; }
@@ -87,6 +102,11 @@ row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "${3//|/ | }" "$(peak_rss)"; 
 # Warm the caches the way a running site has them warm.
 for path in / "/article/$slug" /api/articles "/api/articles/$slug" /api/tags; do
   wrk -t1 -c4 -d1s "$base$path" >/dev/null 2>&1
+done
+# members.lua GET PATH as the members: "req/s|p50|p99|errors".
+as_members() { BENCH_PATH="$1" measure "$connections" -s "$here/lua/members.lua" "$base"; }
+for path in /api/articles "/api/articles/$slug" /api/articles/feed; do
+  BENCH_PATH="$path" wrk -t1 -c4 -d2s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
 done
 
 title="$backend, $articles articles, $connections connections, $duration per route"
@@ -104,6 +124,13 @@ title="$backend, $articles articles, $connections connections, $duration per rou
   row "GET /api/tags" "$(size "$base/api/tags")" "$(measure "$connections" "$base/api/tags")"
   row "GET /api/articles/feed (signed in)" "$(size -H "Authorization: Token $token" "$base/api/articles/feed")" \
     "$(measure "$connections" -s "$here/lua/feed.lua" "$base/api/articles/feed")"
+  row "GET /api/articles ($members members)" "$(size -H "Authorization: Token $token" "$base/api/articles")" \
+    "$(as_members /api/articles)"
+  row "GET /api/articles/:slug ($members members)" "$(size -H "Authorization: Token $token" "$base/api/articles/$slug")" \
+    "$(as_members "/api/articles/$slug")"
+  row "GET /api/articles/feed ($members members)" "-" "$(as_members /api/articles/feed)"
+  row "GET /article/:slug (signed in, session)" "$(size -H "Cookie: $BENCH_COOKIE" "$base/article/$slug")" \
+    "$(measure "$connections" -s "$here/lua/session.lua" "$base/article/$slug")"
   row "POST /api/users/login (8 conns)" "-" "$(measure 8 -s "$here/lua/login.lua" "$base/api/users/login")"
   row "90/10 read/write mix" "-" "$(measure "$connections" -s "$here/lua/mix.lua" "$base")"
   # Reads while a login flood runs beside them: the reads' own figures.

@@ -7,6 +7,7 @@
 //! `conduit worker`.
 
 pub mod accounts;
+pub mod answers;
 pub mod articles;
 pub mod comments;
 pub mod moderation;

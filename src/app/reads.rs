@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::App;
 use super::viewer::{self, personalise, sees_shared};
-use crate::cache::{CachedBody, Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use crate::cache::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
@@ -33,23 +33,7 @@ pub async fn article_list(
     {
         // A feed is its reader's alone: cached under their id (the key's `feed_of`),
         // ids and count only; their favorited and following marks are added below.
-        let key = ListKey {
-            filter: filter.clone(),
-            limit: page.limit,
-            offset: page.offset,
-            after: page.after,
-        };
-        let entry = c
-            .feeds
-            .get_or_load(key, || {
-                let f = filter.clone();
-                db.run(move |conn| {
-                    let total = count_matching(conn, &f, viewer)?;
-                    let ids = Arc::new(ids_in_window(conn, &f, viewer, page)?);
-                    Ok(Arc::new(FeedPage { ids, total }))
-                })
-            })
-            .await?;
+        let entry = feed_page(app, filter.clone(), page).await?;
         (Arc::clone(&entry.ids), entry.total)
     } else if filter.feed_of.is_some() || !sees_shared(app, viewer, true).await? {
         // Staff, and authors of hidden articles, see hidden articles: their ids are not
@@ -95,20 +79,13 @@ pub async fn article_list(
     Ok(ArticlePage { articles, total })
 }
 
-/// A page of articles as an anonymous reader gets it, rendered by `render` (the API's
-/// JSON); cached rendered, with its ETag, unless the page lies too deep.
-pub async fn anonymous_list_body<R>(
+/// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader.
+pub(super) async fn feed_page(
     app: &App,
     filter: ArticleFilter,
     page: PageRequest,
-    render: R,
-) -> AppResult<Arc<CachedBody>>
-where
-    R: Fn(ArticlePage) -> AppResult<Arc<CachedBody>>,
-{
-    if page.after.is_none() && page.offset > MAX_CACHED_OFFSET {
-        return render(article_list(app, None, filter, page).await?);
-    }
+) -> AppResult<Arc<FeedPage>> {
+    let reader = filter.feed_of;
     let key = ListKey {
         filter: filter.clone(),
         limit: page.limit,
@@ -116,45 +93,15 @@ where
         after: page.after,
     };
     app.caches
-        .api_lists
-        .get_or_load(key, || async {
-            render(article_list(app, None, filter.clone(), page).await?)
+        .feeds
+        .get_or_load(key, || {
+            let f = filter.clone();
+            app.db.run(move |conn| {
+                let total = count_matching(conn, &f, reader)?;
+                let ids = Arc::new(ids_in_window(conn, &f, reader, page)?);
+                Ok(Arc::new(FeedPage { ids, total }))
+            })
         })
-        .await
-}
-
-/// The article `slug` as an anonymous reader gets it, rendered by `render` (the API's
-/// JSON) and cached rendered, with its ETag.
-pub async fn anonymous_article_body<R>(
-    app: &App,
-    slug: &str,
-    render: R,
-) -> AppResult<Arc<CachedBody>>
-where
-    R: Fn(ArticleView) -> AppResult<Arc<CachedBody>>,
-{
-    app.caches
-        .api_articles
-        .get_or_load(slug.to_owned(), || async {
-            render(article(app, None, slug).await?)
-        })
-        .await
-}
-
-/// The page of article `slug` for a reader without a session, made by `render` (which
-/// reads through this module) and cached whole, with its ETag.
-pub async fn anonymous_article_page<F, Fut>(
-    app: &App,
-    slug: &str,
-    render: F,
-) -> AppResult<Arc<CachedBody>>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = AppResult<Arc<CachedBody>>>,
-{
-    app.caches
-        .article_pages
-        .get_or_load(slug.to_owned(), render)
         .await
 }
 
@@ -209,7 +156,11 @@ async fn article_id(db: &Db, c: &Caches, slug: &str) -> AppResult<i32> {
 }
 
 /// The shared views of `ids`, in that order (articles deleted meanwhile are left out).
-async fn shared_articles(db: &Db, c: &Caches, ids: &[i32]) -> AppResult<Vec<Arc<ArticleView>>> {
+pub(super) async fn shared_articles(
+    db: &Db,
+    c: &Caches,
+    ids: &[i32],
+) -> AppResult<Vec<Arc<ArticleView>>> {
     let found = c
         .articles
         .get_many(ids, |missing| {

@@ -97,6 +97,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
         Stale::Favorite { id, slug, user } => {
             c.marks.invalidate(user).await;
             c.articles.invalidate(id).await;
+            c.summaries.invalidate(id).await;
             c.api_articles.invalidate(slug).await;
             c.article_pages.invalidate(slug).await;
             c.api_lists.invalidate_all();
@@ -106,6 +107,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
         Stale::ProfileEdited => {
             c.accounts.invalidate_all();
             c.articles.invalidate_all();
+            c.summaries.invalidate_all();
             c.comments.invalidate_all();
             c.profiles.invalidate_all();
             c.api_articles.invalidate_all();
@@ -124,6 +126,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
         }
         Stale::Tags => {
             c.articles.invalidate_all();
+            c.summaries.invalidate_all();
             c.api_articles.invalidate_all();
             c.article_pages.invalidate_all();
             lists_changed(c);
@@ -134,6 +137,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
 
 async fn article_edited(c: &Caches, id: i32, slug: &String) {
     c.articles.invalidate(&id).await;
+    c.summaries.invalidate(&id).await;
     c.api_articles.invalidate(slug).await;
     c.article_pages.invalidate(slug).await;
     lists_changed(c);
@@ -145,6 +149,7 @@ pub fn everything(c: &Caches) {
     c.marks.invalidate_all();
     c.unread.invalidate_all();
     c.articles.invalidate_all();
+    c.summaries.invalidate_all();
     c.slugs.invalidate_all();
     c.comments.invalidate_all();
     c.markdown.invalidate_all();

@@ -15,6 +15,7 @@
 pub mod broadcast;
 pub mod invalidate;
 pub mod listener;
+pub mod marked;
 mod store;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 pub use invalidate::Stale;
+use marked::Marked;
 pub use store::{Gate, Store};
 
 /// A page of a list, as a cache key: the filter and the window.
@@ -132,10 +134,14 @@ pub struct Caches {
     pub marks: Store<i32, Arc<ViewerMarks>>,
     /// User id → unread notifications, for the navbar.
     pub unread: Store<i32, i64>,
-    /// `GET /api/articles/{slug}` for anonymous readers.
-    pub api_articles: Store<String, Arc<CachedBody>>,
-    /// `GET /api/articles?…` for anonymous readers.
-    pub api_lists: Store<ListKey, Arc<CachedBody>>,
+    /// `GET /api/articles/{slug}` as anonymous readers get it, with where a signed-in
+    /// reader's marks go.
+    pub api_articles: Store<String, Arc<Marked>>,
+    /// `GET /api/articles?…` likewise.
+    pub api_lists: Store<ListKey, Arc<Marked>>,
+    /// Article id → its API list entry (no body), with where a reader's marks go: the
+    /// fragments readers' feeds are composed of.
+    pub summaries: Store<i32, Arc<Marked>>,
     /// Slug → the article page as an anonymous reader without a session sees it.
     pub article_pages: Store<String, Arc<CachedBody>>,
 }
@@ -191,20 +197,20 @@ impl Caches {
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(27), ttl, g, |_, v| {
+            articles: Store::new("articles", share(20), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4)
             }),
-            comments: Store::new("comments", share(10), ttl, g, |k, v| {
+            comments: Store::new("comments", share(8), ttl, g, |k, v| {
                 let each: u64 = v
                     .iter()
                     .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(11), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(8), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             lists: Store::new("lists", share(3), ttl, g, |k, v| {
@@ -222,7 +228,7 @@ impl Caches {
             profiles: Store::new("profiles", share(3), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
-            feeds: Store::new("feeds", share(3), ttl, g, |k, v| {
+            feeds: Store::new("feeds", share(6), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 4 * v.ids.len() as u64)
             }),
             tags: Store::new("tags", share(1), ttl, g, |_, v| {
@@ -231,23 +237,26 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(3), ttl, g, |_, v| {
+            accounts: Store::new("accounts", share(9), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
             }),
-            marks: Store::new("marks", share(4), ttl, g, |_, v| {
+            marks: Store::new("marks", share(6), ttl, g, |_, v| {
                 let favorites = v.favorites.as_ref().map_or(0, Vec::len);
                 clamp(ENTRY_OVERHEAD + 4 + 56 + 4 * (v.follows.len() + favorites) as u64)
             }),
-            unread: Store::new("unread", share(1), ttl, g, |_, _| {
+            unread: Store::new("unread", share(2), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 4 + 8)
             }),
-            api_articles: Store::new("api_articles", share(9), ttl, g, |k, v| {
-                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+            api_articles: Store::new("api_articles", share(7), ttl, g, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
-            api_lists: Store::new("api_lists", share(9), ttl, g, |k, v| {
-                clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.bytes.len() as u64 + 40)
+            api_lists: Store::new("api_lists", share(7), ttl, g, |k, v| {
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.weight())
             }),
-            article_pages: Store::new("article_pages", share(9), ttl, g, |k, v| {
+            summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 + v.weight())
+            }),
+            article_pages: Store::new("article_pages", share(7), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             gate,
@@ -305,6 +314,7 @@ impl Caches {
             featured,
             api_articles,
             api_lists,
+            summaries,
             article_pages
         );
         out

@@ -82,6 +82,11 @@ pub async fn conditional_get(
     let vary = if is_api { "Authorization" } else { "Cookie" };
     res.headers_mut()
         .append(header::VARY, HeaderValue::from_static(vary));
+    // A signed-in page is `no-store`: no browser keeps it to revalidate, so it gets no
+    // ETag (which would cost a hash of every page served).
+    if signed_in && !is_api {
+        return Ok(res);
+    }
 
     let etag = match res.headers().get(header::ETAG) {
         Some(tag) => tag.to_str().unwrap_or_default().to_owned(),

@@ -25,7 +25,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 22] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 23] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -48,6 +48,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("cluster_outage", cluster::outage::tests()),
         ("cluster_jobs", cluster::jobs::tests()),
         ("cluster_limits", cluster::limits::tests()),
+        ("cluster_members", cluster::members::tests()),
     ];
     groups
         .into_iter()

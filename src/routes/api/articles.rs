@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{ArticleBody, ArticleSummary, ArticlesBody};
+use super::dto::{ArticleBody, ArticleSummary, ArticlesBody, mark_ids, marked_json};
 use super::dto::{NewArticleRequest, UpdateArticleRequest};
 use super::error::ApiError;
 use super::extract::{ApiUser, MaybeApiUser, wrapped_json};
@@ -12,10 +12,9 @@ use super::input::{NewArticle, UpdateArticle};
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
-use crate::app::{self, reads};
-use crate::cache::CachedBody;
+use crate::app::{self, answers, reads};
+use crate::cache::marked::compose;
 use crate::domain::articles::{ArticleFilter, ArticlePage, PageRequest};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// Query string of `GET /api/articles`; numbers are parsed by the domain for clear errors.
@@ -63,12 +62,7 @@ fn page_response(page: ArticlePage) -> HttpResponse {
     HttpResponse::Ok().json(page_body(page))
 }
 
-/// Serializes `value` once, for the anonymous response cache.
-fn cached_json(value: &impl serde::Serialize) -> Result<std::sync::Arc<CachedBody>, AppError> {
-    let bytes = serde_json::to_vec(value)
-        .map_err(|e| AppError::Internal(format!("serializing a response: {e}")))?;
-    Ok(CachedBody::new(bytes))
-}
+const JSON: &str = "application/json";
 
 /// `GET /api/articles`
 #[utoipa::path(
@@ -99,12 +93,13 @@ pub async fn list(
         favorited_by: query.favorited,
         feed_of: None,
     };
-    if viewer.0.is_none() {
-        let body = reads::anonymous_list_body(&state.app, filter, page, |list| {
-            cached_json(&page_body(list))
-        })
-        .await?;
-        return Ok(body.response("application/json"));
+    let shared = answers::list_answer(&state.app, viewer.id(), filter.clone(), page, |list| {
+        let ids = mark_ids(&list.articles);
+        marked_json(&page_body(list), &ids)
+    })
+    .await?;
+    if let Some((body, reader)) = shared {
+        return Ok(body.response(JSON, reader.as_deref()));
     }
     Ok(page_response(
         reads::article_list(&state.app, viewer.id(), filter, page).await?,
@@ -132,6 +127,21 @@ pub async fn feed(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page(query.limit.as_deref(), query.offset.as_deref())?;
+    let shared = answers::feed_answer(&state.app, auth.user.id, page, |view| {
+        let ids = mark_ids(std::slice::from_ref(view));
+        marked_json(&ArticleSummary::of(view), &ids)
+    })
+    .await?;
+    if let Some((parts, total, reader)) = shared {
+        let close = format!("],\"articlesCount\":{total}}}");
+        return Ok(compose(
+            b"{\"articles\":[",
+            &parts,
+            close.as_bytes(),
+            &reader,
+            JSON,
+        ));
+    }
     let filter = ArticleFilter {
         feed_of: Some(auth.user.id),
         ..ArticleFilter::default()
@@ -162,12 +172,13 @@ pub async fn get(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    if viewer.0.is_none() {
-        let body = reads::anonymous_article_body(&state.app, &slug, |view| {
-            cached_json(&ArticleBody::from(view))
-        })
-        .await?;
-        return Ok(body.response("application/json"));
+    let shared = answers::article_answer(&state.app, viewer.id(), &slug, |view| {
+        let ids = mark_ids(std::slice::from_ref(&view));
+        marked_json(&ArticleBody::from(view), &ids)
+    })
+    .await?;
+    if let Some((body, reader)) = shared {
+        return Ok(body.response(JSON, reader.as_deref()));
     }
     let view = reads::article(&state.app, viewer.id(), &slug).await?;
     Ok(HttpResponse::Ok().json(ArticleBody::from(view)))

@@ -4,12 +4,16 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use std::sync::Arc;
+
 use super::input;
+use crate::cache::marked::{Mark, Marked};
 use crate::domain::articles::ArticleView;
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
 use crate::domain::time::iso8601;
 use crate::domain::users::User;
+use crate::error::AppError;
 
 /// `{"user": …}`
 #[derive(Serialize, ToSchema)]
@@ -104,6 +108,22 @@ impl ArticleSummary {
     /// The list entry of `view`.
     pub fn new(view: ArticleView) -> Self {
         Self::with_body(view).0
+    }
+
+    /// The list entry of a shared `view` (its body is not copied).
+    pub fn of(view: &ArticleView) -> Self {
+        let a = &view.article;
+        Self {
+            slug: a.slug.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            tag_list: view.tags.clone(),
+            created_at: iso8601(a.created_at),
+            updated_at: iso8601(a.updated_at),
+            favorited: view.favorited,
+            favorites_count: a.favorites_count,
+            author: view.author.clone().into(),
+        }
     }
 
     fn with_body(view: ArticleView) -> (Self, String) {
@@ -238,4 +258,59 @@ wrapped_request! {
     NewReportRequest { report: input::NewReport }
     /// `{"webhook": …}` to register a webhook endpoint.
     NewWebhookRequest { webhook: input::NewWebhook }
+}
+
+/// `value` serialized as an anonymous reader gets it, with the places of each reader's
+/// marks: `articles` gives (article id, author id) in the order the articles appear, each
+/// with its `"favorited":false` and then its author's `"following":false` (key names
+/// cannot occur unescaped inside strings, so the scan finds exactly these).
+pub fn marked_json(
+    value: &impl Serialize,
+    articles: &[(i32, i32)],
+) -> Result<Arc<Marked>, AppError> {
+    const FAVORITED: &[u8] = b"\"favorited\":false";
+    const FOLLOWING: &[u8] = b"\"following\":false";
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| AppError::Internal(format!("serializing a response: {e}")))?;
+    let mut marks = Vec::with_capacity(articles.len() * 2);
+    let mut pending = articles.iter();
+    let mut current = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if rest.starts_with(FAVORITED) {
+            current = pending.next();
+            let article = current.map(|(a, _)| *a).ok_or_else(too_many)?;
+            marks.push(Mark::Favorited {
+                at: i + FAVORITED.len() - 5,
+                article,
+            });
+            i += FAVORITED.len();
+        } else if rest.starts_with(FOLLOWING) {
+            let user = current.map(|(_, u)| *u).ok_or_else(too_many)?;
+            marks.push(Mark::Following {
+                at: i + FOLLOWING.len() - 5,
+                user,
+            });
+            i += FOLLOWING.len();
+        } else {
+            i += 1;
+        }
+    }
+    if marks.len() != articles.len() * 2 {
+        return Err(too_many());
+    }
+    Ok(Marked::new(bytes, marks))
+}
+
+fn too_many() -> AppError {
+    AppError::Internal("marks in a response do not match its articles".into())
+}
+
+/// (article id, author id) of each view, in order.
+pub fn mark_ids(views: &[ArticleView]) -> Vec<(i32, i32)> {
+    views
+        .iter()
+        .map(|v| (v.article.id, v.article.author_id))
+        .collect()
 }

@@ -81,7 +81,7 @@ pub async fn show(
     // Without a session cookie the page holds nothing of the reader's own (no navbar
     // user, token or flash message): everyone of them gets the same bytes, cached.
     if req.cookie(crate::startup::SESSION_COOKIE).is_none() && viewer.0.is_none() {
-        let body = reads::anonymous_article_page(&state.app, &slug, || async {
+        let body = crate::app::answers::anonymous_article_page(&state.app, &slug, || async {
             let page = page(&state, &req, None, slug.clone(), Vec::new(), String::new())
                 .await
                 .map_err(super::errors::PageError::into_app_error)?;

@@ -12,6 +12,7 @@ use crate::helpers::{METRICS_TOKEN, Reply, ServerProcess, TestApp, send};
 pub mod coherence;
 pub mod jobs;
 pub mod limits;
+pub mod members;
 pub mod outage;
 
 /// One instance of a cluster: a `conduit` process.

@@ -1,9 +1,11 @@
-//! Pages are built from the domain's batched loaders: a page costs the same number of
-//! statements with 2 rows as with 10 (no query per article, comment or author).
+//! Signed-in reads (pages with a session, API answers with a token) are built from the
+//! domain's batched loaders: cold, one costs the same number of statements with 2 rows
+//! as with 10 (no query per article, comment or author); warm, it costs none, the
+//! reader's own state (account, follows, favorites, unread count) being cached too.
 //!
-//! The pages are served here by an in-process app over the test's database with a pool
-//! of our own, so its statements can be counted; the session cookie comes from the real
-//! server (same secret), so the counted pages are seen signed in.
+//! They are served here by an in-process app over the test's database with a pool of
+//! our own, so its statements can be counted; the session cookie and the token come from
+//! the real server (same secret).
 
 use actix_identity::IdentityMiddleware;
 use actix_session::SessionMiddleware;
@@ -96,19 +98,43 @@ async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
         "/tag/common".to_owned(),
         "/profile/reader/favorites".to_owned(),
         format!("/article/{anchor}"),
+        "/api/articles".to_owned(),
+        "/api/articles/feed".to_owned(),
+        "/api/articles?tag=common".to_owned(),
+        "/api/articles/post-0".to_owned(),
+        format!("/api/articles/{anchor}/comments"),
+        "/api/profiles/author1".to_owned(),
     ];
-    // Statements are counted from a cold cache: what a page costs when it is built.
+    // Pages carry the session cookie, API calls the token.
+    let request_for = |path: &str| {
+        let request = test::TestRequest::get().uri(path);
+        if path.starts_with("/api/") {
+            request
+                .insert_header(("Authorization", format!("Token {reader}")))
+                .to_request()
+        } else {
+            request
+                .insert_header(("Cookie", cookie.clone()))
+                .to_request()
+        }
+    };
+    let signed_in = |path: &str, body: &[u8]| {
+        let body = String::from_utf8_lossy(body);
+        if path.starts_with("/api/") {
+            // The reader's own marks are in the answer.
+            assert!(body.contains("\"following\":true"), "{path}: {body}");
+        } else {
+            assert!(body.contains("data-auth-state=\"authenticated\""), "{path}");
+        }
+    };
+    // Statements are counted from a cold cache: what a read costs when it is built.
     let cost = async |path: &str| {
         caches.clear();
         let before = db.queries_executed();
-        let request = test::TestRequest::get()
-            .uri(path)
-            .insert_header(("Cookie", cookie.clone()))
-            .to_request();
-        let response = test::call_service(&service, request).await;
+        let response = test::call_service(&service, request_for(path)).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let body = test::read_body(response).await;
-        assert!(String::from_utf8_lossy(&body).contains("data-auth-state=\"authenticated\""));
+        signed_in(path, &body);
         db.queries_executed() - before
     };
     let mut small = Vec::new();
@@ -127,14 +153,11 @@ async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
         // Cold, the shared part and the viewer's part are loaded separately (so that
         // the shared part can be cached): a few more statements than one combined load.
         assert!(after <= 20, "{path}: {after} statements");
-        // Warm, nothing is read: the viewer's own state is cached too.
-        let request = test::TestRequest::get()
-            .uri(path)
-            .insert_header(("Cookie", cookie.clone()))
-            .to_request();
+        // Warm, nothing is read: the reader's own state is cached too.
         let before_warm = db.queries_executed();
-        let response = test::call_service(&service, request).await;
+        let response = test::call_service(&service, request_for(path)).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
+        signed_in(path, &test::read_body(response).await);
         let warm = db.queries_executed() - before_warm;
         assert_eq!(
             warm, 0,

@@ -1,0 +1,169 @@
+//! Whole API answers shared by every reader who sees the same content, cached once
+//! with the places of each reader's marks ([`Marked`]): a signed-in reader's answer is
+//! the shared bytes with their favorites and follows written in, so it costs a copy,
+//! not a load and a serialization. Also the whole article page of readers without a
+//! session. What is rendered (JSON, HTML) is the caller's business.
+
+use std::sync::Arc;
+
+use super::App;
+use super::reads::{article, article_list, feed_page, shared_articles};
+use super::viewer::{self, sees_shared};
+use crate::cache::marked::Marked;
+use crate::cache::{CachedBody, ListKey, MAX_CACHED_OFFSET};
+use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
+use crate::domain::visibility::ViewerMarks;
+use crate::error::{AppError, AppResult};
+
+/// A shared answer and, for a signed-in reader, their marks to write into it.
+pub type Answer = (Arc<Marked>, Option<Arc<ViewerMarks>>);
+
+/// The marks of `viewer` when the shared answers serve them (see
+/// [`viewer::sees_shared`]): `Ok(None)` for a signed-in reader they do not serve.
+async fn shared_reader(
+    app: &App,
+    viewer: Option<i32>,
+) -> AppResult<Option<Option<Arc<ViewerMarks>>>> {
+    let Some(id) = viewer else {
+        return Ok(Some(None));
+    };
+    if !sees_shared(app, viewer, true).await? {
+        return Ok(None);
+    }
+    let marks = viewer::marks(app, id).await?;
+    // Favorites too many to hold are looked up per page, on the other path.
+    Ok(marks.favorites.is_some().then_some(Some(marks)))
+}
+
+/// A page of articles as one shared answer, rendered once by `render` (the API's JSON)
+/// and cached unless the page lies too deep; `None` when `viewer` sees a list of their
+/// own (staff, an author of hidden articles).
+pub async fn list_answer<R>(
+    app: &App,
+    viewer: Option<i32>,
+    filter: ArticleFilter,
+    page: PageRequest,
+    render: R,
+) -> AppResult<Option<Answer>>
+where
+    R: Fn(ArticlePage) -> AppResult<Arc<Marked>>,
+{
+    let Some(reader) = shared_reader(app, viewer).await? else {
+        return Ok(None);
+    };
+    if page.after.is_none() && page.offset > MAX_CACHED_OFFSET {
+        let body = render(article_list(app, None, filter, page).await?)?;
+        return Ok(Some((body, reader)));
+    }
+    let key = ListKey {
+        filter: filter.clone(),
+        limit: page.limit,
+        offset: page.offset,
+        after: page.after,
+    };
+    let body = app
+        .caches
+        .api_lists
+        .get_or_load(key, || async {
+            render(article_list(app, None, filter.clone(), page).await?)
+        })
+        .await?;
+    Ok(Some((body, reader)))
+}
+
+/// The article `slug` as one shared answer, rendered once by `render` and cached;
+/// `None` when it is hidden (its author and staff get it on the other path).
+pub async fn article_answer<R>(
+    app: &App,
+    viewer: Option<i32>,
+    slug: &str,
+    render: R,
+) -> AppResult<Option<Answer>>
+where
+    R: Fn(ArticleView) -> AppResult<Arc<Marked>>,
+{
+    let reader = match viewer {
+        None => None,
+        Some(id) => {
+            let marks = viewer::marks(app, id).await?;
+            if marks.favorites.is_none() {
+                return Ok(None);
+            }
+            Some(marks)
+        }
+    };
+    let body = app
+        .caches
+        .api_articles
+        .get_or_load(slug.to_owned(), || async {
+            render(article(app, None, slug).await?)
+        })
+        .await;
+    match body {
+        Ok(body) => Ok(Some((body, reader))),
+        Err(AppError::NotFound(_)) if viewer.is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A page of `viewer`'s feed as shared list entries (rendered once per article by
+/// `render` and cached), the feed's length and the reader's marks; `None` when their
+/// favorites are too many to hold.
+pub async fn feed_answer<R>(
+    app: &App,
+    viewer: i32,
+    page: PageRequest,
+    render: R,
+) -> AppResult<Option<(Vec<Arc<Marked>>, i64, Arc<ViewerMarks>)>>
+where
+    R: Fn(&ArticleView) -> AppResult<Arc<Marked>>,
+{
+    let marks = viewer::marks(app, viewer).await?;
+    if marks.favorites.is_none() || (page.after.is_none() && page.offset > MAX_CACHED_OFFSET) {
+        return Ok(None);
+    }
+    let (db, c) = (&app.db, &*app.caches);
+    let filter = ArticleFilter {
+        feed_of: Some(viewer),
+        ..ArticleFilter::default()
+    };
+    let entry = feed_page(app, filter, page).await?;
+    let found = c
+        .summaries
+        .get_many(&entry.ids, |missing| async move {
+            shared_articles(db, c, &missing)
+                .await?
+                .iter()
+                .map(|view| Ok((view.article.id, render(view)?)))
+                .collect()
+        })
+        .await?;
+    let parts = entry
+        .ids
+        .iter()
+        .filter_map(|id| {
+            found
+                .iter()
+                .find(|(k, _)| k == id)
+                .map(|(_, v)| Arc::clone(v))
+        })
+        .collect();
+    Ok(Some((parts, entry.total, marks)))
+}
+
+/// The page of article `slug` for a reader without a session, made by `render` (which
+/// reads through this module) and cached whole, with its ETag.
+pub async fn anonymous_article_page<F, Fut>(
+    app: &App,
+    slug: &str,
+    render: F,
+) -> AppResult<Arc<CachedBody>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = AppResult<Arc<CachedBody>>>,
+{
+    app.caches
+        .article_pages
+        .get_or_load(slug.to_owned(), render)
+        .await
+}

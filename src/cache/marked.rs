@@ -1,0 +1,204 @@
+//! Answers shared by every reader, with the places where one reader's own marks go.
+//!
+//! An API answer differs between readers only in two booleans per article: whether
+//! the reader favorited it and whether they follow its author. The shared answer is
+//! serialized once, as an anonymous reader gets it (both `false`), with the offset of
+//! each of those `false`s; a signed-in reader's answer is the same bytes with `true`
+//! written where their marks say so. That costs a copy, not a serialization.
+
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use actix_web::web::Bytes;
+
+use crate::domain::visibility::ViewerMarks;
+
+/// One place where a reader's mark goes: the offset of a `false` literal in the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Whether the reader favorited this article.
+    Favorited {
+        /// Offset of the literal.
+        at: usize,
+        /// The article.
+        article: i32,
+    },
+    /// Whether the reader follows this user.
+    Following {
+        /// Offset of the literal.
+        at: usize,
+        /// The user.
+        user: i32,
+    },
+}
+
+impl Mark {
+    fn at(&self) -> usize {
+        match self {
+            Mark::Favorited { at, .. } | Mark::Following { at, .. } => *at,
+        }
+    }
+
+    fn holds(&self, marks: &ViewerMarks) -> bool {
+        match self {
+            Mark::Favorited { article, .. } => marks.favorited(*article).unwrap_or(false),
+            Mark::Following { user, .. } => marks.follows(*user),
+        }
+    }
+}
+
+const FALSE: &[u8] = b"false";
+const TRUE: &[u8] = b"true";
+
+/// Shared bytes, their ETag, and where each reader's marks go.
+#[derive(Debug)]
+pub struct Marked {
+    bytes: Bytes,
+    etag: String,
+    marks: Box<[Mark]>,
+}
+
+impl Marked {
+    /// `bytes` with `marks` (ascending offsets, each at a `false`).
+    pub fn new(bytes: Vec<u8>, marks: Vec<Mark>) -> Arc<Self> {
+        debug_assert!(
+            marks
+                .iter()
+                .all(|m| bytes.get(m.at()..m.at() + FALSE.len()) == Some(FALSE))
+        );
+        let bytes = Bytes::from(bytes);
+        Arc::new(Self {
+            etag: super::etag_for(&bytes),
+            bytes,
+            marks: marks.into_boxed_slice(),
+        })
+    }
+
+    /// The bytes as an anonymous reader gets them.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// Their weight, for the caches' byte budget.
+    pub fn weight(&self) -> u64 {
+        (self.bytes.len() + 40 + self.marks.len() * std::mem::size_of::<Mark>()) as u64
+    }
+
+    /// Appends these bytes to `out` with `reader`'s marks written in, and to `tag` this
+    /// answer's ETag and which of its marks were set: together they name the bytes
+    /// written, so the ETag of the result is a hash of `tag` (a few dozen bytes), not
+    /// of the whole answer.
+    pub fn write_for(&self, out: &mut Vec<u8>, tag: &mut Vec<u8>, reader: &ViewerMarks) {
+        tag.extend_from_slice(self.etag.as_bytes());
+        let mut from = 0;
+        for (i, mark) in self.marks.iter().enumerate() {
+            if mark.holds(reader) {
+                out.extend_from_slice(&self.bytes[from..mark.at()]);
+                out.extend_from_slice(TRUE);
+                from = mark.at() + FALSE.len();
+                tag.extend_from_slice(&(i as u32).to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&self.bytes[from..]);
+        tag.push(b';');
+    }
+
+    /// A 200 of these bytes as `content_type`: as they are for an anonymous reader,
+    /// with `reader`'s marks otherwise (and an ETag of its own).
+    pub fn response(
+        &self,
+        content_type: &'static str,
+        reader: Option<&ViewerMarks>,
+    ) -> HttpResponse {
+        match reader {
+            None => Self::respond(content_type, &self.etag, self.bytes.clone()),
+            Some(reader) => {
+                let mut out = Vec::with_capacity(self.bytes.len() + 8);
+                let mut tag = Vec::with_capacity(64);
+                self.write_for(&mut out, &mut tag, reader);
+                Self::respond(content_type, &super::etag_for(&tag), Bytes::from(out))
+            }
+        }
+    }
+
+    fn respond(content_type: &'static str, etag: &str, body: Bytes) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((actix_web::http::header::ETAG, etag))
+            .body(body)
+    }
+}
+
+/// `open`, the `parts` joined by commas with `reader`'s marks, then `close`, with its
+/// ETag: a list answer composed of shared fragments.
+pub fn compose(
+    open: &[u8],
+    parts: &[Arc<Marked>],
+    close: &[u8],
+    reader: &ViewerMarks,
+    content_type: &'static str,
+) -> HttpResponse {
+    let size = open.len() + close.len() + parts.iter().map(|p| p.bytes.len() + 1).sum::<usize>();
+    let mut out = Vec::with_capacity(size + 16);
+    let mut tag = Vec::with_capacity(40 * parts.len() + close.len() + open.len());
+    tag.extend_from_slice(open);
+    out.extend_from_slice(open);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        part.write_for(&mut out, &mut tag, reader);
+    }
+    out.extend_from_slice(close);
+    tag.extend_from_slice(close);
+    Marked::respond(content_type, &super::etag_for(&tag), Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_written_where_the_reader_has_them() {
+        let json =
+            br#"{"a":{"favorited":false,"author":{"following":false}},"b":{"favorited":false}}"#;
+        let find = |needle: &str, nth: usize| {
+            let needle = needle.as_bytes();
+            json.windows(needle.len())
+                .enumerate()
+                .filter(|(_, w)| *w == needle)
+                .nth(nth)
+                .map(|(i, _)| i + needle.len())
+                .expect("present")
+        };
+        let marks = vec![
+            Mark::Favorited {
+                at: find("\"favorited\":", 0),
+                article: 1,
+            },
+            Mark::Following {
+                at: find("\"following\":", 0),
+                user: 9,
+            },
+            Mark::Favorited {
+                at: find("\"favorited\":", 1),
+                article: 2,
+            },
+        ];
+        let shared = Marked::new(json.to_vec(), marks);
+        let reader = ViewerMarks {
+            follows: vec![9],
+            favorites: Some(vec![2]),
+            ..ViewerMarks::default()
+        };
+        let mut out = Vec::new();
+        shared.write_for(&mut out, &mut Vec::new(), &reader);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            r#"{"a":{"favorited":false,"author":{"following":true}},"b":{"favorited":true}}"#
+        );
+        let mut anonymous = Vec::new();
+        shared.write_for(&mut anonymous, &mut Vec::new(), &ViewerMarks::default());
+        assert_eq!(anonymous, json.to_vec());
+    }
+}
