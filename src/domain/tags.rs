@@ -24,50 +24,58 @@ pub async fn popular(db: &Db) -> AppResult<Vec<String>> {
     .await
 }
 
-/// The id of each tag name, creating the missing ones. Tags are few per article, so a
-/// row at a time keeps this portable (no multi-row insert or upsert through the enum).
+/// The id of each tag name (in the order given), creating the missing ones: two
+/// statements whatever the number of names.
 pub fn ensure_ids(conn: &mut DbConnection, names: &[String]) -> QueryResult<Vec<i32>> {
-    let mut ids = Vec::with_capacity(names.len());
-    for name in names {
-        let existing = tags::table
-            .filter(tags::name.eq(name))
-            .select(tags::id)
-            .first::<i32>(conn)
-            .optional()?;
-        let id = match existing {
-            Some(id) => id,
-            None => {
-                insert_if_missing(conn, name)?;
-                tags::table
-                    .filter(tags::name.eq(name))
-                    .select(tags::id)
-                    .first(conn)?
-            }
-        };
-        ids.push(id);
-    }
-    Ok(ids)
+    add_missing(conn, names)?;
+    let found: std::collections::HashMap<String, i32> = tags::table
+        .filter(tags::name.eq_any(names))
+        .select((tags::name, tags::id))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .collect();
+    names
+        .iter()
+        .map(|name| {
+            found
+                .get(name)
+                .copied()
+                .ok_or(diesel::result::Error::NotFound)
+        })
+        .collect()
 }
 
-/// Adds tag `name` unless it exists. On PostgreSQL a concurrent writer may add it first
-/// (and this insert then waits for its commit): `ON CONFLICT DO NOTHING` keeps that from
-/// failing the transaction. SQLite has one writer at a time.
-fn insert_if_missing(conn: &mut DbConnection, name: &str) -> QueryResult<()> {
+/// Adds the tags among `names` that do not exist yet, in one statement. A concurrent
+/// writer may add the same names first (the insert then waits for its commit): the
+/// conflict is ignored instead of failing the transaction, which PostgreSQL could not
+/// use again. Names go in sorted, so two writers adding overlapping sets take the
+/// unique index's entries in the same order and never deadlock.
+fn add_missing(conn: &mut DbConnection, names: &[String]) -> QueryResult<()> {
+    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.is_empty() {
+        return Ok(());
+    }
     match conn {
-        DbConnection::Pg(pg) => {
-            diesel::sql_query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-                .bind::<diesel::sql_types::Text, _>(name)
-                .execute(pg)
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sorted)
+        .execute(pg)
+        .map(drop),
+        DbConnection::Sqlite(sqlite) => {
+            let list = serde_json::to_string(&sorted)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            diesel::sql_query("INSERT OR IGNORE INTO tags (name) SELECT value FROM json_each(?)")
+                .bind::<diesel::sql_types::Text, _>(list)
+                .execute(sqlite)
                 .map(drop)
         }
-        DbConnection::Sqlite(sqlite) => diesel::insert_into(tags::table)
-            .values(tags::name.eq(name))
-            .execute(sqlite)
-            .map(drop),
     }
 }
 
-/// Replaces the tags of an article.
+/// Replaces the tags of an article: three statements whatever the number of tags.
 pub fn set_for_article(
     conn: &mut DbConnection,
     article_id: i32,
@@ -75,15 +83,18 @@ pub fn set_for_article(
 ) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
         .execute(conn)?;
-    for tag_id in ensure_ids(conn, names)? {
-        diesel::insert_into(article_tags::table)
-            .values((
-                article_tags::article_id.eq(article_id),
-                article_tags::tag_id.eq(tag_id),
-            ))
-            .execute(conn)?;
+    if names.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    add_missing(conn, names)?;
+    diesel::insert_into(article_tags::table)
+        .values(tags::table.filter(tags::name.eq_any(names)).select((
+            article_id.into_sql::<diesel::sql_types::Integer>(),
+            tags::id,
+        )))
+        .into_columns((article_tags::article_id, article_tags::tag_id))
+        .execute(conn)
+        .map(drop)
 }
 
 /// `(article_id, tag name)` pairs for a page of articles, names in order (one query).

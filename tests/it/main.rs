@@ -8,6 +8,7 @@ mod bcrypt_floor;
 mod caching;
 mod cluster;
 mod comments;
+mod counted;
 mod helpers;
 mod jobs;
 mod openapi;
@@ -20,12 +21,13 @@ mod security;
 mod seed;
 mod tags;
 mod users;
+mod writes;
 
 use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 23] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 25] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -49,6 +51,8 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("cluster_jobs", cluster::jobs::tests()),
         ("cluster_limits", cluster::limits::tests()),
         ("cluster_members", cluster::members::tests()),
+        ("write_races", writes::races::tests()),
+        ("write_statements", writes::statements::tests()),
     ];
     groups
         .into_iter()

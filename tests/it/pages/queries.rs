@@ -3,18 +3,12 @@
 //! as with 10 (no query per article, comment or author); warm, it costs none, the
 //! reader's own state (account, follows, favorites, unread count) being cached too.
 //!
-//! They are served here by an in-process app over the test's database with a pool of
-//! our own, so its statements can be counted; the session cookie and the token come from
-//! the real server (same secret).
+//! They are served here by an in-process app whose statements are counted
+//! ([`crate::counted_service`]); the session cookie and the token come from the real
+//! server.
 
-use actix_identity::IdentityMiddleware;
-use actix_session::SessionMiddleware;
-use actix_session::storage::CookieSessionStore;
-use actix_web::cookie::Key;
-use actix_web::{App, middleware, test, web};
+use actix_web::test;
 use awc::http::StatusCode;
-use conduit::db::Db;
-use conduit::state::AppState;
 use serde_json::json;
 
 use super::browser::Browser;
@@ -24,32 +18,7 @@ use crate::tests;
 tests![pages_run_a_fixed_number_of_queries];
 
 async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
-    let db = Db::connect(&app.config.database_url, 1).expect("connect");
-    // Caches of its own, without a listener: the test clears them before each count.
-    let caches = std::sync::Arc::new(conduit::cache::Caches::new(
-        app.config.cache_max_mb,
-        std::time::Duration::from_secs(300),
-    ));
-    let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db)
-        .expect("broadcast")
-        .serving();
-    let counted = conduit::app::App::new(db.clone(), caches, broadcast);
-    let state = web::Data::new(AppState::new(&app.config, counted, None, None));
-    let caches = state.caches.clone();
-    let key = Key::derive_from(app.config.secret_key.expose());
-    let service = test::init_service(
-        App::new()
-            .app_data(state)
-            .wrap(middleware::from_fn(conduit::routes::pages::render_failures))
-            .wrap(IdentityMiddleware::default())
-            .wrap(
-                SessionMiddleware::builder(CookieSessionStore::default(), key)
-                    .cookie_name("conduit_session".to_owned())
-                    .build(),
-            )
-            .configure(conduit::routes::configure),
-    )
-    .await;
+    let (db, caches, service) = crate::counted_service!(&app);
 
     let reader = app.register("reader").await;
     let browser = Browser::new(&app);

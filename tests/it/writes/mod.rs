@@ -1,0 +1,4 @@
+//! Writes under concurrency and what each costs.
+
+pub mod races;
+pub mod statements;
