@@ -1,21 +1,21 @@
 # Shared by bench/run.sh and bench/cluster.sh (sourced, not run).
 
-# seed_site BINARY BACKEND ARTICLES PG_URL DATA_DIR: exports DATABASE_URL for that
-# backend and size, and seeds it with `conduit seed` unless done before in DATA_DIR;
-# sets seeded_users (their ids are 1..seeded_users).
+# seed_site BINARY BACKEND ARTICLES PG_URL DATA_DIR [SCHEMA]: exports DATABASE_URL for
+# that backend and size, and seeds it with `conduit seed` unless done before in
+# DATA_DIR; sets seeded_users (their ids are 1..seeded_users). On PostgreSQL the site
+# lives in SCHEMA (default bench_ARTICLES).
 # A realistic shape that grows with the site: ten articles per writer, two comments and
 # two favorites per article, ten follows per account.
 seed_site() {
-  local binary=$1 backend=$2 articles=$3 pg_url=$4 data_dir=$5
+  local binary=$1 backend=$2 articles=$3 pg_url=$4 data_dir=$5 schema=${6:-bench_$3}
   local users=$(( articles / 10 > 100 ? articles / 10 : 100 ))
   local comments=$(( articles * 2 )) favorites=$(( articles * 2 ))
-  local follows=$(( users * 10 )) schema=""
+  local follows=$(( users * 10 ))
   seeded_users=$users
   mkdir -p "$data_dir"
   case "$backend" in
     sqlite) export DATABASE_URL="$data_dir/sqlite-$articles.db" ;;
     postgres)
-      schema="bench_$articles"
       export DATABASE_URL="$pg_url?options=-csearch_path%3D$schema" ;;
     *) echo "--backend is sqlite or postgres" >&2; exit 2 ;;
   esac

@@ -76,7 +76,9 @@ pub fn render(db: &crate::db::Db) -> String {
     handle.render()
 }
 
-/// `jobs{state=…}` gauges from the queue table (every state appears, even at zero).
+/// `jobs{state=…}` gauges from the queue table (every state appears, even at zero), and
+/// the backlog: `jobs_due` (queued jobs whose time has come) and
+/// `jobs_oldest_due_seconds` (how long the oldest of them has waited).
 fn refresh_job_gauges(db: &crate::db::Db) {
     let totals = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
         crate::jobs::queue::state_totals(&mut conn).map_err(|e| e.to_string())
@@ -98,5 +100,16 @@ fn refresh_job_gauges(db: &crate::db::Db) {
             }
         }
         Err(e) => log::warn!("job gauges unavailable: {e}"),
+    }
+    let backlog = db
+        .conn()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| crate::jobs::queue::backlog(&mut conn).map_err(|e| e.to_string()));
+    match backlog {
+        Ok(backlog) => {
+            metrics::gauge!("jobs_due").set(backlog.due as f64);
+            metrics::gauge!("jobs_oldest_due_seconds").set(backlog.oldest_wait.as_secs_f64());
+        }
+        Err(e) => log::warn!("job backlog gauges unavailable: {e}"),
     }
 }

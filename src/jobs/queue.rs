@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::{Job, JobSettings};
 use crate::db::schema::jobs;
@@ -28,10 +28,12 @@ fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
     now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
 
-/// Claims up to `limit` due jobs of `kinds` for `owner` until `now + lease`: queued jobs
-/// whose time has come, and running jobs whose holder's lease ran out (a worker that
-/// died). Each claim counts as an attempt. Jobs whose lease ran out on their last
-/// attempt are marked dead first.
+/// Claims up to `limit` due jobs of `kinds` for `owner` until `now + lease`: first
+/// running jobs whose holder's lease ran out (a worker that died), then queued jobs whose
+/// time has come, oldest first. Each claim counts as an attempt. Jobs whose lease ran
+/// out on their last attempt are marked dead first. Every statement reads a partial
+/// index of just the rows it may take (see the `job_claims` migration), so a claim
+/// costs the same with a million finished jobs in the table as with none.
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,
@@ -40,9 +42,12 @@ pub fn claim(
     lease: Duration,
 ) -> QueryResult<Vec<Job>> {
     let now = time::now();
-    let until = lease_end(now, lease);
-    // `,a,b,` so that each kind is matched whole, on both backends.
-    let kind_list = format!(",{},", kinds.join(","));
+    let claim = Claim {
+        owner,
+        kinds,
+        now,
+        until: lease_end(now, lease),
+    };
     write_transaction(conn, |conn| {
         diesel::update(
             jobs::table
@@ -57,54 +62,140 @@ pub fn claim(
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
-        let due = "((state = 'queued' AND run_at <= $3) OR \
-                   (state = 'running' AND lease_expires_at < $3))";
+        let mut taken = claim.take(conn, Due::LeaseExpired, limit)?;
+        let left = limit - i64::try_from(taken.len()).unwrap_or(limit);
+        if left > 0 {
+            taken.extend(claim.take(conn, Due::Queued, left)?);
+        }
+        taken.sort_by_key(|job| (job.run_at, job.id));
+        Ok(taken)
+    })
+}
+
+/// Which due jobs a claim statement takes.
+#[derive(Clone, Copy)]
+enum Due {
+    /// Running, but the holder's lease ran out.
+    LeaseExpired,
+    /// Queued, and its run time has come.
+    Queued,
+}
+
+impl Due {
+    /// The condition and order, matching the partial indexes (`$3` is now).
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Due::LeaseExpired => (
+                "state = 'running' AND lease_expires_at < $3",
+                "lease_expires_at, id",
+            ),
+            Due::Queued => ("state = 'queued' AND run_at <= $3", "run_at, id"),
+        }
+    }
+}
+
+/// One claim's owner, kinds and times.
+struct Claim<'a> {
+    owner: &'a str,
+    kinds: &'a [&'a str],
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+}
+
+impl Claim<'_> {
+    /// Takes up to `limit` jobs of one [`Due`] kind.
+    fn take(&self, conn: &mut DbConnection, due: Due, limit: i64) -> QueryResult<Vec<Job>> {
+        let (condition, order) = due.sql();
         match conn {
             // SKIP LOCKED: concurrent claimers pass over each other's rows instead of
             // waiting for them or taking them twice.
             DbConnection::Pg(pg) => diesel::sql_query(format!(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, \
                  lease_expires_at = $2, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
-                 WHERE position(',' || kind || ',' in $4) > 0 AND {due} \
-                 ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) {RETURNING}"
+                 WHERE {condition} AND kind = ANY($4) \
+                 ORDER BY {order} LIMIT $5 FOR UPDATE SKIP LOCKED) {RETURNING}"
             ))
-            .bind::<Text, _>(owner)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(now)
-            .bind::<Text, _>(&kind_list)
+            .bind::<Text, _>(self.owner)
+            .bind::<Timestamp, _>(self.until)
+            .bind::<Timestamp, _>(self.now)
+            .bind::<Array<Text>, _>(self.kinds)
             .bind::<BigInt, _>(limit)
             .load(pg),
             // SQLite has one writer at a time, and this runs under BEGIN IMMEDIATE: the
             // UPDATE is atomic against every other claimer.
-            DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, \
-                 lease_expires_at = ?2, updated_at = ?3 WHERE id IN (SELECT id FROM jobs \
-                 WHERE instr(?4, ',' || kind || ',') > 0 AND {} \
-                 ORDER BY run_at, id LIMIT ?5) {RETURNING}",
-                due.replace('$', "?")
-            ))
-            .bind::<Text, _>(owner)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(now)
-            .bind::<Text, _>(&kind_list)
-            .bind::<BigInt, _>(limit)
-            .load(sqlite),
+            DbConnection::Sqlite(sqlite) => {
+                let kinds = serde_json::to_string(self.kinds)
+                    .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+                diesel::sql_query(format!(
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                     lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3 \
+                     WHERE id IN (SELECT id FROM jobs WHERE {} \
+                     AND kind IN (SELECT value FROM json_each(?4)) \
+                     ORDER BY {order} LIMIT ?5) {RETURNING}",
+                    condition.replace('$', "?")
+                ))
+                .bind::<Text, _>(self.owner)
+                .bind::<Timestamp, _>(self.until)
+                .bind::<Timestamp, _>(self.now)
+                .bind::<Text, _>(kinds)
+                .bind::<BigInt, _>(limit)
+                .load(sqlite)
+            }
         }
-    })
+    }
 }
 
 /// Marks `job` done if `owner` still holds it; false when the lease was lost meanwhile
 /// (another worker took the job over, and its run counts instead).
 pub fn complete(conn: &mut DbConnection, job: &Job, owner: &str) -> QueryResult<bool> {
-    let changed = diesel::update(held(job.id, owner))
+    Ok(complete_all(conn, &[job.id], owner)? == 1)
+}
+
+/// Marks the jobs `ids` done, those that `owner` still holds, in one statement; returns
+/// how many it marked.
+pub fn complete_all(conn: &mut DbConnection, ids: &[i32], owner: &str) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(held_all(ids, owner))
         .set((
             jobs::state.eq(DONE),
             jobs::lease_owner.eq(None::<String>),
             jobs::lease_expires_at.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(time::now()),
         ))
-        .execute(conn)?;
-    Ok(changed == 1)
+        .execute(conn)
+}
+
+/// Extends `owner`'s lease on the jobs `ids` to `now + lease` (a worker part-way through
+/// a batch keeps the rest of it).
+pub fn extend(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    owner: &str,
+    lease: Duration,
+) -> QueryResult<usize> {
+    let now = time::now();
+    diesel::update(held_all(ids, owner))
+        .set((
+            jobs::lease_expires_at.eq(lease_end(now, lease)),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Gives back claimed jobs that `owner` will not run (it is stopping): queued again at
+/// once, their claim not counted as an attempt.
+pub fn release(conn: &mut DbConnection, ids: &[i32], owner: &str) -> QueryResult<usize> {
+    diesel::update(held_all(ids, owner))
+        .set((
+            jobs::state.eq(QUEUED),
+            jobs::attempts.eq(jobs::attempts - 1),
+            jobs::lease_owner.eq(None::<String>),
+            jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(time::now()),
+        ))
+        .execute(conn)
 }
 
 /// What a failed attempt led to.
@@ -161,6 +252,21 @@ type Held = diesel::dsl::Filter<
     >,
     diesel::dsl::Eq<jobs::state, &'static str>,
 >;
+
+type HeldAll<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<jobs::table, diesel::dsl::EqAny<jobs::id, &'a [i32]>>,
+        diesel::dsl::Eq<jobs::lease_owner, String>,
+    >,
+    diesel::dsl::Eq<jobs::state, &'static str>,
+>;
+
+fn held_all<'a>(ids: &'a [i32], owner: &str) -> HeldAll<'a> {
+    jobs::table
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::lease_owner.eq(owner.to_owned()))
+        .filter(jobs::state.eq(RUNNING))
+}
 
 fn held(id: i32, owner: &str) -> Held {
     jobs::table
@@ -226,6 +332,32 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Job>> {
         .select(Job::as_select())
         .first(conn)
         .optional()
+}
+
+/// Jobs waiting for a worker now, and when the oldest of them became due: how far the
+/// workers are behind. Reads only the queued jobs' partial index.
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<Backlog> {
+    let now = time::now();
+    let (due, oldest) = jobs::table
+        .filter(jobs::state.eq(QUEUED))
+        .filter(jobs::run_at.le(now))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(jobs::run_at)))
+        .first::<(i64, Option<NaiveDateTime>)>(conn)?;
+    Ok(Backlog {
+        due,
+        oldest_wait: oldest.map_or(Duration::ZERO, |at| {
+            (now - at).to_std().unwrap_or(Duration::ZERO)
+        }),
+    })
+}
+
+/// See [`backlog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Queued jobs whose run time has come.
+    pub due: i64,
+    /// How long the oldest of them has waited past its run time.
+    pub oldest_wait: Duration,
 }
 
 /// Jobs per state, for the metrics gauges.

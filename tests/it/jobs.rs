@@ -1,6 +1,7 @@
 //! The job queue: the transactional outbox, lease expiry, and claims that never overlap.
 
 pub mod messaging;
+pub mod volume;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ crate::tests![
     outbox_commits_jobs_only_with_their_change,
     expired_lease_is_claimed_again_with_one_effect,
     concurrent_workers_never_run_the_same_job,
+    a_long_batch_keeps_its_lease,
+    a_stopping_worker_gives_back_the_rest_of_its_batch,
     readiness_and_metrics_report_the_workers,
 ];
 
@@ -173,8 +176,8 @@ pub fn notifications_of(db: &Db, username: &str) -> i64 {
         .expect("count")
 }
 
-/// Counts how often each job runs; the work is slow enough for claims to overlap.
-struct Counting(Arc<Mutex<HashMap<i32, u32>>>);
+/// Counts how often each job runs; each run takes `.1`, so that claims overlap.
+struct Counting(Arc<Mutex<HashMap<i32, u32>>>, Duration);
 
 impl JobHandler for Counting {
     fn kinds(&self) -> Vec<&'static str> {
@@ -182,7 +185,7 @@ impl JobHandler for Counting {
     }
 
     fn run(&self, _db: &Db, job: &Job) -> Result<(), JobError> {
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(self.1);
         let mut runs = self
             .0
             .lock()
@@ -209,7 +212,7 @@ async fn concurrent_workers_never_run_the_same_job(app: TestApp) {
             jobs::WorkerPool::start(
                 Db::connect(&app.config.database_url, 3).expect("pool"),
                 settings.clone(),
-                Arc::new(Counting(Arc::clone(&runs))),
+                Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(2))),
             )
             .expect("workers start")
         })
@@ -228,6 +231,86 @@ async fn concurrent_workers_never_run_the_same_job(app: TestApp) {
     assert_eq!(runs.len(), JOBS, "every job ran");
     let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
+}
+
+/// Enqueues `n` `test.count` jobs.
+fn enqueue_counted(db: &Db, n: usize) {
+    let mut conn = db.conn().expect("conn");
+    for i in 0..n {
+        jobs::enqueue(&mut conn, "test.count", &json!({ "n": i })).expect("enqueue");
+    }
+}
+
+/// A worker claims up to 16 jobs at once. A batch that takes longer than the lease
+/// (16 × 100 ms against 1 s) keeps it as it goes, so an idle worker waiting beside it
+/// never takes the rest over: every job runs once.
+async fn a_long_batch_keeps_its_lease(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let db = db_of(&app);
+    enqueue_counted(&db, 16);
+    let runs = Arc::new(Mutex::new(HashMap::new()));
+    let mut settings = app.config.jobs.settings(1);
+    settings.lease = Duration::from_secs(1);
+    let busy = jobs::WorkerPool::start(
+        db_of(&app),
+        settings.clone(),
+        Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(100))),
+    )
+    .expect("workers start");
+    app.pools.borrow_mut().push(Arc::clone(&busy));
+    eventually(10, "the batch to be claimed", || {
+        count_jobs(&db, "test.count", Some("queued")) == 0
+    })
+    .await;
+    // Now a second worker polls beside it, ready to take over any expired lease.
+    let idle = jobs::WorkerPool::start(
+        db_of(&app),
+        settings,
+        Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(100))),
+    )
+    .expect("workers start");
+    app.pools.borrow_mut().push(Arc::clone(&idle));
+    eventually(30, "every job to be done", || {
+        count_jobs(&db, "test.count", Some("done")) == 16
+    })
+    .await;
+    let runs = runs.lock().expect("lock");
+    assert_eq!(runs.len(), 16, "every job ran");
+    let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
+}
+
+/// A worker stopped part-way through its batch gives the rest back at once (queued,
+/// the claim not counted as an attempt) instead of holding them until its lease ends.
+async fn a_stopping_worker_gives_back_the_rest_of_its_batch(app: TestApp) {
+    use conduit::db::schema::jobs as table;
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let db = db_of(&app);
+    enqueue_counted(&db, 16);
+    let runs = Arc::new(Mutex::new(HashMap::new()));
+    let pool = jobs::WorkerPool::start(
+        db_of(&app),
+        app.config.jobs.settings(1),
+        Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(100))),
+    )
+    .expect("workers start");
+    eventually(10, "the batch to be claimed", || {
+        count_jobs(&db, "test.count", Some("queued")) == 0
+    })
+    .await;
+    assert!(pool.shutdown(Duration::from_secs(10)));
+    let ran = runs.lock().expect("lock").len() as i64;
+    assert!(ran < 16, "stopped part-way ({ran} ran)");
+    assert_eq!(count_jobs(&db, "test.count", Some("running")), 0);
+    assert_eq!(count_jobs(&db, "test.count", Some("done")), ran);
+    assert_eq!(count_jobs(&db, "test.count", Some("queued")), 16 - ran);
+    let mut conn = db.conn().expect("conn");
+    let attempts: Vec<i32> = table::table
+        .filter(table::state.eq("queued"))
+        .select(table::attempts)
+        .load(&mut *conn)
+        .expect("attempts");
+    assert!(attempts.iter().all(|a| *a == 0), "{attempts:?}");
 }
 
 async fn readiness_and_metrics_report_the_workers(app: TestApp) {
@@ -255,6 +338,8 @@ async fn readiness_and_metrics_report_the_workers(app: TestApp) {
     assert!(text.contains("jobs{state=\"done\"}"), "{text}");
     assert!(text.contains("jobs{state=\"dead\"} 0"), "{text}");
     assert!(text.contains("jobs_processed_total{"), "{text}");
+    assert!(text.contains("jobs_due "), "{text}");
+    assert!(text.contains("jobs_oldest_due_seconds "), "{text}");
 
     // Workers stopped (as after a crash of the pool): not ready.
     let pools: Vec<_> = app.pools.borrow().clone();

@@ -27,7 +27,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 25] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 26] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -44,6 +44,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("jobs", jobs::tests()),
         ("messaging", jobs::messaging::tests()),
         ("webhooks", jobs::webhooks::tests()),
+        ("jobs_volume", jobs::volume::tests()),
         ("caching", caching::tests()),
         ("seed", seed::tests()),
         ("cluster", cluster::coherence::tests()),

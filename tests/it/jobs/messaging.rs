@@ -288,6 +288,9 @@ async fn admin_jobs_page_retries_and_discards(app: TestApp) {
         .await
         .assert_redirect("/admin/jobs");
     assert_eq!(count_jobs(&db, "test.dead", Some("queued")), 1);
+    // Nobody runs that kind: it waits, and the page says the workers are behind.
+    let page = admin.get("/admin/jobs").await;
+    assert!(page.body.contains("waiting for a worker"), "{}", page.body);
     // Discarding asks first.
     let asked = admin
         .submit(

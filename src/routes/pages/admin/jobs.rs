@@ -1,4 +1,4 @@
-//! `/admin/jobs`: queue counts by state and kind, the dead jobs with their last error,
+//! `/admin/jobs`: queue counts by state and kind, the backlog, the dead jobs with their last error,
 //! and retry or discard (confirmed) buttons.
 
 use actix_web::{HttpRequest, web};
@@ -42,6 +42,9 @@ struct AdminJobsPage {
     chrome: Chrome,
     admin: AdminFrame,
     counts: Vec<CountLine>,
+    /// Jobs due now and how long the oldest has waited, in whole seconds.
+    due: i64,
+    oldest_wait_secs: u64,
     dead: Vec<DeadLine>,
     confirm_discard: Option<i32>,
 }
@@ -52,12 +55,13 @@ async fn page(
     user: &User,
     confirm_discard: Option<i32>,
 ) -> PageResult {
-    let (counts, dead) = state
+    let (counts, backlog, dead) = state
         .db
         .run(|conn| {
             let counts = queue::counts(conn)?;
+            let backlog = queue::backlog(conn)?;
             let dead = queue::dead(conn, DEAD_SHOWN)?;
-            Ok::<_, AppError>((counts, dead))
+            Ok::<_, AppError>((counts, backlog, dead))
         })
         .await?;
     let (chrome, admin) = frame(state, req, user, "Jobs", "/admin/jobs")?;
@@ -68,6 +72,8 @@ async fn page(
             .into_iter()
             .map(|(state, kind, count)| CountLine { state, kind, count })
             .collect(),
+        due: backlog.due,
+        oldest_wait_secs: backlog.oldest_wait.as_secs(),
         dead: dead
             .into_iter()
             .map(|job| DeadLine {
