@@ -82,7 +82,8 @@ impl App {
     }
 
     /// Runs `work` in a write transaction; what it marks stale is broadcast inside that
-    /// transaction and dropped from this instance's caches after the commit.
+    /// transaction and dropped from this instance's caches after the commit. If it
+    /// queued jobs, idle workers here and on the other instances wake for them.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
@@ -92,7 +93,7 @@ impl App {
         let (value, stale) = self
             .db
             .run(move |conn| {
-                write_transaction(conn, |conn| {
+                let written = write_transaction(conn, |conn| {
                     let mut tx = Tx {
                         conn,
                         stale: Vec::new(),
@@ -100,7 +101,10 @@ impl App {
                     let value = work(&mut tx)?;
                     broadcast.publish(tx.conn, &tx.stale)?;
                     Ok::<_, AppError>((value, tx.stale))
-                })
+                });
+                // The jobs it queued are there now: this process's idle workers wake.
+                crate::jobs::wake::after_commit(written.is_ok());
+                written
             })
             .await?;
         for s in &stale {

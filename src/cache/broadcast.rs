@@ -38,16 +38,21 @@ pub struct Message {
     /// What is stale.
     #[serde(rename = "s")]
     pub stale: Vec<Stale>,
+    /// The transaction also queued jobs: idle workers should look now (see
+    /// [`crate::jobs::wake`]).
+    #[serde(rename = "j", default, skip_serializing_if = "std::ops::Not::not")]
+    pub jobs_queued: bool,
 }
 
 impl Message {
     /// The payload for `stale` from `origin`: small, or a single `Everything`.
-    pub fn encode(origin: &str, stale: &[Stale]) -> String {
+    pub fn encode(origin: &str, stale: &[Stale], jobs_queued: bool) -> String {
         let sent_at_ms = chrono::Utc::now().timestamp_millis();
         let mut message = Message {
             origin: origin.to_owned(),
             sent_at_ms,
             stale: dedup(stale),
+            jobs_queued,
         };
         let text = serde_json::to_string(&message).unwrap_or_default();
         if !text.is_empty() && text.len() <= MAX_PAYLOAD {
@@ -141,12 +146,15 @@ impl Broadcast {
     }
 
     /// Sends `stale` to every other process, inside the caller's transaction on `conn`:
-    /// it leaves when that transaction commits, and never if it rolls back.
+    /// it leaves when that transaction commits, and never if it rolls back. When the
+    /// transaction queued jobs, the message says so (and is sent even with nothing
+    /// stale), so that other processes' idle workers wake.
     pub fn publish(&self, conn: &mut DbConnection, stale: &[Stale]) -> QueryResult<()> {
-        if stale.is_empty() {
+        let jobs_queued = crate::jobs::wake::pending();
+        if stale.is_empty() && !jobs_queued {
             return Ok(());
         }
-        let payload = Message::encode(&self.origin, stale);
+        let payload = Message::encode(&self.origin, stale, jobs_queued);
         match conn {
             DbConnection::Pg(pg) => {
                 let channel = self.channel.as_deref().unwrap_or("conduit_cache");
@@ -190,7 +198,7 @@ mod tests {
             Stale::Comments { slug: "a".into() },
             Stale::Follow { follower: 7 },
         ];
-        let text = Message::encode("me", &stale);
+        let text = Message::encode("me", &stale, false);
         let back = Message::decode(&text).expect("parses");
         assert_eq!(back.origin, "me");
         assert_eq!(
@@ -206,7 +214,7 @@ mod tests {
                 slug: format!("a-rather-long-slug-for-article-number-{i}"),
             })
             .collect();
-        let text = Message::encode("me", &many);
+        let text = Message::encode("me", &many, false);
         assert!(text.len() < MAX_PAYLOAD);
         assert_eq!(
             Message::decode(&text).expect("parses").stale,

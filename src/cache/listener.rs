@@ -156,6 +156,9 @@ impl Receiver {
         if message.origin == self.origin {
             return;
         }
+        if message.jobs_queued {
+            crate::jobs::wake::wake_local();
+        }
         metrics::counter!("cache_invalidations_received_total").increment(1);
         let delay_ms = (chrono::Utc::now().timestamp_millis() - message.sent_at_ms).max(0);
         metrics::histogram!("cache_invalidation_delay_seconds").record(delay_ms as f64 / 1000.0);

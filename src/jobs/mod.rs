@@ -8,6 +8,7 @@ pub mod kinds;
 pub mod mail;
 pub mod queue;
 pub mod staff;
+pub mod wake;
 pub mod webhook_client;
 pub mod worker;
 
@@ -164,6 +165,7 @@ pub fn enqueue_at<P: Serialize>(
 ) -> QueryResult<i32> {
     let payload = serde_json::to_string(payload)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    wake::note_enqueued();
     let now = time::now();
     let row = (
         jobs::kind.eq(kind),

@@ -4,11 +4,12 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::queue::{self, Failed};
+use super::wake::Signal;
 use super::{Job, JobError, JobHandler, JobSettings};
 use crate::db::Db;
 
@@ -23,35 +24,6 @@ const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// jobs still waiting in a batch is extended as it goes (see [`Worker::execute_batch`]).
 const BATCH: i64 = 16;
 
-/// A stop flag that sleeping workers wake up for.
-#[derive(Default)]
-struct Stop {
-    stopped: Mutex<bool>,
-    wake: Condvar,
-}
-
-impl Stop {
-    fn is_set(&self) -> bool {
-        self.stopped.lock().map(|s| *s).unwrap_or(true)
-    }
-
-    /// Sleeps up to `pause`; returns early when stopped.
-    fn sleep(&self, pause: Duration) {
-        if let Ok(guard) = self.stopped.lock() {
-            let _ = self
-                .wake
-                .wait_timeout_while(guard, pause, |stopped| !*stopped);
-        }
-    }
-
-    fn set(&self) {
-        if let Ok(mut stopped) = self.stopped.lock() {
-            *stopped = true;
-        }
-        self.wake.notify_all();
-    }
-}
-
 /// Counts a thread as running for as long as it lives, even if it panics.
 struct Alive(Arc<AtomicUsize>);
 
@@ -63,7 +35,7 @@ impl Drop for Alive {
 
 /// A set of worker threads sharing one handler.
 pub struct WorkerPool {
-    stop: Arc<Stop>,
+    signal: Arc<Signal>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     running: Arc<AtomicUsize>,
     size: u32,
@@ -76,7 +48,7 @@ impl WorkerPool {
         settings: JobSettings,
         handler: Arc<dyn JobHandler>,
     ) -> std::io::Result<Arc<Self>> {
-        let stop = Arc::new(Stop::default());
+        let signal = Signal::registered();
         let running = Arc::new(AtomicUsize::new(0));
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
         let mut threads = Vec::new();
@@ -85,7 +57,7 @@ impl WorkerPool {
                 db: db.clone(),
                 settings: settings.clone(),
                 handler: Arc::clone(&handler),
-                stop: Arc::clone(&stop),
+                signal: Arc::clone(&signal),
                 owner: format!("{instance}-{index}"),
                 prunes: index == 0,
             };
@@ -100,14 +72,14 @@ impl WorkerPool {
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
-                    stop.set();
+                    signal.stop();
                     return Err(e);
                 }
             }
         }
         log::info!("started {} job worker(s)", settings.workers);
         Ok(Arc::new(Self {
-            stop,
+            signal,
             threads: Mutex::new(threads),
             running,
             size: settings.workers,
@@ -126,14 +98,14 @@ impl WorkerPool {
 
     /// Every thread is alive and no stop was asked for.
     pub fn healthy(&self) -> bool {
-        !self.stop.is_set() && self.running() == self.size as usize
+        !self.signal.is_stopped() && self.running() == self.size as usize
     }
 
     /// Asks every thread to stop after its current job and waits up to `deadline` for
     /// them; true when all finished in time (the others' jobs are re-claimed after their
     /// lease expires).
     pub fn shutdown(&self, deadline: Duration) -> bool {
-        self.stop.set();
+        self.signal.stop();
         let started = Instant::now();
         while self.running() > 0 && started.elapsed() < deadline {
             std::thread::sleep(Duration::from_millis(10));
@@ -159,7 +131,7 @@ struct Worker {
     db: Db,
     settings: JobSettings,
     handler: Arc<dyn JobHandler>,
-    stop: Arc<Stop>,
+    signal: Arc<Signal>,
     owner: String,
     prunes: bool,
 }
@@ -168,7 +140,7 @@ impl Worker {
     fn run(&self) {
         let kinds = self.handler.kinds();
         let mut last_prune = Instant::now();
-        while !self.stop.is_set() {
+        while !self.signal.is_stopped() {
             if self.prunes && last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
                 self.prune();
@@ -182,11 +154,11 @@ impl Worker {
                         .map_err(|e| e.to_string())
                 });
             match claimed {
-                Ok(jobs) if jobs.is_empty() => self.stop.sleep(self.settings.poll),
+                Ok(jobs) if jobs.is_empty() => self.signal.sleep(self.settings.poll),
                 Ok(jobs) => self.execute_batch(&jobs),
                 Err(e) => {
                     log::warn!("job worker {} cannot claim: {e}", self.owner);
-                    self.stop.sleep(ERROR_PAUSE.max(self.settings.poll));
+                    self.signal.sleep(ERROR_PAUSE.max(self.settings.poll));
                 }
             }
         }
@@ -202,7 +174,7 @@ impl Worker {
         let mut succeeded = Vec::with_capacity(jobs.len());
         for (index, job) in jobs.iter().enumerate() {
             let waiting: Vec<i32> = jobs[index..].iter().map(|j| j.id).collect();
-            if self.stop.is_set() {
+            if self.signal.is_stopped() {
                 self.with_retries("releasing jobs", |conn| {
                     queue::release(conn, &waiting, &self.owner)
                 });
@@ -221,6 +193,9 @@ impl Worker {
             }
         }
         self.record_successes(&succeeded);
+        // Jobs that queued follow-up jobs (a fan-out's batches, their emails): the other
+        // idle workers of this process wake for them.
+        super::wake::after_commit(true);
     }
 
     /// Marks `succeeded` done in one statement.

@@ -13,9 +13,12 @@ use serde_json::json;
 
 use super::Cluster;
 use crate::helpers::TestApp;
-use crate::jobs::{count_jobs, db_of, eventually};
+use crate::jobs::{count_jobs, db_of, eventually, notifications_of};
 
-crate::tests![jobs_run_once_across_instances_and_survive_a_kill];
+crate::tests![
+    jobs_run_once_across_instances_and_survive_a_kill,
+    idle_workers_wake_when_jobs_are_queued,
+];
 
 /// A webhook receiver on loopback: records each request's path and delivery id; holds
 /// the first request to `/slow` open (the worker sending it is killed meanwhile) and
@@ -172,4 +175,64 @@ async fn jobs_run_once_across_instances_and_survive_a_kill(app: TestApp) {
     for (_, node) in survivors {
         assert_eq!(node.get("/readyz", None).await.status, StatusCode::OK);
     }
+}
+
+/// Workers that poll only once a minute still run a new comment's jobs at once: the
+/// write wakes them. On PostgreSQL the comment is written through another process (the
+/// test's own server, without workers), so the wake-up crosses instances with the
+/// write's broadcast; on SQLite, one server per file, it wakes the server's own workers.
+async fn idle_workers_wake_when_jobs_are_queued(app: TestApp) {
+    let postgres = app.database_url.starts_with("postgres");
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let cluster = Cluster::start(
+        &app,
+        1,
+        &[("CONDUIT_WORKERS", "2"), ("CONDUIT_JOB_POLL_MS", "60000")],
+    )
+    .await;
+    let worker = &cluster.nodes[0];
+    let author = worker
+        .post(
+            "/api/users",
+            None,
+            json!({"user": {"username": "author", "email": "author@example.com", "password": "password123"}}),
+        )
+        .await;
+    let author = author.json["user"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let commenter = app.register("commenter").await;
+    let article = worker
+        .post(
+            "/api/articles",
+            Some(&author),
+            json!({"article": {"title": "Wake up", "description": "d", "body": "b", "tagList": []}}),
+        )
+        .await;
+    assert_eq!(article.status, StatusCode::CREATED, "{}", article.text);
+    let slug = article.json["article"]["slug"].as_str().expect("slug");
+    // The sign-up's and the article's jobs woke the workers; once they are done the
+    // workers sleep again, for a minute.
+    let db = db_of(&app);
+    eventually(10, "the earlier jobs", || {
+        count_jobs(&db, "email.welcome", Some("done")) == 2
+            && count_jobs(&db, "notify.fanout", Some("done")) == 1
+    })
+    .await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let path = format!("/api/articles/{slug}/comments");
+    let body = json!({"comment": {"body": "Hello"}});
+    let posted = if postgres {
+        app.post(&path, Some(&commenter), body).await
+    } else {
+        worker.post(&path, Some(&commenter), body).await
+    };
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+    // Far sooner than the next poll, a minute away.
+    eventually(5, "the comment's notification", || {
+        notifications_of(&db, "author") == 1
+    })
+    .await;
+    assert_eq!(count_jobs(&db, "notify.one", Some("queued")), 0);
 }
