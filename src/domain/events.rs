@@ -2,6 +2,7 @@
 //! own transaction, so a committed change always has its jobs and a rolled-back one never
 //! does. The work itself (notifications, email, webhooks) happens later in the workers.
 
+use diesel::prelude::*;
 use serde_json::json;
 
 use crate::db::DbConnection;
@@ -19,12 +20,27 @@ fn article_data(article: &Article, author: &str) -> serde_json::Value {
     }})
 }
 
+/// Queues `event` for the webhooks that may want it: the owner's and the site-wide
+/// ones. Without any, no job is queued at all (most writes on most sites): a webhook
+/// added later does not receive events from before it existed.
 fn webhook_event(
     conn: &mut DbConnection,
     event: &str,
     owner_id: i32,
     data: serde_json::Value,
 ) -> Result {
+    use crate::db::schema::webhooks;
+    let listening: bool = diesel::select(diesel::dsl::exists(
+        webhooks::table.filter(
+            webhooks::user_id
+                .eq(owner_id)
+                .or(webhooks::site_wide.eq(true)),
+        ),
+    ))
+    .get_result(conn)?;
+    if !listening {
+        return Ok(());
+    }
     jobs::enqueue(
         conn,
         kinds::WEBHOOK_EVENT,

@@ -32,8 +32,8 @@ fn lease_end(now: NaiveDateTime, lease: Duration) -> NaiveDateTime {
 /// running jobs whose holder's lease ran out (a worker that died), then queued jobs whose
 /// time has come, oldest first. Each claim counts as an attempt. Jobs whose lease ran
 /// out on their last attempt are marked dead first. Every statement reads a partial
-/// index of just the rows it may take (see the `job_claims` migration), so a claim
-/// costs the same with a million finished jobs in the table as with none.
+/// index of just the rows it may take (see the `job_claims` migration), so what a claim
+/// costs does not grow with the finished jobs the table keeps.
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,

@@ -92,8 +92,19 @@ async fn outbox_commits_jobs_only_with_their_change(app: TestApp) {
     assert_eq!(count_jobs(&db, "notify.fanout", None), 0);
     app.publish(&token, "Outbox", &[]).await;
     assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 1);
-    assert_eq!(count_jobs(&db, "webhook.event", Some("queued")), 1);
     assert_eq!(count_jobs(&db, "email.welcome", Some("queued")), 1);
+    // Nobody has a webhook: the event queues no job at all.
+    assert_eq!(count_jobs(&db, "webhook.event", None), 0);
+    let hooked = app
+        .post(
+            "/api/webhooks",
+            Some(&token),
+            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["article.published"]}}),
+        )
+        .await;
+    assert_eq!(hooked.status, StatusCode::CREATED, "{}", hooked.text);
+    app.publish(&token, "Outbox again", &[]).await;
+    assert_eq!(count_jobs(&db, "webhook.event", Some("queued")), 1);
 }
 
 async fn expired_lease_is_claimed_again_with_one_effect(app: TestApp) {

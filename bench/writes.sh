@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Write routes under load, on a freshly seeded site each run (writes change the data,
+# so they never share the read benchmark's database). Builds nothing.
+#
+#   bench/writes.sh --binary target/release/conduit [--backend sqlite|postgres]
+#                   [--articles 10000] [--duration 10s] [--connections 64]
+#
+# Rows, each as many members (tokens of the first 100 seeded accounts), with the job
+# workers on as in a real deployment: comments on one article, comments spread over 50
+# articles, article creates. After each row: the jobs still queued, and the server's
+# peak RSS so far.
+set -euo pipefail
+
+binary=""
+backend="sqlite"
+articles=10000
+duration="10s"
+connections=64
+port=19495
+pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
+data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}/writes"
+here="$(cd "$(dirname "$0")" && pwd)"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary="$2"; shift 2 ;;
+    --backend) backend="$2"; shift 2 ;;
+    --articles) articles="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --pg-url) pg_url="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$binary" ] || { echo "--binary must name a built conduit (cargo build --release)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+
+. "$here/lib.sh"
+export CONDUIT_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789"
+export CONDUIT_BCRYPT_COST=10
+rm -rf "$data_dir"
+seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir" bench_writes
+
+queued() {
+  local q="SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')"
+  if [ "$backend" = postgres ]; then
+    psql -qtA "$pg_url" -c "SET search_path TO bench_writes; $q"
+  else
+    sqlite3 "$DATABASE_URL" "$q"
+  fi
+}
+
+base="http://127.0.0.1:$port"
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+  CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
+server_pid=$!
+wait_up "$base" "$data_dir/server.log"
+
+python3 "$here/tokens.py" --count 100 >"$data_dir/tokens.txt"
+export BENCH_TOKENS="$data_dir/tokens.txt" BENCH_RUN="$RANDOM$RANDOM"
+BENCH_SLUGS=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
+export BENCH_SLUGS
+
+peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
+write_row() {
+  local label=$1 mode=$2 result
+  result=$(BENCH_WRITE="$mode" measure "$connections" -s "$here/lua/writes.lua" "$base")
+  printf '| %s | %s | %s | %s |\n' "$label" "${result//|/ | }" "$(queued)" "$(peak_rss)"
+}
+
+echo "### writes: $backend, $articles articles, $connections connections, $duration per route"
+echo
+echo "| route | req/s | p50 | p99 | errors | jobs queued after | peak RSS |"
+echo "|---|---|---|---|---|---|---|"
+write_row "POST comment, one article" comment-one
+write_row "POST comment, 50 articles" comment-many
+write_row "POST /api/articles" create
