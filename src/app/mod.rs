@@ -92,7 +92,7 @@ impl App {
         let broadcast = self.broadcast.clone();
         let (value, stale) = self
             .db
-            .run(move |conn| {
+            .run_write(move |conn| {
                 let written = write_transaction(conn, |conn| {
                     let mut tx = Tx {
                         conn,

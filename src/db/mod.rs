@@ -5,8 +5,10 @@ mod backup;
 mod manager;
 pub mod schema;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use parking_lot::{FairMutex, FairMutexGuard};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -61,6 +63,27 @@ pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: BackendKind,
     queries: Arc<AtomicU64>,
+    /// SQLite only: see [`Db::write_gate`].
+    gate: Option<Arc<FairMutex<()>>>,
+}
+
+/// The write gates of this process, one per SQLite file (see [`Db::write_gate`]).
+static GATES: Mutex<Vec<(String, Weak<FairMutex<()>>)>> = Mutex::new(Vec::new());
+
+/// The gate of the SQLite file `path`, shared by every pool on it in this process.
+fn gate_for(path: &str) -> Arc<FairMutex<()>> {
+    let mut gates = GATES.lock().unwrap_or_else(PoisonError::into_inner);
+    gates.retain(|(_, gate)| gate.strong_count() > 0);
+    if let Some(gate) = gates
+        .iter()
+        .find(|(p, _)| p == path)
+        .and_then(|(_, gate)| gate.upgrade())
+    {
+        return gate;
+    }
+    let gate = Arc::new(FairMutex::new(()));
+    gates.push((path.to_owned(), Arc::downgrade(&gate)));
+    gate
 }
 
 impl Db {
@@ -84,11 +107,43 @@ impl Db {
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let gate = url.sqlite_path().map(gate_for);
         Ok(Self {
             pool,
             backend: url.kind(),
             queries,
+            gate,
         })
+    }
+
+    /// On SQLite, waits for this process's turn to write to the file and holds it until
+    /// the guard drops; `None` (no wait) on PostgreSQL, where writers run side by side.
+    ///
+    /// SQLite lets one transaction write at a time. The others wait in its busy
+    /// handler, which naps and retries (up to 100 ms a nap), each holding a pooled
+    /// connection meanwhile: under load, writers queue slowly and readers find the pool
+    /// empty. Writers that take this gate first queue on a mutex instead, are woken the
+    /// moment the writer ahead is done, in the order they came (a fair mutex: no writer
+    /// waits behind later ones), and hold no connection while they wait. One gate
+    /// per file, shared by every pool on it in this process (the server's and its job
+    /// workers'); other processes (the command line) still meet the busy handler.
+    pub fn write_gate(&self) -> Option<FairMutexGuard<'_, ()>> {
+        self.gate.as_ref().map(|gate| gate.lock())
+    }
+
+    /// [`Db::run`] for a write: on SQLite it first passes the [`Db::write_gate`].
+    pub async fn run_write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let gate = self.gate.clone();
+        self.run_on_pool(move |pool| {
+            let _turn = gate.as_ref().map(|gate| gate.lock());
+            Self::with_conn(pool, work)
+        })
+        .await
     }
 
     /// Statements run through this pool since it opened.
@@ -124,16 +179,34 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.run_on_pool(move |pool| Self::with_conn(pool, work))
+            .await
+    }
+
+    /// Runs `work` with the pool on actix's blocking thread pool.
+    async fn run_on_pool<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Pool<ConnectionManager>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let waited = std::time::Instant::now();
-            let conn = pool.get();
-            metrics::histogram!("db_pool_wait_seconds").record(waited.elapsed().as_secs_f64());
-            let mut conn = conn.map_err(DbError::from)?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
+        actix_web::web::block(move || work(&pool))
+            .await
+            .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
+    }
+
+    /// Checks a connection out of `pool` (timing the wait) and runs `work` on it.
+    fn with_conn<T, E, F>(pool: &Pool<ConnectionManager>, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let waited = std::time::Instant::now();
+        let conn = pool.get();
+        metrics::histogram!("db_pool_wait_seconds").record(waited.elapsed().as_secs_f64());
+        let mut conn = conn.map_err(DbError::from)?;
+        work(&mut conn)
     }
 
     fn migrations(&self) -> EmbeddedMigrations {

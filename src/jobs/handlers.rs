@@ -215,14 +215,18 @@ impl JobHandler for AppHandlers {
             }
             kinds::NOTIFY_BATCH => {
                 let args: kinds::Batch = job.args()?;
-                Ok(write_transaction(&mut *db.conn()?, |conn| {
+                let mut conn = db.conn()?;
+                let _turn = db.write_gate();
+                Ok(write_transaction(&mut conn, |conn| {
                     let users = notifications::notify_batch(conn, &args)?;
                     self.broadcast.publish(conn, &[Stale::Unread { users }])
                 })?)
             }
             kinds::NOTIFY_ONE => {
                 let args: kinds::One = job.args()?;
-                Ok(write_transaction(&mut *db.conn()?, |conn| {
+                let mut conn = db.conn()?;
+                let _turn = db.write_gate();
+                Ok(write_transaction(&mut conn, |conn| {
                     if notifications::notify_one(conn, job.id, &args)? {
                         let users = vec![args.user_id];
                         self.broadcast.publish(conn, &[Stale::Unread { users }])?;

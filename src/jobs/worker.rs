@@ -150,6 +150,7 @@ impl Worker {
                 .conn()
                 .map_err(|e| e.to_string())
                 .and_then(|mut conn| {
+                    let _turn = self.db.write_gate();
                     queue::claim(&mut conn, &self.owner, &kinds, BATCH, self.settings.lease)
                         .map_err(|e| e.to_string())
                 });
@@ -253,7 +254,10 @@ impl Worker {
                 .db
                 .conn()
                 .map_err(|e| e.to_string())
-                .and_then(|mut conn| write(&mut conn).map_err(|e| e.to_string()));
+                .and_then(|mut conn| {
+                    let _turn = self.db.write_gate();
+                    write(&mut conn).map_err(|e| e.to_string())
+                });
             match result {
                 Ok(value) => return Some(value),
                 Err(e) if attempt < 2 => {

@@ -27,7 +27,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 26] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 27] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -53,6 +53,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("cluster_limits", cluster::limits::tests()),
         ("cluster_members", cluster::members::tests()),
         ("write_races", writes::races::tests()),
+        ("write_gate", writes::gate::tests()),
         ("write_statements", writes::statements::tests()),
     ];
     groups

@@ -1,4 +1,5 @@
 //! Writes under concurrency and what each costs.
 
+pub mod gate;
 pub mod races;
 pub mod statements;
