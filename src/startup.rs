@@ -24,8 +24,6 @@ pub const SHUTDOWN_GRACE_SECS: u64 = 30;
 /// Largest request body accepted (articles are capped well below this).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// A signed-in browser stays signed in while it keeps visiting at least this often.
-const VISIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 /// Name of the site's session cookie (sign-in, CSRF token, flash messages).
 pub const SESSION_COOKIE: &str = "conduit_session";
 
@@ -116,8 +114,9 @@ impl Application {
                     crate::middleware::rate_limit::limit_rate,
                 ))
                 .wrap(
+                    // The idle timeout is `routes::pages::session`'s own: actix-identity's
+                    // rewrites the session cookie on every request.
                     IdentityMiddleware::builder()
-                        .visit_deadline(Some(VISIT_DEADLINE))
                         .logout_behavior(actix_identity::config::LogoutBehavior::DeleteIdentityKeys)
                         .build(),
                 )

@@ -17,6 +17,15 @@ use crate::state::AppState;
 
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
+/// When the signed-in browser was last seen (Unix seconds, to [`SEEN_PRECISION`]).
+const SEEN_KEY: &str = "seen";
+/// A signed-in browser stays signed in while it keeps visiting at least this often.
+const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
+/// How stale the stored last visit may be before a page writes it again. Writing it on
+/// every request (as actix-identity's own visit deadline does) would re-encrypt and
+/// re-send the session cookie with every page; this way a reader gets a new cookie at
+/// most once in this long, and the idle timeout is exact to within it.
+const SEEN_PRECISION: i64 = 10 * 60;
 /// Name of the hidden field every state-changing form carries.
 pub const CSRF_FIELD: &str = "csrf_token";
 
@@ -40,6 +49,18 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
     else {
         return Ok(None);
     };
+    let session = req.get_session();
+    let now = chrono::Utc::now().timestamp();
+    match visit(session.get::<i64>(SEEN_KEY).ok().flatten(), now) {
+        Visit::Recent => {}
+        Visit::Mark => session
+            .insert(SEEN_KEY, now)
+            .map_err(|e| AppError::Internal(format!("session insert: {e}")))?,
+        Visit::IdleTooLong => {
+            sign_out(req)?;
+            return Ok(None);
+        }
+    }
     let state = state_of(req)?;
     let Some(user) = crate::app::viewer::account(&state.app, id).await? else {
         return Ok(None);
@@ -57,6 +78,25 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         .insert(crate::middleware::request_log::LoggedUser(user.id));
     req.extensions_mut().insert(UnreadCount(unread));
     Ok(Some(user))
+}
+
+/// What a signed-in visit does with the session's last-visit mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    /// Seen within [`SEEN_PRECISION`]: nothing to write.
+    Recent,
+    /// Write the mark (first visit, or the mark has aged).
+    Mark,
+    /// Away longer than [`IDLE_TIMEOUT_SECS`]: signed out.
+    IdleTooLong,
+}
+
+fn visit(seen: Option<i64>, now: i64) -> Visit {
+    match seen {
+        Some(seen) if now - seen > IDLE_TIMEOUT_SECS => Visit::IdleTooLong,
+        Some(seen) if now - seen < SEEN_PRECISION => Visit::Recent,
+        _ => Visit::Mark,
+    }
 }
 
 fn capitalized(text: &str) -> String {
@@ -161,6 +201,9 @@ pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
     session.renew();
     Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AppError::Internal(format!("session login: {e}")))?;
+    session
+        .insert(SEEN_KEY, chrono::Utc::now().timestamp())
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
     rotate_csrf(&session)
 }
 
@@ -170,6 +213,7 @@ pub fn sign_out(req: &HttpRequest) -> Result<(), PageError> {
         identity.logout();
     }
     let session = req.get_session();
+    session.remove(SEEN_KEY);
     session.renew();
     rotate_csrf(&session)
 }
@@ -327,5 +371,19 @@ mod tests {
         assert!(!same_token("abcd", "abce"));
         assert!(!same_token("abcd", "abc"));
         assert!(!same_token("abcd", ""));
+    }
+
+    #[test]
+    fn the_last_visit_is_written_rarely_and_ends_idle_sessions() {
+        let now = 1_000_000_000;
+        assert_eq!(visit(None, now), Visit::Mark);
+        assert_eq!(visit(Some(now), now), Visit::Recent);
+        assert_eq!(visit(Some(now - SEEN_PRECISION + 1), now), Visit::Recent);
+        assert_eq!(visit(Some(now - SEEN_PRECISION), now), Visit::Mark);
+        assert_eq!(visit(Some(now - IDLE_TIMEOUT_SECS), now), Visit::Mark);
+        assert_eq!(
+            visit(Some(now - IDLE_TIMEOUT_SECS - 1), now),
+            Visit::IdleTooLong
+        );
     }
 }

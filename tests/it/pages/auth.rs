@@ -18,6 +18,7 @@ tests![
     renamed_account_stays_signed_in,
     deleted_account_counts_as_signed_out,
     repeated_wrong_passwords_must_wait,
+    signed_in_pages_do_not_rewrite_the_session_cookie,
 ];
 
 async fn sign_up_signs_in_and_goes_home(app: TestApp) {
@@ -319,4 +320,25 @@ async fn repeated_wrong_passwords_must_wait(app: TestApp) {
     assert!(body.contains("too many failed sign-ins"), "{body}");
     assert!(body.contains("value=\"guessed@example.com\""), "input kept");
     assert!(page.headers.contains_key("retry-after"));
+}
+
+/// A signed-in reader's pages do not send the session cookie back each time (it only
+/// changes when something in the session does), yet they stay signed in.
+async fn signed_in_pages_do_not_rewrite_the_session_cookie(app: TestApp) {
+    let token = app.register("reader").await;
+    let slug = app.publish(&token, "Read me", &[]).await;
+    let browser = Browser::new(&app);
+    browser.sign_in("reader").await;
+    // The first page may still settle the session (the CSRF token, the visit mark).
+    browser.get("/").await;
+    for path in ["/", &format!("/article/{slug}"), "/profile/reader", "/"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("data-auth-state=\"authenticated\""),
+            "{path}"
+        );
+        let rewritten: Vec<_> = page.headers.get_all("set-cookie").collect();
+        assert!(rewritten.is_empty(), "{path}: {rewritten:?}");
+    }
 }
