@@ -46,14 +46,7 @@ export CONDUIT_BCRYPT_COST=10
 rm -rf "$data_dir"
 seed_site "$binary" "$backend" 1000 "$pg_url" "$data_dir" bench_jobs
 
-# sql STATEMENT: runs one statement on the site's database, prints the result.
-sql() {
-  if [ "$backend" = postgres ]; then
-    psql -qtA "$pg_url" -c "SET search_path TO bench_jobs; $1"
-  else
-    sqlite3 "$DATABASE_URL" "$1"
-  fi
-}
+sql() { site_sql bench_jobs "$1"; }
 
 echo "adding $history finished jobs" >&2
 if [ "$backend" = postgres ]; then
@@ -66,14 +59,6 @@ else
 fi
 
 base="http://127.0.0.1:$port"
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 trap stop_server EXIT
 start_server() {
   CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \

@@ -67,3 +67,25 @@ wait_up() {
   echo "the server at $1 did not start; see $2" >&2
   exit 1
 }
+
+# The server a script started (its pid in $server_pid): stop_server stops it and waits,
+# peak_rss prints its peak RSS so far.
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
+
+# site_sql SCHEMA STATEMENT: runs one statement on the seeded site ($DATABASE_URL on
+# SQLite, SCHEMA of $pg_url on PostgreSQL, by $backend) and prints the result.
+site_sql() {
+  if [ "$backend" = postgres ]; then
+    psql -qtA "$pg_url" -c "SET search_path TO $1; $2"
+  else
+    sqlite3 "$DATABASE_URL" "$2"
+  fi
+}

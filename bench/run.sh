@@ -44,14 +44,6 @@ export CONDUIT_BCRYPT_COST="${CONDUIT_BCRYPT_COST:-12}"
 seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir"
 
 base="http://127.0.0.1:$port"
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 trap stop_server EXIT
 
 start_server() {
@@ -95,7 +87,6 @@ curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
 BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
 export BENCH_COOKIE
 
-peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
 
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "${3//|/ | }" "$(peak_rss)"; }
 

@@ -43,24 +43,9 @@ export CONDUIT_BCRYPT_COST=10
 rm -rf "$data_dir"
 seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir" bench_writes
 
-queued() {
-  local q="SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')"
-  if [ "$backend" = postgres ]; then
-    psql -qtA "$pg_url" -c "SET search_path TO bench_writes; $q"
-  else
-    sqlite3 "$DATABASE_URL" "$q"
-  fi
-}
+queued() { site_sql bench_writes "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')"; }
 
 base="http://127.0.0.1:$port"
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 trap stop_server EXIT
 CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
   CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
@@ -72,7 +57,6 @@ export BENCH_TOKENS="$data_dir/tokens.txt" BENCH_RUN="$RANDOM$RANDOM"
 BENCH_SLUGS=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
 export BENCH_SLUGS
 
-peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
 write_row() {
   local label=$1 mode=$2 result
   result=$(BENCH_WRITE="$mode" measure "$connections" -s "$here/lua/writes.lua" "$base")

@@ -80,36 +80,27 @@ pub fn render(db: &crate::db::Db) -> String {
 /// the backlog: `jobs_due` (queued jobs whose time has come) and
 /// `jobs_oldest_due_seconds` (how long the oldest of them has waited).
 fn refresh_job_gauges(db: &crate::db::Db) {
-    let totals = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
-        crate::jobs::queue::state_totals(&mut conn).map_err(|e| e.to_string())
+    use crate::jobs::queue;
+    let read = db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
+        let totals = queue::state_totals(&mut conn).map_err(|e| e.to_string())?;
+        let backlog = queue::backlog(&mut conn).map_err(|e| e.to_string())?;
+        Ok((totals, backlog))
     });
-    match totals {
-        Ok(totals) => {
-            for state in [
-                crate::jobs::queue::QUEUED,
-                crate::jobs::queue::RUNNING,
-                crate::jobs::queue::DONE,
-                crate::jobs::queue::DEAD,
-            ] {
-                let count = totals
-                    .iter()
-                    .find(|(s, _)| s == state)
-                    .map_or(0, |(_, n)| *n);
-                // Job counts stay far below 2^53, where f64 is exact.
-                metrics::gauge!("jobs", "state" => state).set(count as f64);
-            }
+    let (totals, backlog) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            log::warn!("job gauges unavailable: {e}");
+            return;
         }
-        Err(e) => log::warn!("job gauges unavailable: {e}"),
+    };
+    for state in [queue::QUEUED, queue::RUNNING, queue::DONE, queue::DEAD] {
+        let count = totals
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        // Job counts stay far below 2^53, where f64 is exact.
+        metrics::gauge!("jobs", "state" => state).set(count as f64);
     }
-    let backlog = db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| crate::jobs::queue::backlog(&mut conn).map_err(|e| e.to_string()));
-    match backlog {
-        Ok(backlog) => {
-            metrics::gauge!("jobs_due").set(backlog.due as f64);
-            metrics::gauge!("jobs_oldest_due_seconds").set(backlog.oldest_wait.as_secs_f64());
-        }
-        Err(e) => log::warn!("job backlog gauges unavailable: {e}"),
-    }
+    metrics::gauge!("jobs_due").set(backlog.due as f64);
+    metrics::gauge!("jobs_oldest_due_seconds").set(backlog.oldest_wait.as_secs_f64());
 }

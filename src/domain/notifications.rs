@@ -124,26 +124,24 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
         DbConnection::Pg(_) => sql,
         DbConnection::Sqlite(_) => sql.replace("$1", "?1"),
     };
-    {
-        diesel::sql_query(sql)
-            .bind::<Timestamp, _>(time::now())
-            .execute(conn)?;
-        // Emails: only for followers who turned new-article emails on (a stored choice,
-        // since the default is off), and only once per notification.
-        let wanting: Vec<i32> = notifications::table
-            .inner_join(
-                crate::db::schema::email_settings::table
-                    .on(crate::db::schema::email_settings::user_id.eq(notifications::user_id)),
-            )
-            .filter(notifications::article_id.eq(article_id))
-            .filter(notifications::kind.eq("article"))
-            .filter(notifications::user_id.between(first, last))
-            .filter(notifications::emailed.eq(false))
-            .filter(crate::db::schema::email_settings::on_article.eq(true))
-            .select(notifications::id)
-            .load(conn)?;
-        queue_emails(conn, &wanting)?;
-    }
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(time::now())
+        .execute(conn)?;
+    // Emails: only for followers who turned new-article emails on (a stored choice,
+    // since the default is off), and only once per notification.
+    let wanting: Vec<i32> = notifications::table
+        .inner_join(
+            crate::db::schema::email_settings::table
+                .on(crate::db::schema::email_settings::user_id.eq(notifications::user_id)),
+        )
+        .filter(notifications::article_id.eq(article_id))
+        .filter(notifications::kind.eq("article"))
+        .filter(notifications::user_id.between(first, last))
+        .filter(notifications::emailed.eq(false))
+        .filter(crate::db::schema::email_settings::on_article.eq(true))
+        .select(notifications::id)
+        .load(conn)?;
+    queue_emails(conn, &wanting)?;
     follows::table
         .filter(follows::followee_id.eq(author_id))
         .filter(follows::follower_id.between(first, last))
@@ -156,37 +154,34 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
 /// write transaction. True when a notification was created.
 pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> QueryResult<bool> {
     let key = format!("job:{job_id}");
-    {
-        let exists: bool = diesel::select(diesel::dsl::exists(
-            notifications::table.filter(notifications::dedupe_key.eq(&key)),
-        ))
-        .get_result(conn)?;
-        let actor_exists: bool =
-            diesel::select(diesel::dsl::exists(users::table.find(one.actor_id)))
-                .get_result(conn)?;
-        if exists || !actor_exists {
-            return Ok(false);
-        }
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::user_id.eq(one.user_id),
-                notifications::kind.eq(&one.kind),
-                notifications::actor_id.eq(one.actor_id),
-                notifications::article_id.eq(one.article_id),
-                notifications::dedupe_key.eq(&key),
-                notifications::emailed.eq(false),
-                notifications::created_at.eq(time::now()),
-            ))
-            .execute(conn)?;
-        if email_settings::load(conn, one.user_id)?.wants(&one.kind) {
-            let id: i32 = notifications::table
-                .filter(notifications::dedupe_key.eq(&key))
-                .select(notifications::id)
-                .first(conn)?;
-            queue_emails(conn, &[id])?;
-        }
-        Ok(true)
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        notifications::table.filter(notifications::dedupe_key.eq(&key)),
+    ))
+    .get_result(conn)?;
+    let actor_exists: bool =
+        diesel::select(diesel::dsl::exists(users::table.find(one.actor_id))).get_result(conn)?;
+    if exists || !actor_exists {
+        return Ok(false);
     }
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::user_id.eq(one.user_id),
+            notifications::kind.eq(&one.kind),
+            notifications::actor_id.eq(one.actor_id),
+            notifications::article_id.eq(one.article_id),
+            notifications::dedupe_key.eq(&key),
+            notifications::emailed.eq(false),
+            notifications::created_at.eq(time::now()),
+        ))
+        .execute(conn)?;
+    if email_settings::load(conn, one.user_id)?.wants(&one.kind) {
+        let id: i32 = notifications::table
+            .filter(notifications::dedupe_key.eq(&key))
+            .select(notifications::id)
+            .first(conn)?;
+        queue_emails(conn, &[id])?;
+    }
+    Ok(true)
 }
 
 fn queue_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<()> {
@@ -268,21 +263,19 @@ pub async fn list(db: &Db, user_id: i32) -> AppResult<(Vec<NotificationView>, i6
 /// Marks the given notifications of `user_id` read (all of them when `ids` is `None`),
 /// inside the caller's write transaction; returns the unread count after.
 pub fn mark_read(conn: &mut DbConnection, user_id: i32, ids: Option<Vec<i32>>) -> AppResult<i64> {
-    {
-        let mine = notifications::table
-            .filter(notifications::user_id.eq(user_id))
-            .filter(notifications::read_at.is_null());
-        let now = time::now();
-        match ids {
-            Some(ids) => diesel::update(mine.filter(notifications::id.eq_any(ids)))
-                .set(notifications::read_at.eq(now))
-                .execute(conn)?,
-            None => diesel::update(mine)
-                .set(notifications::read_at.eq(now))
-                .execute(conn)?,
-        };
-        Ok::<_, AppError>(unread_count(conn, user_id)?)
-    }
+    let mine = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null());
+    let now = time::now();
+    match ids {
+        Some(ids) => diesel::update(mine.filter(notifications::id.eq_any(ids)))
+            .set(notifications::read_at.eq(now))
+            .execute(conn)?,
+        None => diesel::update(mine)
+            .set(notifications::read_at.eq(now))
+            .execute(conn)?,
+    };
+    Ok::<_, AppError>(unread_count(conn, user_id)?)
 }
 
 /// What an email about notification `id` needs: recipient, the view, and the recipient's

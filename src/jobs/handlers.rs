@@ -215,8 +215,8 @@ impl JobHandler for AppHandlers {
             }
             kinds::NOTIFY_BATCH => {
                 let args: kinds::Batch = job.args()?;
-                let mut conn = db.conn()?;
                 let _turn = db.write_gate();
+                let mut conn = db.conn()?;
                 Ok(write_transaction(&mut conn, |conn| {
                     let users = notifications::notify_batch(conn, &args)?;
                     self.broadcast.publish(conn, &[Stale::Unread { users }])
@@ -224,8 +224,8 @@ impl JobHandler for AppHandlers {
             }
             kinds::NOTIFY_ONE => {
                 let args: kinds::One = job.args()?;
-                let mut conn = db.conn()?;
                 let _turn = db.write_gate();
+                let mut conn = db.conn()?;
                 Ok(write_transaction(&mut conn, |conn| {
                     if notifications::notify_one(conn, job.id, &args)? {
                         let users = vec![args.user_id];

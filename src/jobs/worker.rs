@@ -146,14 +146,7 @@ impl Worker {
                 self.prune();
             }
             let claimed = self
-                .db
-                .conn()
-                .map_err(|e| e.to_string())
-                .and_then(|mut conn| {
-                    let _turn = self.db.write_gate();
-                    queue::claim(&mut conn, &self.owner, &kinds, BATCH, self.settings.lease)
-                        .map_err(|e| e.to_string())
-                });
+                .write(|conn| queue::claim(conn, &self.owner, &kinds, BATCH, self.settings.lease));
             match claimed {
                 Ok(jobs) if jobs.is_empty() => self.signal.sleep(self.settings.poll),
                 Ok(jobs) => self.execute_batch(&jobs),
@@ -241,24 +234,27 @@ impl Worker {
         outcome
     }
 
-    /// Runs `write` on a connection, trying three times: a job's outcome must be
-    /// recorded even if the database hiccups right now. `None` when it never succeeded
-    /// (the jobs then run again after their lease).
+    /// Runs one write on a connection of the workers' pool, after SQLite's write gate
+    /// (taken first, so no connection is held while waiting for it).
+    fn write<T>(
+        &self,
+        write: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T>,
+    ) -> Result<T, String> {
+        let _turn = self.db.write_gate();
+        let mut conn = self.db.conn().map_err(|e| e.to_string())?;
+        write(&mut conn).map_err(|e| e.to_string())
+    }
+
+    /// [`Worker::write`], tried three times: a job's outcome must be recorded even if
+    /// the database hiccups right now. `None` when it never succeeded (the jobs then
+    /// run again after their lease).
     fn with_retries<T>(
         &self,
         what: &str,
         write: impl Fn(&mut crate::db::DbConnection) -> diesel::QueryResult<T>,
     ) -> Option<T> {
         for attempt in 0..3 {
-            let result = self
-                .db
-                .conn()
-                .map_err(|e| e.to_string())
-                .and_then(|mut conn| {
-                    let _turn = self.db.write_gate();
-                    write(&mut conn).map_err(|e| e.to_string())
-                });
-            match result {
+            match self.write(&write) {
                 Ok(value) => return Some(value),
                 Err(e) if attempt < 2 => {
                     log::warn!("{what} failed, retrying: {e}");
