@@ -40,6 +40,13 @@ impl FieldErrors {
         }
     }
 
+    /// Adds every message of `other`, after this one's own.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
+    }
+
     /// Field name and message pairs, for forms that list them.
     pub fn messages(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0

@@ -39,29 +39,42 @@
     hidden.name = input.name;
     input.removeAttribute('name');
     input.parentNode.insertBefore(hidden, input);
-    var pills = document.createElement('ul');
-    pills.className = 'tag-editor-pills';
+    // As in the reference editor: a .tag-list of .tag-pill spans, each with an <i> that
+    // removes it (a keyboard can reach and press it too).
+    var pills = document.createElement('div');
+    pills.className = 'tag-list tag-editor-pills';
     pills.setAttribute('aria-label', 'Tags added');
     input.parentNode.appendChild(pills);
     var tags = [];
 
+    function remove(tag) {
+      var i = tags.indexOf(tag);
+      if (i !== -1) tags.splice(i, 1);
+      sync();
+      input.focus();
+    }
+
     function sync() {
       hidden.value = tags.join(',');
       pills.textContent = '';
-      tags.forEach(function (tag, i) {
-        var li = document.createElement('li');
-        var button = document.createElement('button');
-        button.type = 'button';
-        button.className = 'tag-default tag-pill';
-        button.textContent = tag + ' ×';
-        button.setAttribute('aria-label', 'Remove tag ' + tag);
-        button.addEventListener('click', function () {
-          tags.splice(i, 1);
-          sync();
-          input.focus();
+      tags.forEach(function (tag) {
+        var pill = document.createElement('span');
+        pill.className = 'tag-default tag-pill';
+        var close = document.createElement('i');
+        close.className = 'ion-close-round';
+        close.setAttribute('role', 'button');
+        close.setAttribute('tabindex', '0');
+        close.setAttribute('aria-label', 'Remove tag ' + tag);
+        close.addEventListener('click', function () { remove(tag); });
+        close.addEventListener('keydown', function (event) {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            remove(tag);
+          }
         });
-        li.appendChild(button);
-        pills.appendChild(li);
+        pill.appendChild(close);
+        pill.appendChild(document.createTextNode(' ' + tag));
+        pills.appendChild(pill);
       });
     }
 

@@ -3,11 +3,15 @@
 use super::App;
 use crate::cache::Stale;
 use crate::domain::users::{self, RegisterInput, Registration, SettingsChange, User, UserChanges};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Creates an account (the password is hashed before the transaction starts).
 pub async fn register(app: &App, bcrypt_cost: u32, input: RegisterInput) -> AppResult<User> {
-    let account = Registration::prepare(input, bcrypt_cost).await?;
+    let wanted = (input.username.clone(), input.email.clone());
+    let account = Registration::prepare(input, bcrypt_cost)
+        .await
+        .or_else_taken(app, None, wanted)
+        .await?;
     app.write(move |tx| users::register(tx.conn, account)).await
 }
 
@@ -20,7 +24,14 @@ pub async fn update(
     changes: UserChanges,
     ip: Option<String>,
 ) -> AppResult<User> {
-    let change = SettingsChange::prepare(changes, bcrypt_cost).await?;
+    let wanted = (
+        changes.username.clone().flatten(),
+        changes.email.clone().flatten(),
+    );
+    let change = SettingsChange::prepare(changes, bcrypt_cost)
+        .await
+        .or_else_taken(app, Some(user_id), wanted)
+        .await?;
     app.write(move |tx| {
         // Name, bio and picture show on the user's articles, comments and profile; the
         // rest (email, password, a cleared reset) only on their own requests.
@@ -31,4 +42,44 @@ pub async fn update(
         users::update(tx.conn, user_id, change, ip)
     })
     .await
+}
+
+/// Reports every mistake of a form at once: when its input is invalid, a username or
+/// email that is also taken is added to the same 422, rather than only after the rest
+/// has been fixed.
+trait OrElseTaken<T> {
+    async fn or_else_taken(
+        self,
+        app: &App,
+        except: Option<i32>,
+        wanted: (Option<String>, Option<String>),
+    ) -> AppResult<T>;
+}
+
+impl<T> OrElseTaken<T> for AppResult<T> {
+    async fn or_else_taken(
+        self,
+        app: &App,
+        except: Option<i32>,
+        (username, email): (Option<String>, Option<String>),
+    ) -> AppResult<T> {
+        match self {
+            Err(AppError::Validation(mut errors)) => {
+                let taken = app
+                    .db()
+                    .run(move |conn| {
+                        Ok::<_, AppError>(users::taken(
+                            conn,
+                            except,
+                            username.as_deref(),
+                            email.as_deref(),
+                        )?)
+                    })
+                    .await?;
+                errors.merge(taken);
+                Err(AppError::Validation(errors))
+            }
+            other => other,
+        }
+    }
 }

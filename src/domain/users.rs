@@ -433,23 +433,38 @@ fn check_available(
     username: Option<&str>,
     email: Option<&str>,
 ) -> AppResult<()> {
-    let mut errors = FieldErrors::default();
-    let other = |found: Option<User>| found.is_some_and(|u| Some(u.id) != except);
-    if let Some(name) = username
-        && other(User::find_by_username(conn, name)?)
-    {
-        errors.add("username", "has already been taken");
-    }
-    if let Some(mail) = email
-        && other(User::find_by_email(conn, mail)?)
-    {
-        errors.add("email", "has already been taken");
-    }
+    let errors = taken(conn, except, username, email)?;
     if errors.is_empty() {
         Ok(())
     } else {
         Err(AppError::Conflict(errors))
     }
+}
+
+/// "has already been taken" for `username` or `email` when it belongs to someone other
+/// than `except`. Values are compared as validation would store them (trimmed, the
+/// email in lower case), so a form can report a taken name beside its other mistakes.
+pub fn taken(
+    conn: &mut DbConnection,
+    except: Option<i32>,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> QueryResult<FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let other = |found: Option<User>| found.is_some_and(|u| Some(u.id) != except);
+    if let Some(name) = username.map(str::trim).filter(|n| !n.is_empty())
+        && other(User::find_by_username(conn, name)?)
+    {
+        errors.add("username", "has already been taken");
+    }
+    if let Some(mail) = email
+        .map(|m| m.trim().to_lowercase())
+        .filter(|m| !m.is_empty())
+        && other(User::find_by_email(conn, &mail)?)
+    {
+        errors.add("email", "has already been taken");
+    }
+    Ok(errors)
 }
 
 /// A unique violation that slipped past the check (a concurrent sign-up) is still a 409.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
-use super::views::{ArticleCard, Chrome, CommentCard, form_errors};
+use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, form_errors};
 use super::{PageResult, redirect, render};
 use crate::app::{self, reads};
 use crate::cache::CachedBody;
@@ -27,7 +27,7 @@ struct ArticlePage {
     /// Whether the viewer wrote it (shows Edit and Delete).
     is_author: bool,
     /// Why the comment was refused.
-    errors: Vec<String>,
+    errors: FormErrors,
     comment_draft: String,
 }
 
@@ -48,7 +48,7 @@ async fn page(
     req: &HttpRequest,
     user: Option<&User>,
     slug: String,
-    comment_errors: Vec<String>,
+    comment_errors: FormErrors,
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
     let viewer = user.map(|u| u.id);
@@ -82,9 +82,16 @@ pub async fn show(
     // user, token or flash message): everyone of them gets the same bytes, cached.
     if req.cookie(crate::startup::SESSION_COOKIE).is_none() && viewer.0.is_none() {
         let body = crate::app::answers::anonymous_article_page(&state.app, &slug, || async {
-            let page = page(&state, &req, None, slug.clone(), Vec::new(), String::new())
-                .await
-                .map_err(super::errors::PageError::into_app_error)?;
+            let page = page(
+                &state,
+                &req,
+                None,
+                slug.clone(),
+                FormErrors::default(),
+                String::new(),
+            )
+            .await
+            .map_err(super::errors::PageError::into_app_error)?;
             let html = page
                 .render()
                 .map_err(|e| crate::error::AppError::Internal(format!("template: {e}")))?;
@@ -98,7 +105,7 @@ pub async fn show(
         &req,
         viewer.0.as_ref(),
         slug,
-        Vec::new(),
+        FormErrors::default(),
         String::new(),
     )
     .await?;

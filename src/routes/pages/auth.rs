@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::session::{self, CsrfForm, FlashKind, MaybeUser};
-use super::views::{Chrome, form_errors};
+use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::users::{self, LoginInput, RegisterInput};
 use crate::error::AppError;
@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[template(path = "pages/login.html")]
 struct LoginPage {
     chrome: Chrome,
-    errors: Vec<String>,
+    errors: FormErrors,
     email: String,
 }
 
@@ -25,7 +25,7 @@ struct LoginPage {
 #[template(path = "pages/register.html")]
 struct RegisterPage {
     chrome: Chrome,
-    errors: Vec<String>,
+    errors: FormErrors,
     username: String,
     email: String,
 }
@@ -60,7 +60,7 @@ pub async fn login_form(
     }
     ok(&LoginPage {
         chrome: Chrome::new(&state, &req, None, "Sign in", "login")?.with_csrf(&req)?,
-        errors: Vec::new(),
+        errors: FormErrors::default(),
         email: String::new(),
     })
 }
@@ -135,7 +135,7 @@ pub async fn register_form(
     }
     ok(&RegisterPage {
         chrome: Chrome::new(&state, &req, None, "Sign up", "register")?.with_csrf(&req)?,
-        errors: Vec::new(),
+        errors: FormErrors::default(),
         username: String::new(),
         email: String::new(),
     })

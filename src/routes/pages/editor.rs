@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
-use super::views::{Chrome, form_errors};
+use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::articles::{self, ArticleChanges, ArticleInput};
 use crate::state::AppState;
@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[template(path = "pages/editor.html")]
 struct EditorPage {
     chrome: Chrome,
-    errors: Vec<String>,
+    errors: FormErrors,
     /// `None` for a new article.
     slug: Option<String>,
     form: EditorValues,
@@ -67,7 +67,7 @@ fn page(
     chrome: Chrome,
     slug: Option<String>,
     form: EditorValues,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> EditorPage {
     EditorPage {
         chrome,
@@ -84,7 +84,12 @@ pub async fn new_form(
     user: CurrentUser,
 ) -> PageResult {
     let chrome = Chrome::new(&state, &req, Some(&user.0), "New article", "editor")?;
-    ok(&page(chrome, None, EditorValues::default(), Vec::new()))
+    ok(&page(
+        chrome,
+        None,
+        EditorValues::default(),
+        FormErrors::default(),
+    ))
 }
 
 /// `POST /editor`
@@ -132,7 +137,12 @@ pub async fn edit_form(
         tags: view.tags.join(", "),
     };
     let chrome = Chrome::new(&state, &req, Some(&user.0), "Edit article", "editor")?;
-    ok(&page(chrome, Some(view.article.slug), values, Vec::new()))
+    ok(&page(
+        chrome,
+        Some(view.article.slug),
+        values,
+        FormErrors::default(),
+    ))
 }
 
 /// `POST /editor/{slug}`

@@ -102,7 +102,7 @@ impl ResponseError for PageError {
                     .finish();
             }
             Self::App(AppError::Validation(errors) | AppError::Conflict(errors)) => {
-                Failure::Rejected(super::views::error_lines(errors))
+                Failure::Rejected(super::views::FormErrors::of(errors).lines().to_vec())
             }
             Self::App(AppError::InvalidCredentials) => {
                 Failure::Rejected(vec!["email or password is invalid".into()])

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::home::path_segment;
 use super::session::{CsrfForm, CurrentUser, FlashKind, flash};
-use super::views::{Chrome, form_errors};
+use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::moderation::reports::{self, ReportInput};
 use crate::state::AppState;
@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[template(path = "pages/report.html")]
 struct ReportPage {
     chrome: Chrome,
-    errors: Vec<String>,
+    errors: FormErrors,
     kind: String,
     target: String,
     reason: String,
@@ -50,7 +50,7 @@ pub async fn form(
 ) -> PageResult {
     ok(&ReportPage {
         chrome: Chrome::new(&state, &req, Some(&user.0), "Report", "")?,
-        errors: Vec::new(),
+        errors: FormErrors::default(),
         kind: query.kind.clone().unwrap_or_default(),
         target: query.target.clone().unwrap_or_default(),
         reason: String::new(),

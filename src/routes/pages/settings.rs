@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::home::path_segment;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
-use super::views::{Chrome, form_errors};
+use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::users::{User, UserChanges};
 use crate::state::AppState;
@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[template(path = "pages/settings.html")]
 struct SettingsPage {
     chrome: Chrome,
-    errors: Vec<String>,
+    errors: FormErrors,
     form: SettingsValues,
     email: crate::domain::email_settings::EmailSettings,
 }
@@ -55,7 +55,7 @@ pub struct SettingsForm {
 pub async fn form(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser) -> PageResult {
     ok(&SettingsPage {
         chrome: Chrome::new(&state, &req, Some(&user.0), "Settings", "settings")?,
-        errors: Vec::new(),
+        errors: FormErrors::default(),
         form: SettingsValues::of(&user.0),
         email: super::messaging::email_settings_of(&state, user.0.id).await?,
     })

@@ -229,21 +229,30 @@ impl CommentCard {
     }
 }
 
-/// One entry of the pagination bar.
+/// One button of the pagination bar.
 pub struct PageLink {
-    /// Page number shown.
+    /// Page number shown, and sent as `?page=`.
     pub number: i64,
-    /// Where it goes.
-    pub href: String,
     /// Whether it is the page shown.
     pub active: bool,
     /// Whether pages are skipped just before this one (shown as an ellipsis).
     pub gap_before: bool,
 }
 
-/// The pagination bar: empty when everything fits on one page.
+/// A query parameter the pagination form carries along (a feed, a filter).
+pub struct HiddenField {
+    pub name: String,
+    pub value: String,
+}
+
+/// The pagination bar: a GET form of page buttons, so `?page=N` lands in the URL with
+/// no script (as in the reference frontend); empty when everything fits on one page.
 pub struct Pagination {
-    /// Links, in order.
+    /// Where the form goes: the list's path.
+    pub action: String,
+    /// The list's other query parameters, kept on every page.
+    pub hidden: Vec<HiddenField>,
+    /// Buttons, in order.
     pub links: Vec<PageLink>,
     /// "Older articles": the next page by keyset (its URL names the last article shown),
     /// so reading on page after page costs the same at any depth.
@@ -258,14 +267,23 @@ impl Pagination {
     /// have a query string). With many pages, only the first, the last and those near
     /// the current one are linked.
     pub fn new(base: &str, current: i64, total: i64) -> Self {
+        let (action, query) = base.split_once('?').unwrap_or((base, ""));
+        let hidden = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, _)| name != "page" && name != "after")
+            .map(|(name, value)| HiddenField { name, value })
+            .collect();
+        let mut bar = Self {
+            action: action.to_owned(),
+            hidden,
+            links: Vec::new(),
+            older: None,
+        };
         let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
         if pages <= 1 {
-            return Self {
-                links: Vec::new(),
-                older: None,
-            };
+            return bar;
         }
-        let sep = if base.contains('?') { '&' } else { '?' };
         // The first page, the window around the current one and the last, in order:
         // never a walk over every page (a million articles make 100,000 of them).
         let window = (current - PAGE_WINDOW).max(1)..=(current + PAGE_WINDOW).min(pages);
@@ -274,22 +292,16 @@ impl Pagination {
             .chain(std::iter::once(pages))
             .collect();
         numbers.dedup();
-        let mut links = Vec::new();
         let mut previous = 0;
         for number in numbers {
-            links.push(PageLink {
+            bar.links.push(PageLink {
                 number,
-                href: if number == 1 {
-                    base.to_owned()
-                } else {
-                    format!("{base}{sep}page={number}")
-                },
                 active: number == current,
                 gap_before: number > previous + 1,
             });
             previous = number;
         }
-        Self { links, older: None }
+        bar
     }
 
     /// Adds the keyset link to the page after `current`, which ends with `last`, when
@@ -334,18 +346,57 @@ pub fn page_request(
     Ok(request)
 }
 
-/// Messages of a failed form, one line each, as the error list shows them.
-pub fn error_lines(errors: &FieldErrors) -> Vec<String> {
-    errors
-        .messages()
-        .map(|(field, message)| {
+/// A failed form's messages: every one in the list above the form (the RealWorld
+/// `.error-messages`), and each field's own beside that field, all at once.
+#[derive(Default)]
+pub struct FormErrors {
+    lines: Vec<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    /// A message about the form as a whole (wrong password, too many attempts).
+    pub fn form(message: impl Into<String>) -> Self {
+        Self {
+            lines: vec![message.into()],
+            fields: Vec::new(),
+        }
+    }
+
+    /// The messages of a validation failure, by field.
+    pub fn of(errors: &FieldErrors) -> Self {
+        let mut form = Self::default();
+        for (field, message) in errors.messages() {
             let field = match field {
                 "tagList" => "tags",
                 other => other,
             };
-            format!("{field} {message}")
-        })
-        .collect()
+            form.lines.push(format!("{field} {message}"));
+            form.fields.push((field.to_owned(), message.to_owned()));
+        }
+        form
+    }
+
+    /// True when the form had no mistake.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Every message, one line each, as the list above the form shows them.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// What is wrong with `field`, to show beside it ("can't be blank; is too short").
+    pub fn field(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
 }
 
 /// What a visitor reads after too many failed sign-ins.
@@ -357,12 +408,12 @@ pub fn too_many_attempts(seconds: u64) -> String {
 
 /// The form-level messages of an error that a form can show, or the error back when it
 /// is not about the input.
-pub fn form_errors(err: AppError) -> Result<Vec<String>, AppError> {
+pub fn form_errors(err: AppError) -> Result<FormErrors, AppError> {
     match err {
-        AppError::Validation(errors) | AppError::Conflict(errors) => Ok(error_lines(&errors)),
-        AppError::InvalidCredentials => Ok(vec!["email or password is invalid".into()]),
-        AppError::TooManyAttempts(seconds) => Ok(vec![too_many_attempts(seconds)]),
-        AppError::Suspended(message) => Ok(vec![message]),
+        AppError::Validation(errors) | AppError::Conflict(errors) => Ok(FormErrors::of(&errors)),
+        AppError::InvalidCredentials => Ok(FormErrors::form("email or password is invalid")),
+        AppError::TooManyAttempts(seconds) => Ok(FormErrors::form(too_many_attempts(seconds))),
+        AppError::Suspended(message) => Ok(FormErrors::form(message)),
         other => Err(other),
     }
 }
@@ -376,12 +427,16 @@ mod tests {
         let bar = Pagination::new("/tag/rust", 2, 25);
         assert_eq!(bar.links.len(), 3);
         assert!(bar.links[1].active);
-        assert_eq!(bar.links[0].href, "/tag/rust");
-        assert_eq!(bar.links[2].href, "/tag/rust?page=3");
-        assert_eq!(
-            Pagination::new("/?feed=following", 1, 11).links[1].href,
-            "/?feed=following&page=2"
-        );
+        assert_eq!(bar.action, "/tag/rust");
+        assert!(bar.hidden.is_empty());
+        let feed = Pagination::new("/?feed=following&q=a%20b", 1, 11);
+        assert_eq!(feed.action, "/");
+        let hidden: Vec<(&str, &str)> = feed
+            .hidden
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect();
+        assert_eq!(hidden, vec![("feed", "following"), ("q", "a b")]);
         assert!(Pagination::new("/", 1, 10).links.is_empty());
         let long: Vec<(i64, bool)> = Pagination::new("/", 10, 500)
             .links

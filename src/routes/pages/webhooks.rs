@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
-use super::views::{Chrome, date, form_errors};
+use super::views::{Chrome, FormErrors, date, form_errors};
 use super::{PageResult, ok, redirect, render};
 use crate::domain::webhooks::{self, Delivery, EVENTS, Webhook, WebhookInput};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ struct WebhooksPage {
     chrome: Chrome,
     hooks: Vec<Webhook>,
     events: Vec<&'static str>,
-    errors: Vec<String>,
+    errors: FormErrors,
     url: String,
     chosen: Vec<String>,
 }
@@ -72,7 +72,7 @@ async fn list_page(
     state: &AppState,
     req: &HttpRequest,
     user: &CurrentUser,
-    errors: Vec<String>,
+    errors: FormErrors,
     url: String,
     chosen: Vec<String>,
 ) -> Result<WebhooksPage, super::PageError> {
@@ -88,7 +88,15 @@ async fn list_page(
 
 /// `GET /settings/webhooks`
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser) -> PageResult {
-    ok(&list_page(&state, &req, &user, Vec::new(), String::new(), Vec::new()).await?)
+    ok(&list_page(
+        &state,
+        &req,
+        &user,
+        FormErrors::default(),
+        String::new(),
+        Vec::new(),
+    )
+    .await?)
 }
 
 /// `POST /settings/webhooks`

@@ -144,7 +144,7 @@ async fn the_navbar_links_the_admin_area_for_staff_only(app: TestApp) {
     create_admin(&app, "boss");
     with_role(&app, "modest", "moderator").await;
     app.register("pleb").await;
-    let link = "href=\"/admin\"><span aria-hidden=\"true\">⚑</span> Admin</a>";
+    let link = "href=\"/admin\"><i class=\"ion-flag\" aria-hidden=\"true\"></i> Admin</a>";
     let body = Browser::new(&app).get("/").await.body;
     assert!(!body.contains(link));
     let body = signed_in(&app, "pleb").await.get("/").await.body;

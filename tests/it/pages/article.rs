@@ -30,9 +30,9 @@ async fn anonymous_readers_see_the_article(app: TestApp) {
     assert!(body.contains("class=\"author\" href=\"/profile/alice\">alice</a>"));
     assert!(body.contains("default-avatar.svg"));
     assert!(body.contains("Follow alice</button>"));
-    assert!(
-        body.contains("btn-outline-primary\"><span aria-hidden=\"true\">♥</span> Favorite Article")
-    );
+    assert!(body.contains(
+        "btn-outline-primary\"><i class=\"ion-heart\" aria-hidden=\"true\"></i> Favorite Article"
+    ));
     assert!(
         !body.contains("placeholder=\"Write a comment...\""),
         "no comment form when signed out"
@@ -47,7 +47,7 @@ async fn authors_see_edit_and_delete(app: TestApp) {
     browser.sign_in("alice").await;
     let body = browser.get(&format!("/article/{slug}")).await.body;
     assert!(body.contains(&format!(
-        "href=\"/editor/{slug}\"><span aria-hidden=\"true\">✎</span> Edit Article</a>"
+        "href=\"/editor/{slug}\"><i class=\"ion-edit\" aria-hidden=\"true\"></i> Edit Article</a>"
     )));
     assert!(body.contains("Delete Article</button>"));
     assert!(!body.contains("Follow alice"), "no following oneself");
@@ -66,7 +66,7 @@ async fn favorite_and_unfavorite_go_back(app: TestApp) {
         .await
         .assert_redirect(&path);
     let body = browser.get(&path).await.body;
-    assert!(body.contains("btn-primary\"><span aria-hidden=\"true\">♥</span> Unfavorite Article <span class=\"counter\">(1)</span>"));
+    assert!(body.contains("btn-primary\"><i class=\"ion-heart\" aria-hidden=\"true\"></i> Unfavorite Article <span class=\"counter\">(1)</span>"));
     let mine = browser.get("/profile/bob/favorites").await;
     assert!(mine.body.contains("Lovely"));
 

@@ -10,6 +10,7 @@ tests![
     sign_up_signs_in_and_goes_home,
     sign_up_errors_keep_input_but_not_password,
     taken_email_is_reported,
+    every_mistake_is_reported_at_once_beside_its_field,
     wrong_password_is_reported,
     sign_out_is_a_post,
     session_cookie_is_http_only_and_lax,
@@ -94,6 +95,80 @@ async fn taken_email_is_reported(app: TestApp) {
         "{body}"
     );
     assert!(body.contains("value=\"alice2\""));
+}
+
+async fn every_mistake_is_reported_at_once_beside_its_field(app: TestApp) {
+    app.register("alice").await;
+    let browser = Browser::new(&app);
+    let page = browser
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "alice"),
+                ("email", "new@example.com"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    let body = page.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("<li>username has already been taken</li>"),
+        "{body}"
+    );
+    assert!(body.contains("<li>password is too short (minimum is 8 characters)</li>"));
+    assert!(body.contains(
+        "name=\"username\" value=\"alice\" placeholder=\"Username\" autocomplete=\"username\" aria-invalid=\"true\" aria-describedby=\"username-error\">"
+    ));
+    assert!(
+        body.contains("<p class=\"field-error\" id=\"username-error\">has already been taken</p>")
+    );
+    assert!(body.contains(
+        "<p class=\"field-error\" id=\"password-error\">is too short (minimum is 8 characters)</p>"
+    ));
+    assert!(!body.contains("id=\"email-error\""), "the email was fine");
+
+    // The JSON API reports both in one 422 too.
+    let reply = app
+        .post(
+            "/api/users",
+            None,
+            serde_json::json!({"user": {"username": "alice", "email": "x@example.com", "password": "short"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = &reply.json["errors"];
+    assert_eq!(errors["username"][0], "has already been taken");
+    assert!(
+        errors["password"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too short")
+    );
+
+    // Settings: a name someone has and a short password, together.
+    app.register("bob").await;
+    let bob = Browser::new(&app);
+    bob.sign_in("bob").await;
+    let page = bob
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("username", "alice"),
+                ("email", "bob@example.com"),
+                ("password", "short"),
+                ("bio", ""),
+                ("image", ""),
+            ],
+        )
+        .await;
+    let body = page.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("<li>username has already been taken</li>"),
+        "{body}"
+    );
+    assert!(body.contains("id=\"password-error\""));
 }
 
 async fn wrong_password_is_reported(app: TestApp) {

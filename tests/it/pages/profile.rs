@@ -23,7 +23,11 @@ async fn profile_shows_the_writer_and_their_articles(app: TestApp) {
     assert!(body.contains("class=\"profile-page\""));
     assert!(body.contains("<div class=\"user-info\">"));
     assert!(body.contains("<img class=\"user-img\" src=\"/static/img/default-avatar.svg?v="));
-    assert!(body.contains("<h1>alice</h1>"));
+    assert!(body.contains("<h4>alice</h4>"));
+    assert!(
+        body.contains("<p class=\"bio\"></p>"),
+        "an empty bio paragraph, never \"null\""
+    );
     assert!(body.contains("Alice&#39;s piece") && !body.contains("Bob&#39;s piece"));
     assert!(body.contains("Follow alice</button>"));
     assert!(body.contains("href=\"/profile/alice/favorites\">Favorited Articles</a>"));
@@ -35,7 +39,7 @@ async fn own_profile_links_to_settings(app: TestApp) {
     browser.sign_up("alice").await;
     let body = browser.get("/profile/alice").await.body;
     assert!(body.contains(
-        "href=\"/settings\"><span aria-hidden=\"true\">⚙</span> Edit Profile Settings</a>"
+        "href=\"/settings\"><i class=\"ion-gear-a\" aria-hidden=\"true\"></i> Edit Profile Settings</a>"
     ));
     assert!(!body.contains("Follow alice"));
     assert!(body.contains("No articles are here... yet."));

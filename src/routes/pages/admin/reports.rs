@@ -12,7 +12,7 @@ use crate::domain::moderation::reports::{self, ACTIONS, ReportView, Resolution};
 use crate::domain::users::User;
 use crate::routes::pages::home::path_segment;
 use crate::routes::pages::session::{CsrfForm, FlashKind, flash};
-use crate::routes::pages::views::{Chrome, PAGE_SIZE, Pagination, date, form_errors};
+use crate::routes::pages::views::{Chrome, FormErrors, PAGE_SIZE, Pagination, date, form_errors};
 use crate::routes::pages::{PageResult, redirect, render};
 use crate::state::AppState;
 
@@ -65,7 +65,7 @@ impl ReportItem {
 struct ReportsPage {
     chrome: Chrome,
     admin: AdminFrame,
-    errors: Vec<String>,
+    errors: FormErrors,
     open: bool,
     total: i64,
     reports: Vec<ReportItem>,
@@ -88,7 +88,7 @@ async fn page(
     viewer: &User,
     open: bool,
     page_raw: Option<&str>,
-    errors: Vec<String>,
+    errors: FormErrors,
     kept: (i32, String),
 ) -> PageResult {
     let (page, offset) = page_and_offset(page_raw);
@@ -132,7 +132,7 @@ pub async fn queue(
         &user.0,
         open,
         query.page.as_deref(),
-        Vec::new(),
+        FormErrors::default(),
         (0, String::new()),
     )
     .await

@@ -10,7 +10,7 @@ use super::{AdminFrame, Confirm, StaffUser, actor, ask, confirmed, frame};
 use crate::domain::moderation::tags::{self, TagUsage};
 use crate::domain::users::User;
 use crate::routes::pages::session::{CsrfForm, FlashKind, flash};
-use crate::routes::pages::views::{Chrome, form_errors};
+use crate::routes::pages::views::{Chrome, FormErrors, form_errors};
 use crate::routes::pages::{PageResult, redirect, render};
 use crate::state::AppState;
 
@@ -19,7 +19,7 @@ use crate::state::AppState;
 struct TagsPage {
     chrome: Chrome,
     admin: AdminFrame,
-    errors: Vec<String>,
+    errors: FormErrors,
     tags: Vec<TagUsage>,
     from: String,
     to: String,
@@ -29,7 +29,7 @@ async fn page(
     state: &AppState,
     req: &HttpRequest,
     viewer: &User,
-    errors: Vec<String>,
+    errors: FormErrors,
     kept: (String, String),
 ) -> PageResult {
     let all = tags::all(&state.db).await?;
@@ -54,7 +54,14 @@ async fn page(
 
 /// `GET /admin/tags`
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: StaffUser) -> PageResult {
-    page(&state, &req, &user.0, Vec::new(), Default::default()).await
+    page(
+        &state,
+        &req,
+        &user.0,
+        FormErrors::default(),
+        Default::default(),
+    )
+    .await
 }
 
 /// The rename form.

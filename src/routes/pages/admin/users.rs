@@ -17,7 +17,7 @@ use crate::domain::time;
 use crate::domain::users::User;
 use crate::routes::pages::home::path_segment;
 use crate::routes::pages::session::{CsrfForm, FlashKind, flash};
-use crate::routes::pages::views::{Chrome, PAGE_SIZE, Pagination, date, form_errors};
+use crate::routes::pages::views::{Chrome, FormErrors, PAGE_SIZE, Pagination, date, form_errors};
 use crate::routes::pages::{PageResult, ok, redirect, render};
 use crate::state::AppState;
 
@@ -89,7 +89,7 @@ pub async fn list(
 struct UserPage {
     chrome: Chrome,
     admin: AdminFrame,
-    errors: Vec<String>,
+    errors: FormErrors,
     member: User,
     href: String,
     role: &'static str,
@@ -106,7 +106,7 @@ async fn user_page(
     req: &HttpRequest,
     viewer: &User,
     username: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     kept: (String, String),
 ) -> PageResult {
     let member = accounts::get(&state.db, username).await?;
@@ -158,7 +158,7 @@ pub async fn show(
         &req,
         &user.0,
         username.into_inner(),
-        Vec::new(),
+        FormErrors::default(),
         Default::default(),
     )
     .await
@@ -318,7 +318,7 @@ pub async fn change_role(
     let href = format!("/admin/users/{}", path_segment(&username));
     let form = form.0;
     let Some(role) = form.role.as_deref().and_then(Role::parse) else {
-        let errors = vec!["role must be user, moderator or admin".to_owned()];
+        let errors = FormErrors::form("role must be user, moderator or admin");
         return user_page(&state, &req, &user.0, username, errors, Default::default()).await;
     };
     if !confirmed(form.confirm.as_deref()) {
