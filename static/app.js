@@ -1,6 +1,7 @@
-// Conduit's only script. The site works without it; it adds two small things:
-// the `window.__conduit_debug__` hook read by end-to-end tests, and tag pills in the
-// editor. State comes from attributes the server rendered on <body>.
+// Conduit's only script. The site works without it; it adds small things: the
+// `window.__conduit_debug__` hook read by end-to-end tests, tag pills in the editor and
+// a confirmation dialog before destructive forms. State comes from attributes the
+// server rendered on <body>.
 (function () {
   'use strict';
 
@@ -104,4 +105,22 @@
   }
 
   document.querySelectorAll('input[data-tag-input]').forEach(enhanceTagInput);
+
+  // Destructive forms: without a script the server shows a confirmation page; with one,
+  // a native dialog asks, and the form goes out already confirmed.
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) {
+        event.preventDefault();
+        return;
+      }
+      if (!form.querySelector('input[name="confirm"]')) {
+        var confirmed = document.createElement('input');
+        confirmed.type = 'hidden';
+        confirmed.name = 'confirm';
+        confirmed.value = 'yes';
+        form.appendChild(confirmed);
+      }
+    });
+  });
 })();

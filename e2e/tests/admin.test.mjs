@@ -82,11 +82,11 @@ test('the admin suspends a user', { skip }, async () => {
   await page.fill('textarea[name="reason"]', 'Selling things in every comment');
   await page.click('button:has-text("Suspend…")');
   await page.waitForSelector('h1:has-text("Please confirm")');
-  assert.match(await page.locator('.admin-confirm').innerText(), new RegExp(`Suspend ${spammer}\\?`));
+  assert.match(await page.locator('.confirm-card').innerText(), new RegExp(`Suspend ${spammer}\\?`));
   await screenshot(page, 'admin-suspend-confirm');
   await Promise.all([
     page.waitForURL(`${BASE_URL}/admin/users/${spammer}`),
-    page.click('.admin-confirm button:has-text("Suspend")'),
+    page.click('.confirm-card button:has-text("Suspend")'),
   ]);
   assert.match(await page.locator('.flash').innerText(), /is suspended/);
   assert.match(await page.locator('.admin-facts').innerText(), /suspended: Selling things in every comment/);

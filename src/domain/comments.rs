@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use crate::db::schema::comments;
 use crate::db::{Db, DbConnection};
 use crate::domain::articles::Article;
+use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::profiles::{self, Profile};
+use crate::domain::users::User;
 use crate::domain::{events, input, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
@@ -128,8 +130,18 @@ fn insert(
     }
 }
 
+impl Comment {
+    /// How the audit log names it: its id and the start of its text.
+    pub fn audit_label(&self) -> String {
+        let start: String = self.body.chars().take(60).collect();
+        format!("#{} {start}", self.id)
+    }
+}
+
 /// Deletes comment `id` of `slug` inside the caller's write transaction: 404 for a
-/// missing article or comment, 403 when the comment is someone else's.
+/// missing article or comment, 403 unless the user wrote the comment or the article.
+/// An author removing someone else's comment from their article is written to the
+/// audit log (with the comment's writer and text), so moderators can see it.
 pub fn delete(conn: &mut DbConnection, user_id: i32, slug: &str, id: i32) -> AppResult<()> {
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
     let comment = comments::table
@@ -140,7 +152,27 @@ pub fn delete(conn: &mut DbConnection, user_id: i32, slug: &str, id: i32) -> App
         .optional()?
         .ok_or(AppError::NotFound("comment"))?;
     if comment.author_id != user_id {
-        return Err(AppError::Forbidden("comment"));
+        if article.author_id != user_id {
+            return Err(AppError::Forbidden("comment"));
+        }
+        let user = User::find(conn, user_id)?.ok_or(AppError::InvalidToken)?;
+        let writer = User::find(conn, comment.author_id)?
+            .map(|u| u.username)
+            .unwrap_or_default();
+        audit::record(
+            conn,
+            &Actor::user(&user, None),
+            AuditEntry::on(
+                "comment.delete_on_own_article",
+                "comment",
+                comment.id,
+                comment.audit_label(),
+            )
+            .change(
+                format!("written by {writer}"),
+                "deleted by the article's author",
+            ),
+        )?;
     }
     diesel::delete(comments::table.find(comment.id)).execute(conn)?;
     Ok(())

@@ -75,8 +75,13 @@ pub fn apply(conn: &mut DbConnection, actor: &Actor, action: &ContentAction) -> 
             audit::record(
                 conn,
                 actor,
-                AuditEntry::on("comment.delete", "comment", comment.id, label(&comment))
-                    .change(visible_word(comment.hidden), "deleted"),
+                AuditEntry::on(
+                    "comment.delete",
+                    "comment",
+                    comment.id,
+                    comment.audit_label(),
+                )
+                .change(visible_word(comment.hidden), "deleted"),
             )?;
             diesel::delete(comments::table.find(comment.id)).execute(conn)?;
             Ok(())
@@ -95,12 +100,6 @@ fn comment(conn: &mut DbConnection, id: i32) -> AppResult<Comment> {
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound("comment"))
-}
-
-/// A comment's audit label: its id and the start of its text.
-fn label(comment: &Comment) -> String {
-    let start: String = comment.body.chars().take(60).collect();
-    format!("#{} {start}", comment.id)
 }
 
 fn visible_word(hidden: bool) -> &'static str {
@@ -166,7 +165,7 @@ fn set_comment_hidden(
     audit::record(
         conn,
         actor,
-        AuditEntry::on(action, "comment", comment.id, label(&comment))
+        AuditEntry::on(action, "comment", comment.id, comment.audit_label())
             .change(visible_word(comment.hidden), visible_word(hidden)),
     )?;
     diesel::update(comments::table.find(comment.id))

@@ -92,10 +92,9 @@ pub fn rename(conn: &mut DbConnection, actor: &Actor, from: &str, to: &str) -> A
     Ok(())
 }
 
-/// Merges tag `from` into `into` (staff only): every article tagged `from` is tagged
-/// `into` (once), and `from` is removed. Runs inside the caller's write transaction.
-pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> AppResult<()> {
-    actor.require_staff()?;
+/// The two tag names of a merge, checked (422 when either is unusable, or when a tag
+/// would be merged into itself), so a form can refuse them before asking to confirm.
+pub fn merge_names(from: &str, into: &str) -> AppResult<(String, String)> {
     let mut errors = FieldErrors::default();
     let from = tag_name(&mut errors, "from", from);
     let into = tag_name(&mut errors, "into", into);
@@ -103,6 +102,14 @@ pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> 
         errors.add("into", "must be another tag");
     }
     errors.into_result()?;
+    Ok((from, into))
+}
+
+/// Merges tag `from` into `into` (staff only): every article tagged `from` is tagged
+/// `into` (once), and `from` is removed. Runs inside the caller's write transaction.
+pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> AppResult<()> {
+    actor.require_staff()?;
+    let (from, into) = merge_names(from, into)?;
     let from_id = find(conn, &from)?;
     let into_id = find(conn, &into)?;
     let article_ids: Vec<i32> = article_tags::table

@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::auth::EmptyForm;
+use super::confirm::{self, Confirm, confirmed};
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
 use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, form_errors};
 use super::{PageResult, redirect, render};
@@ -14,6 +15,7 @@ use crate::app::{self, reads};
 use crate::cache::CachedBody;
 use crate::domain::comments::CommentInput;
 use crate::domain::users::User;
+use crate::error::AppError;
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -112,15 +114,45 @@ pub async fn show(
     render(StatusCode::OK, &page)
 }
 
-/// `POST /article/{slug}/delete`: authors only (the domain refuses anyone else).
+/// The delete form: `confirm=yes` once the author has confirmed.
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    confirm: Option<String>,
+}
+
+/// `POST /article/{slug}/delete`: authors only (the domain refuses anyone else), after a
+/// confirmation step.
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
     slug: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<DeleteForm>,
 ) -> PageResult {
-    app::articles::delete(&state.app, user.0.id, slug.into_inner()).await?;
+    let slug = slug.into_inner();
+    if !confirmed(form.0.confirm.as_deref()) {
+        let view = reads::article(&state.app, Some(user.0.id), &slug).await?;
+        if view.author.username != user.0.username {
+            return Err(AppError::Forbidden("article").into());
+        }
+        let back = format!("/article/{slug}");
+        return confirm::ask(
+            &state,
+            &req,
+            &user.0,
+            Confirm {
+                question: format!(
+                    "Delete “{}” with its comments and favorites? This cannot be undone.",
+                    view.article.title
+                ),
+                action: format!("/article/{slug}/delete"),
+                fields: Vec::new(),
+                button: "Delete Article",
+                cancel: &back,
+            },
+        );
+    }
+    app::articles::delete(&state.app, user.0.id, slug).await?;
     session::flash(&req, FlashKind::Info, "The article was deleted.");
     Ok(redirect("/"))
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 mod article;
 pub(crate) mod auth;
+mod confirm;
 mod editor;
 pub mod errors;
 mod home;

@@ -77,7 +77,19 @@ async fn merging_tags_keeps_articles_tagged_once(app: TestApp) {
         page.body
     );
 
-    // Merging a tag into itself or into nothing is refused in place.
+    // Merging a tag into itself or into nothing is refused in place, before any
+    // confirmation is asked.
+    for into in ["web", " web "] {
+        let page = post(
+            &moderator,
+            "/admin/tags/merge",
+            &[("from", "web"), ("into", into)],
+        )
+        .await;
+        let body = page.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("into must be another tag"), "{body}");
+        assert!(!body.contains("Please confirm"));
+    }
     let page = post(
         &moderator,
         "/admin/tags/merge",

@@ -15,7 +15,8 @@ tests![
     comments_are_posted_and_deleted,
     blank_comment_is_refused_in_place,
     others_cannot_delete_comments,
-    deleting_an_article_goes_home,
+    authors_delete_comments_on_their_articles,
+    deleting_an_article_asks_first_then_goes_home,
     markdown_cannot_inject_script,
 ];
 
@@ -183,14 +184,78 @@ async fn others_cannot_delete_comments(app: TestApp) {
         .expect(StatusCode::FORBIDDEN);
 }
 
-async fn deleting_an_article_goes_home(app: TestApp) {
+async fn authors_delete_comments_on_their_articles(app: TestApp) {
+    crate::admin::create_admin(&app, "boss");
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let slug = app.publish(&alice, "My corner", &[]).await;
+    let id = crate::admin::comment(&app, &bob, &slug, "an unkind remark").await;
+    let path = format!("/article/{slug}");
+
+    let author = Browser::new(&app);
+    author.sign_in("alice").await;
+    let body = author.get(&path).await.body;
+    assert!(body.contains(&format!("{path}/comments/{id}/delete")));
+    assert!(body.contains("aria-label=\"Delete comment by bob\""));
+    author
+        .submit(&path, &format!("{path}/comments/{id}/delete"), &[])
+        .await
+        .assert_redirect(&format!("{path}#comments"));
+    assert!(!author.get(&path).await.body.contains("an unkind remark"));
+
+    // Written to the audit log, with who wrote the comment.
+    let admin = crate::admin::signed_in(&app, "boss").await;
+    assert_eq!(
+        crate::admin::audit_total(&admin, "action=comment.delete_on_own_article&actor=alice").await,
+        1
+    );
+    let log = admin
+        .get("/admin/audit?action=comment.delete_on_own_article")
+        .await;
+    assert!(log.body.contains("written by bob"), "{}", log.body);
+    // Deleting one's own comment on one's own article is not a moderation act.
+    let own = crate::admin::comment(&app, &alice, &slug, "my own note").await;
+    author
+        .submit(&path, &format!("{path}/comments/{own}/delete"), &[])
+        .await
+        .assert_redirect(&format!("{path}#comments"));
+    assert_eq!(
+        crate::admin::audit_total(&admin, "action=comment.delete_on_own_article").await,
+        1
+    );
+}
+
+async fn deleting_an_article_asks_first_then_goes_home(app: TestApp) {
     let token = app.register("alice").await;
     let slug = app.publish(&token, "Short lived", &[]).await;
+    let path = format!("/article/{slug}");
+    app.register("mallory").await;
+    let other = Browser::new(&app);
+    other.sign_in("mallory").await;
+    other
+        .submit(&path, &format!("{path}/delete"), &[])
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    other
+        .submit(&path, &format!("{path}/delete"), &[("confirm", "yes")])
+        .await
+        .expect(StatusCode::FORBIDDEN);
+
     let browser = Browser::new(&app);
     browser.sign_in("alice").await;
-    let path = format!("/article/{slug}");
+    let article = browser.get(&path).await;
+    assert!(article.body.contains("data-confirm=\"Delete “Short lived”"));
+    let ask = browser.submit(&path, &format!("{path}/delete"), &[]).await;
+    let body = ask.expect(StatusCode::OK);
+    assert!(body.contains("<h1>Please confirm</h1>"));
+    assert!(body.contains("Delete “Short lived” with its comments and favorites?"));
+    assert!(body.contains(&format!("action=\"{path}/delete\"")));
+    assert!(body.contains("<input type=\"hidden\" name=\"confirm\" value=\"yes\">"));
+    assert!(body.contains(&format!("href=\"{path}\">Cancel</a>")));
+    browser.get(&path).await.expect(StatusCode::OK);
+
     browser
-        .submit(&path, &format!("{path}/delete"), &[])
+        .submit(&path, &format!("{path}/delete"), &[("confirm", "yes")])
         .await
         .assert_redirect("/");
     assert!(

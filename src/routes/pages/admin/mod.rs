@@ -25,6 +25,7 @@ use crate::domain::roles::Role;
 use crate::domain::users::User;
 use crate::state::AppState;
 
+pub use super::confirm::{Confirm, confirmed};
 pub use super::session::{AdminUser, StaffUser};
 
 /// One route of the admin area.
@@ -192,47 +193,19 @@ pub fn actor(state: &AppState, req: &HttpRequest, user: &User) -> Actor {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/confirm.html")]
-struct ConfirmPage {
+struct ConfirmPage<'a> {
     chrome: Chrome,
     admin: AdminFrame,
-    question: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    button: &'static str,
-    cancel: String,
+    confirm: Confirm<'a>,
 }
 
-/// The confirmation step of a destructive form: the same fields again, plus
-/// `confirm=yes`, posted to `action` only when the button is pressed.
-pub struct Confirm<'a> {
-    /// What is asked.
-    pub question: String,
-    /// Where the confirmed form goes.
-    pub action: String,
-    /// The fields to send again.
-    pub fields: Vec<(String, String)>,
-    /// The button's label.
-    pub button: &'static str,
-    /// Where "Cancel" goes.
-    pub cancel: &'a str,
-}
-
-/// Whether a form came from a confirmation page.
-pub fn confirmed(confirm: Option<&str>) -> bool {
-    confirm == Some("yes")
-}
-
-/// Renders the confirmation page.
+/// Renders the confirmation page inside the admin frame.
 pub fn ask(state: &AppState, req: &HttpRequest, viewer: &User, confirm: Confirm<'_>) -> PageResult {
     let (chrome, admin) = frame(state, req, viewer, "Please confirm", "")?;
     ok(&ConfirmPage {
         chrome,
         admin,
-        question: confirm.question,
-        action: confirm.action,
-        fields: confirm.fields,
-        button: confirm.button,
-        cancel: confirm.cancel.to_owned(),
+        confirm,
     })
 }
 

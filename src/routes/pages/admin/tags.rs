@@ -118,7 +118,12 @@ pub async fn merge(
     let form = form.0;
     let from = form.from.unwrap_or_default();
     let into = form.into.unwrap_or_default();
-    if !confirmed(form.confirm.as_deref()) && !from.trim().is_empty() && !into.trim().is_empty() {
+    if !confirmed(form.confirm.as_deref()) {
+        // Mistakes (a blank name, a tag into itself) are shown on the form, not after
+        // the confirmation.
+        if let Err(err) = crate::domain::moderation::tags::merge_names(&from, &into) {
+            return page(&state, &req, &user.0, form_errors(err)?, (from, into)).await;
+        }
         return ask(
             &state,
             &req,
