@@ -13,11 +13,17 @@ use crate::domain::roles::Role;
 use crate::domain::users::{RegisterInput, Registration, User};
 use crate::error::AppResult;
 
-/// Hides, shows, features or deletes an article or a comment.
-pub async fn content(app: &App, actor: Actor, action: ContentAction) -> AppResult<()> {
+/// Hides, shows, features or deletes an article or a comment; its author is told,
+/// with `reason` when staff gave one.
+pub async fn content(
+    app: &App,
+    actor: Actor,
+    action: ContentAction,
+    reason: Option<String>,
+) -> AppResult<()> {
     actor.require_staff()?;
     app.write(move |tx| {
-        content::apply(tx.conn, &actor, &action)?;
+        content::apply(tx.conn, &actor, &action, reason.as_deref())?;
         tx.stale(Stale::Everything);
         Ok(())
     })

@@ -58,18 +58,77 @@ fn notify_one(
     user_id: i32,
     kind: &str,
     actor_id: i32,
-    article_id: Option<i32>,
+    article: Option<&Article>,
 ) -> Result {
-    if user_id == actor_id {
+    notify(
+        conn,
+        kinds::One {
+            user_id,
+            kind: kind.into(),
+            actor_id,
+            article_id: article.map(|a| a.id),
+            subject: article.map(|a| a.title.clone()),
+            detail: None,
+            reason: None,
+        },
+    )
+}
+
+/// Queues one notification; nobody is told about what they did themselves.
+fn notify(conn: &mut DbConnection, one: kinds::One) -> Result {
+    if one.user_id == one.actor_id {
         return Ok(());
     }
-    let one = kinds::One {
-        user_id,
-        kind: kind.into(),
-        actor_id,
-        article_id,
-    };
     jobs::enqueue(conn, kinds::NOTIFY_ONE, &one).map(drop)
+}
+
+/// Staff hid, showed again or deleted someone's content: its author is told what and
+/// why. `article` is the article concerned while it exists (none once deleted);
+/// `subject` names the content as it was; `detail` is a `notifications::Detail` name.
+pub fn content_moderated(
+    conn: &mut DbConnection,
+    author_id: i32,
+    staff_id: i32,
+    article_id: Option<i32>,
+    subject: String,
+    detail: &str,
+    reason: Option<&str>,
+) -> Result {
+    notify(
+        conn,
+        kinds::One {
+            user_id: author_id,
+            kind: "moderation".into(),
+            actor_id: staff_id,
+            article_id,
+            subject: Some(subject),
+            detail: Some(detail.into()),
+            reason: reason.map(str::to_owned),
+        },
+    )
+}
+
+/// A report was resolved: its reporter is told how (`action`) and why (`note`).
+pub fn report_resolved(
+    conn: &mut DbConnection,
+    reporter_id: i32,
+    staff_id: i32,
+    subject: String,
+    action: &str,
+    note: &str,
+) -> Result {
+    notify(
+        conn,
+        kinds::One {
+            user_id: reporter_id,
+            kind: "report".into(),
+            actor_id: staff_id,
+            article_id: None,
+            subject: Some(subject),
+            detail: Some(action.into()),
+            reason: Some(note.into()),
+        },
+    )
 }
 
 /// A new account: the welcome email.
@@ -125,7 +184,7 @@ pub fn comment_created(
         article.author_id,
         "comment",
         commenter_id,
-        Some(article.id),
+        Some(article),
     )?;
     webhook_event(
         conn,
@@ -157,11 +216,5 @@ pub fn followed(
 
 /// A new favorite: the article's author is told.
 pub fn favorited(conn: &mut DbConnection, article: &Article, user_id: i32) -> Result {
-    notify_one(
-        conn,
-        article.author_id,
-        "favorite",
-        user_id,
-        Some(article.id),
-    )
+    notify_one(conn, article.author_id, "favorite", user_id, Some(article))
 }

@@ -132,7 +132,8 @@ impl AppHandlers {
         }
         drop(conn);
         let sentence = view.sentence();
-        let link = format!("{}{}", self.base_url, view.link());
+        let path = view.link().unwrap_or_else(|| "/notifications".into());
+        let link = format!("{}{path}", self.base_url);
         let unsubscribe = self.unsubscribe_url(user.id, &kind);
         let base = self.base_url.as_str();
         let email = Email {

@@ -59,12 +59,21 @@ pub struct Batch {
 pub struct One {
     /// Who is told.
     pub user_id: i32,
-    /// `comment`, `follower` or `favorite`.
+    /// `comment`, `follower`, `favorite`, `moderation` or `report`.
     pub kind: String,
     /// Who did it.
     pub actor_id: i32,
-    /// The article concerned, if any.
+    /// The article concerned, if any (none once it is deleted).
     pub article_id: Option<i32>,
+    /// What it is about, as it was named then (a title, the start of a comment).
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// What was done, for `moderation` and `report` (see `notifications::Detail`).
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Why, as the staff member wrote it.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// [`EMAIL_WELCOME`].

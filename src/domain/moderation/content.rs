@@ -7,7 +7,7 @@ use crate::db::schema::{articles, comments};
 use crate::domain::articles::Article;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::comments::Comment;
-use crate::domain::time;
+use crate::domain::{events, time};
 use crate::error::{AppError, AppResult};
 
 /// One moderation change to one piece of content.
@@ -48,15 +48,31 @@ impl ContentAction {
 }
 
 /// Applies `action` as `actor` (staff only), with its audit row, inside the caller's
-/// write transaction. This is the one entry point for content moderation (report
-/// resolution uses it too).
-pub fn apply(conn: &mut DbConnection, actor: &Actor, action: &ContentAction) -> AppResult<()> {
+/// write transaction; the content's author is told what was done and `reason` (hiding,
+/// showing again, deleting; not featuring). This is the one entry point for content
+/// moderation (report resolution uses it too).
+pub fn apply(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &ContentAction,
+    reason: Option<&str>,
+) -> AppResult<()> {
     actor.require_staff()?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     match action {
-        ContentAction::HideArticle(slug) => set_article_hidden(conn, actor, slug, true),
-        ContentAction::UnhideArticle(slug) => set_article_hidden(conn, actor, slug, false),
+        ContentAction::HideArticle(slug) => set_article_hidden(conn, actor, slug, true, reason),
+        ContentAction::UnhideArticle(slug) => set_article_hidden(conn, actor, slug, false, reason),
         ContentAction::DeleteArticle(slug) => {
             let article = article(conn, slug)?;
+            tell_author(
+                conn,
+                actor,
+                article.author_id,
+                None,
+                &article.title,
+                "article_deleted",
+                reason,
+            )?;
             audit::record(
                 conn,
                 actor,
@@ -68,10 +84,20 @@ pub fn apply(conn: &mut DbConnection, actor: &Actor, action: &ContentAction) -> 
         }
         ContentAction::FeatureArticle(slug) => set_featured(conn, actor, slug, true),
         ContentAction::UnfeatureArticle(slug) => set_featured(conn, actor, slug, false),
-        ContentAction::HideComment(id) => set_comment_hidden(conn, actor, *id, true),
-        ContentAction::UnhideComment(id) => set_comment_hidden(conn, actor, *id, false),
+        ContentAction::HideComment(id) => set_comment_hidden(conn, actor, *id, true, reason),
+        ContentAction::UnhideComment(id) => set_comment_hidden(conn, actor, *id, false, reason),
         ContentAction::DeleteComment(id) => {
             let comment = comment(conn, *id)?;
+            let on = article_by_id(conn, comment.article_id)?;
+            tell_author(
+                conn,
+                actor,
+                comment.author_id,
+                Some(on.id),
+                &on.title,
+                "comment_deleted",
+                reason,
+            )?;
             audit::record(
                 conn,
                 actor,
@@ -102,6 +128,38 @@ fn comment(conn: &mut DbConnection, id: i32) -> AppResult<Comment> {
         .ok_or(AppError::NotFound("comment"))
 }
 
+fn article_by_id(conn: &mut DbConnection, id: i32) -> AppResult<Article> {
+    Ok(articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)?)
+}
+
+/// Tells the author of moderated content (never the staff member about their own).
+fn tell_author(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    author_id: i32,
+    article_id: Option<i32>,
+    title: &str,
+    detail: &str,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let Some(staff_id) = actor.id else {
+        return Ok(());
+    };
+    events::content_moderated(
+        conn,
+        author_id,
+        staff_id,
+        article_id,
+        title.to_owned(),
+        detail,
+        reason,
+    )?;
+    Ok(())
+}
+
 fn visible_word(hidden: bool) -> &'static str {
     if hidden { "hidden" } else { "visible" }
 }
@@ -111,8 +169,25 @@ fn set_article_hidden(
     actor: &Actor,
     slug: &str,
     hidden: bool,
+    reason: Option<&str>,
 ) -> AppResult<()> {
     let article = article(conn, slug)?;
+    if article.hidden != hidden {
+        let detail = if hidden {
+            "article_hidden"
+        } else {
+            "article_unhidden"
+        };
+        tell_author(
+            conn,
+            actor,
+            article.author_id,
+            Some(article.id),
+            &article.title,
+            detail,
+            reason,
+        )?;
+    }
     let action = if hidden {
         "article.hide"
     } else {
@@ -155,8 +230,26 @@ fn set_comment_hidden(
     actor: &Actor,
     id: i32,
     hidden: bool,
+    reason: Option<&str>,
 ) -> AppResult<()> {
     let comment = comment(conn, id)?;
+    if comment.hidden != hidden {
+        let on = article_by_id(conn, comment.article_id)?;
+        let detail = if hidden {
+            "comment_hidden"
+        } else {
+            "comment_unhidden"
+        };
+        tell_author(
+            conn,
+            actor,
+            comment.author_id,
+            Some(on.id),
+            &on.title,
+            detail,
+            reason,
+        )?;
+    }
     let action = if hidden {
         "comment.hide"
     } else {

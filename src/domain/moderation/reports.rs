@@ -265,7 +265,7 @@ pub fn resolve(
     }
     let change = content_action(&report, &action)?;
     if let Some(change) = &change {
-        content::apply(conn, actor, change)?;
+        content::apply(conn, actor, change, Some(&note))?;
     }
     audit::record(
         conn,
@@ -278,6 +278,16 @@ pub fn resolve(
         )
         .change("open", format!("resolved ({action}): {note}")),
     )?;
+    if let Some(staff_id) = actor.id {
+        crate::domain::events::report_resolved(
+            conn,
+            report.reporter_id,
+            staff_id,
+            format!("{} {}", report.target_kind, report.target_label),
+            &action,
+            &note,
+        )?;
+    }
     diesel::update(reports::table.find(report.id))
         .set((
             reports::status.eq("resolved"),

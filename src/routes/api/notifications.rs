@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::error::ApiError;
 use super::extract::ApiUser;
 use super::openapi::{PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable};
-use crate::domain::notifications::{self, NotificationView};
+use crate::domain::notifications::{self, NotificationView, Subject};
 use crate::domain::time;
 use crate::state::AppState;
 
@@ -38,7 +38,10 @@ impl From<NotificationView> for NotificationJson {
             id: view.notification.id,
             kind: view.notification.kind,
             actor: view.actor,
-            article: view.article.map(|(slug, title)| ArticleRef { slug, title }),
+            article: match view.subject {
+                Subject::Here { slug, title } => Some(ArticleRef { slug, title }),
+                _ => None,
+            },
             read: view.notification.read_at.is_some(),
             created_at: time::iso8601(view.notification.created_at),
         }
@@ -74,10 +77,10 @@ pub struct UnreadBody {
     )
 )]
 pub async fn list(state: web::Data<AppState>, auth: ApiUser) -> Result<HttpResponse, ApiError> {
-    let (views, unread) = notifications::list(&state.db, auth.user.id).await?;
+    let page = notifications::list(&state.db, &auth.user, 0, notifications::PAGE_SIZE).await?;
     Ok(HttpResponse::Ok().json(NotificationsBody {
-        notifications: views.into_iter().map(Into::into).collect(),
-        unread_count: unread,
+        notifications: page.views.into_iter().map(Into::into).collect(),
+        unread_count: page.unread,
     }))
 }
 

@@ -149,6 +149,7 @@ pub async fn delete(
                 fields: Vec::new(),
                 button: "Delete Article",
                 cancel: &back,
+                reason: None,
             },
         );
     }

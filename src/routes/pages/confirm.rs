@@ -23,6 +23,8 @@ pub struct Confirm<'a> {
     pub button: &'static str,
     /// Where "Cancel" goes.
     pub cancel: &'a str,
+    /// The label of an optional "reason" field to fill in, when the step asks for one.
+    pub reason: Option<&'static str>,
 }
 
 /// Whether a form came from a confirmation page (or its dialog).

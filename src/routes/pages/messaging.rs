@@ -5,23 +5,33 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
+use super::admin::query_value;
 use super::auth::EmptyForm;
-use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser};
-use super::views::{Chrome, avatar, date};
+use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
+use super::views::{Chrome, Pagination, avatar, date, page_number};
 use super::{PageResult, ok, redirect};
 use crate::domain::email_settings::{self, EmailSettings};
 use crate::domain::notifications;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// One line of the notifications page.
+/// Notifications on one page of the site.
+const PAGE_SIZE: i64 = 20;
+
+/// One line of the notifications page: one notification, or a run of them.
 struct NotificationLine {
+    /// The newest one's id (its "Mark read" form marks the whole run).
     id: i32,
+    /// The run's ids, as `/notifications/open` takes them.
+    ids: String,
     sentence: String,
-    link: String,
+    /// Opens it (and marks it read); `None` when nothing is left to open.
+    open: Option<String>,
     avatar: String,
     when: String,
     unread: bool,
+    /// How many notifications the line stands for.
+    count: usize,
 }
 
 #[derive(Template, WebTemplate)]
@@ -30,20 +40,42 @@ struct NotificationsPage {
     chrome: Chrome,
     lines: Vec<NotificationLine>,
     unread: i64,
+    pagination: Pagination,
 }
 
-/// `GET /notifications`
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser) -> PageResult {
-    let (views, unread) = notifications::list(&state.db, user.0.id).await?;
-    let lines = views
-        .into_iter()
-        .map(|v| NotificationLine {
-            id: v.notification.id,
-            sentence: v.sentence(),
-            link: v.link(),
-            avatar: avatar(&state.assets, v.actor_image.as_deref()),
-            when: date(v.notification.created_at),
-            unread: v.notification.read_at.is_none(),
+/// The query of the notifications page.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    page: Option<String>,
+}
+
+/// `GET /notifications?page=N`
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> PageResult {
+    let page = page_number(query.page.as_deref());
+    let found = notifications::list(&state.db, &user.0, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let lines = notifications::group(found.views)
+        .iter()
+        .map(|run| {
+            let ids: Vec<String> = run.ids().iter().map(i32::to_string).collect();
+            let ids = ids.join(",");
+            let newest = run.newest();
+            NotificationLine {
+                id: newest.notification.id,
+                open: run
+                    .link()
+                    .map(|to| format!("/notifications/open?ids={ids}&to={}", query_value(&to))),
+                ids,
+                sentence: run.sentence(),
+                avatar: avatar(&state.assets, newest.actor_image.as_deref()),
+                when: date(newest.notification.created_at),
+                unread: run.unread(),
+                count: run.members.len(),
+            }
         })
         .collect();
     ok(&NotificationsPage {
@@ -55,19 +87,66 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, user: CurrentUse
             "notifications",
         )?,
         lines,
-        unread,
+        unread: found.unread,
+        pagination: Pagination::sized("/notifications", page, found.total, PAGE_SIZE),
     })
 }
 
-/// `POST /notifications/{id}/read`
+/// The query of `/notifications/open`.
+#[derive(Deserialize)]
+pub struct OpenQuery {
+    /// Comma-separated ids of the line's notifications.
+    ids: Option<String>,
+    /// Where the line leads (a local path).
+    to: Option<String>,
+}
+
+/// `GET /notifications/open?ids=..&to=..`: marks the line's notifications read and
+/// goes where it leads. Marking one's own notifications read is harmless enough to
+/// ride on a link, which is what people click.
+pub async fn open(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<OpenQuery>,
+) -> PageResult {
+    let ids: Vec<i32> = query
+        .ids
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .take(PAGE_SIZE as usize)
+        .collect();
+    if !ids.is_empty() {
+        crate::app::notifications::mark_read(&state.app, user.0.id, Some(ids)).await?;
+    }
+    Ok(redirect(&local_next(query.to.as_deref(), "/notifications")))
+}
+
+/// The "Mark read" form of one line: the ids of its run.
+#[derive(Deserialize)]
+pub struct ReadForm {
+    ids: Option<String>,
+}
+
+/// `POST /notifications/{id}/read`: that notification, and the rest of its run.
 pub async fn read_one(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<i32>,
-    _form: CsrfForm<EmptyForm>,
+    form: CsrfForm<ReadForm>,
 ) -> PageResult {
-    crate::app::notifications::mark_read(&state.app, user.0.id, Some(vec![id.into_inner()]))
-        .await?;
+    let mut ids = vec![id.into_inner()];
+    ids.extend(
+        form.0
+            .ids
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.trim().parse::<i32>().ok())
+            .take(PAGE_SIZE as usize),
+    );
+    crate::app::notifications::mark_read(&state.app, user.0.id, Some(ids)).await?;
     Ok(redirect("/notifications"))
 }
 

@@ -55,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/notifications", web::get().to(messaging::list))
         .route("/notifications/read", web::post().to(messaging::read_all))
+        .route("/notifications/open", web::get().to(messaging::open))
         .route(
             "/notifications/{id}/read",
             web::post().to(messaging::read_one),

@@ -267,6 +267,11 @@ impl Pagination {
     /// have a query string). With many pages, only the first, the last and those near
     /// the current one are linked.
     pub fn new(base: &str, current: i64, total: i64) -> Self {
+        Self::sized(base, current, total, PAGE_SIZE)
+    }
+
+    /// As [`Pagination::new`], for lists of `size` items a page.
+    pub fn sized(base: &str, current: i64, total: i64, size: i64) -> Self {
         let (action, query) = base.split_once('?').unwrap_or((base, ""));
         let hidden = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .unwrap_or_default()
@@ -280,7 +285,7 @@ impl Pagination {
             links: Vec::new(),
             older: None,
         };
-        let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+        let pages = (total + size - 1) / size;
         if pages <= 1 {
             return bar;
         }

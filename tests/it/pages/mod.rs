@@ -6,6 +6,7 @@ mod auth;
 pub mod browser;
 mod editor;
 mod home;
+mod notifications;
 mod profile;
 mod queries;
 mod settings;
@@ -21,6 +22,7 @@ pub fn tests() -> Vec<(&'static str, TestFn)> {
         article::tests(),
         profile::tests(),
         settings::tests(),
+        notifications::tests(),
         queries::tests(),
     ]
     .into_iter()

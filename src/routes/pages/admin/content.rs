@@ -77,6 +77,8 @@ pub async fn articles(
 pub struct ActionForm {
     next: Option<String>,
     confirm: Option<String>,
+    /// Why, told to the content's author (asked on the delete confirmation).
+    reason: Option<String>,
 }
 
 /// `POST /admin/articles/{slug}/{hide|unhide|feature|unfeature|delete}` (delete asks
@@ -111,11 +113,14 @@ pub async fn article_action(
                 fields: vec![("next".into(), next.clone())],
                 button: "Delete the article",
                 cancel: &next,
+                reason: Some("Reason (told to the author)"),
             },
         );
     }
     let done = action.done();
-    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action).await?;
+    let reason = form.0.reason;
+    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action, reason)
+        .await?;
     flash(&req, FlashKind::Success, done);
     Ok(redirect(&next))
 }
@@ -206,11 +211,14 @@ pub async fn comment_action(
                 fields: vec![("next".into(), next.clone())],
                 button: "Delete the comment",
                 cancel: &next,
+                reason: Some("Reason (told to the author)"),
             },
         );
     }
     let done = action.done();
-    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action).await?;
+    let reason = form.0.reason;
+    crate::app::moderation::content(&state.app, actor(&state, &req, &user.0), action, reason)
+        .await?;
     flash(&req, FlashKind::Success, done);
     Ok(redirect(&next))
 }

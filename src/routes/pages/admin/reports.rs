@@ -177,6 +177,7 @@ pub async fn resolve(
                 fields: vec![("action".into(), "delete".into()), ("note".into(), note)],
                 button: "Delete and resolve",
                 cancel: "/admin/reports",
+                reason: None,
             },
         );
     }

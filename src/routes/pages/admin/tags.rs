@@ -136,6 +136,7 @@ pub async fn merge(
                 fields: vec![("from".into(), from), ("into".into(), into)],
                 button: "Merge",
                 cancel: "/admin/tags",
+                reason: None,
             },
         );
     }

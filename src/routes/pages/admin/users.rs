@@ -203,6 +203,7 @@ pub async fn suspend(
                 fields: vec![("reason".into(), reason), ("until".into(), until)],
                 button: "Suspend",
                 cancel: &href,
+                reason: None,
             },
         );
     }
@@ -282,6 +283,7 @@ pub async fn reset_password(
                 fields: Vec::new(),
                 button: "Require a new password",
                 cancel: &href,
+                reason: None,
             },
         );
     }
@@ -332,6 +334,7 @@ pub async fn change_role(
                 fields: vec![("role".into(), role.as_str().into())],
                 button: "Change role",
                 cancel: &href,
+                reason: None,
             },
         );
     }

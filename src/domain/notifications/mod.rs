@@ -1,5 +1,9 @@
 //! In-app notifications: created by job handlers (idempotently, keyed by `dedupe_key`),
-//! listed and marked read by their recipient.
+//! listed (a page at a time, runs grouped) and marked read by their recipient.
+
+mod view;
+
+pub use view::{Group, NotificationView, Subject, group};
 
 use std::collections::HashMap;
 
@@ -13,7 +17,7 @@ use crate::domain::{email_settings, time};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, kinds};
 
-/// Notifications shown on one page (newest first).
+/// Notifications the API answers at most (newest first).
 pub const PAGE_SIZE: i64 = 50;
 
 /// A notification row.
@@ -24,54 +28,23 @@ pub struct Notification {
     pub id: i32,
     /// Recipient.
     pub user_id: i32,
-    /// `article`, `comment`, `follower` or `favorite`.
+    /// `article`, `comment`, `follower`, `favorite`, `moderation` or `report`.
     pub kind: String,
     /// Who caused it.
     pub actor_id: i32,
-    /// The article concerned, if any.
+    /// The article concerned, if any (none once it is deleted).
     pub article_id: Option<i32>,
+    /// What it was about, as it was named then (the article's title).
+    pub subject: Option<String>,
+    /// What staff did (`moderation`: `article_hidden`, `comment_deleted`…; `report`:
+    /// the resolution's action).
+    pub detail: Option<String>,
+    /// Why, as staff wrote it.
+    pub reason: Option<String>,
     /// When it was read.
     pub read_at: Option<NaiveDateTime>,
     /// When it happened.
     pub created_at: NaiveDateTime,
-}
-
-/// A notification with the names it shows, fully loaded.
-#[derive(Debug, Clone)]
-pub struct NotificationView {
-    /// The row.
-    pub notification: Notification,
-    /// The actor's username.
-    pub actor: String,
-    /// The actor's image.
-    pub actor_image: Option<String>,
-    /// The article's slug and title.
-    pub article: Option<(String, String)>,
-}
-
-impl NotificationView {
-    /// One line for people: "alice published “Title”".
-    pub fn sentence(&self) -> String {
-        let title = self
-            .article
-            .as_ref()
-            .map(|(_, t)| t.as_str())
-            .unwrap_or("your article");
-        match self.notification.kind.as_str() {
-            "article" => format!("{} published “{title}”", self.actor),
-            "comment" => format!("{} commented on “{title}”", self.actor),
-            "favorite" => format!("{} favorited “{title}”", self.actor),
-            _ => format!("{} started following you", self.actor),
-        }
-    }
-
-    /// Where the notification leads.
-    pub fn link(&self) -> String {
-        match &self.article {
-            Some((slug, _)) => format!("/article/{slug}"),
-            None => format!("/profile/{}", self.actor),
-        }
-    }
 }
 
 /// Splits the followers of `author_id` into id ranges of at most [`kinds::BATCH_SIZE`]
@@ -113,11 +86,11 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
     // Integers only are formatted into the statement; the timestamp is bound.
     let key = format!("'article:{article_id}:' || CAST(f.follower_id AS TEXT)");
     let sql = format!(
-        "INSERT INTO notifications (user_id, kind, actor_id, article_id, dedupe_key, emailed, created_at) \
-         SELECT f.follower_id, 'article', {author_id}, {article_id}, {key}, FALSE, $1 \
-         FROM follows f WHERE f.followee_id = {author_id} \
+        "INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, dedupe_key, emailed, created_at) \
+         SELECT f.follower_id, 'article', {author_id}, a.id, a.title, {key}, FALSE, $1 \
+         FROM follows f JOIN articles a ON a.id = {article_id} \
+         WHERE f.followee_id = {author_id} \
          AND f.follower_id BETWEEN {first} AND {last} \
-         AND EXISTS (SELECT 1 FROM articles a WHERE a.id = {article_id}) \
          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = {key})"
     );
     let sql = match conn {
@@ -163,12 +136,25 @@ pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> Que
     if exists || !actor_exists {
         return Ok(false);
     }
+    // The article may have been deleted before the job ran: the notification still
+    // tells what happened (by its subject), without the reference.
+    let article_id = match one.article_id {
+        Some(id) => articles::table
+            .find(id)
+            .select(articles::id)
+            .first::<i32>(conn)
+            .optional()?,
+        None => None,
+    };
     diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(one.user_id),
             notifications::kind.eq(&one.kind),
             notifications::actor_id.eq(one.actor_id),
-            notifications::article_id.eq(one.article_id),
+            notifications::article_id.eq(article_id),
+            notifications::subject.eq(&one.subject),
+            notifications::detail.eq(&one.detail),
+            notifications::reason.eq(&one.reason),
             notifications::dedupe_key.eq(&key),
             notifications::emailed.eq(false),
             notifications::created_at.eq(time::now()),
@@ -211,8 +197,14 @@ pub fn unread_count(conn: &mut DbConnection, user_id: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Loads views for `rows` in two more queries (actors, articles).
-fn views(conn: &mut DbConnection, rows: Vec<Notification>) -> QueryResult<Vec<NotificationView>> {
+/// Loads views for `rows` in two more queries (actors, articles). `sees_hidden`: the
+/// recipient is staff, who may read hidden articles; authors always read their own.
+fn views(
+    conn: &mut DbConnection,
+    rows: Vec<Notification>,
+    recipient: i32,
+    sees_hidden: bool,
+) -> QueryResult<Vec<NotificationView>> {
     let actor_ids: Vec<i32> = rows.iter().map(|n| n.actor_id).collect();
     let article_ids: Vec<i32> = rows.iter().filter_map(|n| n.article_id).collect();
     let actors: HashMap<i32, (String, Option<String>)> = users::table
@@ -222,40 +214,90 @@ fn views(conn: &mut DbConnection, rows: Vec<Notification>) -> QueryResult<Vec<No
         .into_iter()
         .map(|(id, name, image)| (id, (name, image)))
         .collect();
-    let titles: HashMap<i32, (String, String)> = articles::table
+    let found: HashMap<i32, (String, String, bool, i32)> = articles::table
         .filter(articles::id.eq_any(&article_ids))
-        .select((articles::id, articles::slug, articles::title))
-        .load::<(i32, String, String)>(conn)?
+        .select((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::hidden,
+            articles::author_id,
+        ))
+        .load::<(i32, String, String, bool, i32)>(conn)?
         .into_iter()
-        .map(|(id, slug, title)| (id, (slug, title)))
+        .map(|(id, slug, title, hidden, author)| (id, (slug, title, hidden, author)))
         .collect();
     Ok(rows
         .into_iter()
         .map(|n| {
             let (actor, actor_image) = actors.get(&n.actor_id).cloned().unwrap_or_default();
-            let article = n.article_id.and_then(|id| titles.get(&id).cloned());
+            let remembered = n.subject.clone().unwrap_or_else(|| "an article".into());
+            let subject = match n.article_id.and_then(|id| found.get(&id)) {
+                Some((_, title, hidden, author))
+                    if *hidden && !sees_hidden && *author != recipient =>
+                {
+                    Subject::Hidden {
+                        title: title.clone(),
+                    }
+                }
+                Some((slug, title, _, _)) => Subject::Here {
+                    slug: slug.clone(),
+                    title: title.clone(),
+                },
+                None if matches!(
+                    n.kind.as_str(),
+                    "article" | "comment" | "favorite" | "moderation"
+                ) =>
+                {
+                    Subject::Deleted { title: remembered }
+                }
+                None => Subject::None,
+            };
             NotificationView {
                 notification: n,
                 actor,
                 actor_image,
-                article,
+                subject,
             }
         })
         .collect())
 }
 
-/// The newest notifications of `user_id` and the unread count (four queries).
-pub async fn list(db: &Db, user_id: i32) -> AppResult<(Vec<NotificationView>, i64)> {
+/// One page of a user's notifications, newest first.
+pub struct NotificationPage {
+    /// The notifications of the page.
+    pub views: Vec<NotificationView>,
+    /// Unread notifications in all.
+    pub unread: i64,
+    /// Notifications in all.
+    pub total: i64,
+}
+
+/// `limit` notifications of `user` from `offset`, newest first, with the unread count
+/// and the total (five queries).
+pub async fn list(
+    db: &Db,
+    user: &crate::domain::users::User,
+    offset: i64,
+    limit: i64,
+) -> AppResult<NotificationPage> {
+    let (user_id, sees_hidden) = (user.id, user.is_staff());
     db.run(move |conn| {
-        let rows = notifications::table
-            .filter(notifications::user_id.eq(user_id))
+        let mine = notifications::table.filter(notifications::user_id.eq(user_id));
+        let rows = mine
             .order((notifications::created_at.desc(), notifications::id.desc()))
-            .limit(PAGE_SIZE)
+            .offset(offset)
+            .limit(limit)
             .select(Notification::as_select())
             .load(conn)?;
-        let views = views(conn, rows)?;
+        let views = views(conn, rows, user_id, sees_hidden)?;
         let unread = unread_count(conn, user_id)?;
-        Ok::<_, AppError>((views, unread))
+        let total = mine.count().get_result(conn)?;
+        Ok::<_, AppError>(NotificationPage {
+            views,
+            unread,
+            total,
+        })
     })
     .await
 }
@@ -295,5 +337,8 @@ pub fn for_email(
     let Some(user) = crate::domain::users::User::find(conn, row.user_id)? else {
         return Ok(None);
     };
-    Ok(views(conn, vec![row])?.pop().map(|view| (user, view)))
+    let sees_hidden = user.is_staff();
+    Ok(views(conn, vec![row], user.id, sees_hidden)?
+        .pop()
+        .map(|view| (user, view)))
 }
