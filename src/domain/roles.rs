@@ -39,6 +39,14 @@ impl Role {
     }
 }
 
+/// The last day a suspension ending at `end` (a midnight, UTC) covers, as `YYYY-MM-DD`.
+pub fn last_day(end: NaiveDateTime) -> String {
+    (end - chrono::Duration::seconds(1))
+        .date()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// Why and until when an account is suspended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suspension {
@@ -53,8 +61,8 @@ impl Suspension {
     pub fn message(&self) -> String {
         match self.until {
             Some(until) => format!(
-                "this account is suspended until {} UTC: {}",
-                until.format("%Y-%m-%d %H:%M"),
+                "this account is suspended through {} (UTC): {}",
+                last_day(until),
                 self.reason
             ),
             None => format!("this account is suspended: {}", self.reason),

@@ -49,6 +49,25 @@ impl Header for ListUnsubscribe {
     }
 }
 
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): mail clients may
+/// unsubscribe with one POST to the `List-Unsubscribe` URL, which the site accepts.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
 impl Mailer {
     /// SMTP to `smtp_url` (`smtp://user:pass@host:port`), or files in `dir` when `None`.
     pub fn new(smtp_url: Option<&Secret>, dir: PathBuf, from: &str) -> Result<Self, String> {
@@ -87,6 +106,7 @@ impl Mailer {
             .to(to)
             .subject(email.subject)
             .header(ListUnsubscribe(email.unsubscribe))
+            .header(ListUnsubscribePost)
             .multipart(MultiPart::alternative_plain_html(email.text, email.html))
             .map_err(|e| JobError::Permanent(format!("cannot build the message: {e}")))?;
         match &self.smtp {

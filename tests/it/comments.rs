@@ -29,8 +29,10 @@ async fn comment_cycle(app: TestApp) {
         .map(|c| c["body"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(bodies, vec!["First!", "Second"], "oldest first");
+    // Neither the comment's writer nor the article's author: refused.
+    let stranger = app.register("stranger").await;
     let reply = app
-        .delete(&format!("{path}/{first_id}"), Some(&author))
+        .delete(&format!("{path}/{first_id}"), Some(&stranger))
         .await;
     assert_error(&reply, StatusCode::FORBIDDEN, "comment", "forbidden");
     let reply = app
@@ -40,6 +42,21 @@ async fn comment_cycle(app: TestApp) {
     let listed = app.get(&path, Some(&reader)).await.json;
     assert_eq!(listed["comments"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed["comments"][0]["body"], "Second");
+    // The article's author may remove someone else's comment from their article.
+    let third = app
+        .post(
+            &path,
+            Some(&reader),
+            json!({"comment": {"body": "Off topic"}}),
+        )
+        .await;
+    let third_id = third.json["comment"]["id"].as_i64().expect("id");
+    let reply = app
+        .delete(&format!("{path}/{third_id}"), Some(&author))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let listed = app.get(&path, None).await.json;
+    assert_eq!(listed["comments"].as_array().map(Vec::len), Some(1));
 }
 
 async fn comment_errors(app: TestApp) {

@@ -14,6 +14,7 @@ crate::tests!(
     document_is_structurally_valid_openapi_3_1,
     docs_page_shows_every_operation_without_inline_code,
     nul_characters_are_refused_not_a_server_error,
+    idempotency_keys_are_described_on_every_post_that_takes_them,
 );
 
 async fn document(app: &TestApp) -> Value {
@@ -293,5 +294,64 @@ async fn nul_characters_are_refused_not_a_server_error(app: TestApp) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         reply.text
+    );
+}
+
+async fn idempotency_keys_are_described_on_every_post_that_takes_them(app: TestApp) {
+    let doc = document(&app).await;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut described = Vec::new();
+    for (path, item) in paths {
+        let Some(post) = item.get("post") else {
+            continue;
+        };
+        let takes_token = post["security"]
+            .as_array()
+            .is_some_and(|all| !all.is_empty() && all.iter().all(|r| r.get("Token").is_some()));
+        let key = post["parameters"].as_array().and_then(|ps| {
+            ps.iter()
+                .find(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+        });
+        if !takes_token {
+            assert!(key.is_none(), "{path}: no token, no key");
+            continue;
+        }
+        let key = key.unwrap_or_else(|| panic!("{path}: Idempotency-Key is not described"));
+        assert_eq!(key["required"], false);
+        assert_eq!(key["schema"]["maxLength"], 200);
+        let responses = post["responses"].as_object().expect("responses");
+        let ok = responses
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .collect::<Vec<_>>();
+        assert!(!ok.is_empty(), "{path}");
+        for (status, response) in ok {
+            assert!(
+                response["headers"]["Idempotent-Replayed"].is_object(),
+                "{path} {status}: Idempotent-Replayed"
+            );
+        }
+        for status in ["409", "422"] {
+            let text = responses[status]["description"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(text.contains("Idempotency-Key"), "{path} {status}: {text}");
+        }
+        described.push(path.clone());
+    }
+    for expected in [
+        "/api/articles",
+        "/api/articles/{slug}/comments",
+        "/api/reports",
+    ] {
+        assert!(
+            described.iter().any(|p| p == expected),
+            "{expected}: {described:?}"
+        );
+    }
+    assert!(
+        !described
+            .iter()
+            .any(|p| p == "/api/users" || p == "/api/users/login")
     );
 }

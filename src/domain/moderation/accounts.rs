@@ -20,7 +20,8 @@ pub const REASON_MAX: usize = 500;
 pub struct SuspensionInput {
     /// Why (shown to the user).
     pub reason: Option<String>,
-    /// Optional end date, `YYYY-MM-DD` (the suspension ends at the start of that day, UTC).
+    /// Optional last day, `YYYY-MM-DD`: the suspension lasts through that whole day in
+    /// UTC (the zone the form states), ending at the next midnight.
     pub until: Option<String>,
 }
 
@@ -44,15 +45,17 @@ fn check_may_manage(actor: &Actor, target: &User) -> AppResult<()> {
     Ok(())
 }
 
+/// The end of a suspension "until" a day: the midnight (UTC) after it, so the day itself
+/// is covered whole. Today is allowed; a day already over is not.
 fn parse_until(errors: &mut FieldErrors, raw: Option<&str>) -> Option<NaiveDateTime> {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
     match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         Ok(date) => {
-            let at = date.and_hms_opt(0, 0, 0)?;
-            if at <= time::now() {
-                errors.add("until", "must be a date in the future");
+            let end = date.succ_opt()?.and_hms_opt(0, 0, 0)?;
+            if end <= time::now() {
+                errors.add("until", "must be today or a later day");
             }
-            Some(at)
+            Some(end)
         }
         Err(_) => {
             errors.add("until", "must be a date (YYYY-MM-DD)");
@@ -78,7 +81,10 @@ pub fn suspend(
     check_may_manage(actor, &user)?;
     let before = standing(&user);
     let after = match until {
-        Some(until) => format!("suspended until {}: {reason}", until.format("%Y-%m-%d")),
+        Some(until) => format!(
+            "suspended through {} (UTC): {reason}",
+            crate::domain::roles::last_day(until)
+        ),
         None => format!("suspended: {reason}"),
     };
     audit::record(

@@ -10,6 +10,7 @@ pub mod idempotency;
 mod input;
 mod notifications;
 pub mod openapi;
+mod openapi_idempotency;
 mod profiles;
 mod reports;
 mod tags;

@@ -12,6 +12,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
+use super::openapi_idempotency::IdempotencyKeys;
 use super::{articles, comments, docs, notifications, profiles, reports, tags, users, webhooks};
 use crate::routes::ops;
 
@@ -61,7 +62,7 @@ use crate::routes::ops;
         ops::metrics,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &IdempotencyKeys),
     tags(
         (name = "User and Authentication", description = "Sign up, sign in and settings."),
         (name = "Profile", description = "Public profiles and following."),

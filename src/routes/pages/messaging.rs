@@ -240,13 +240,16 @@ pub async fn unsubscribe_form(
     })
 }
 
-/// `POST /unsubscribe/{token}`: turns the link's kind off for the link's user.
+/// `POST /unsubscribe/{token}`: turns the link's kind off for the link's user. It is
+/// both the confirmation page's button and the one-click unsubscribe of RFC 8058 (a
+/// mail client posts `List-Unsubscribe=One-Click`, with no cookie), so it takes no
+/// CSRF token: the signed link is the only authority it needs, and all it can do is
+/// stop some email.
 pub async fn unsubscribe(
     state: web::Data<AppState>,
     req: HttpRequest,
     viewer: MaybeUser,
     token: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
     let token = token.into_inner();
     let (user_id, kind) = email_settings::verify_unsubscribe(state.link_key.expose(), &token)

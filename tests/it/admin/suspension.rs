@@ -141,7 +141,7 @@ async fn suspension_rules_and_end_dates(app: TestApp) {
         body.contains("reason can&#39;t be blank") || body.contains("reason can't be blank"),
         "{body}"
     );
-    assert!(body.contains("until must be a date in the future"));
+    assert!(body.contains("until must be today or a later day"));
     assert!(body.contains("value=\"2020-01-01\""));
 
     // Moderators suspend plain users, not staff; nobody suspends themselves.
@@ -189,10 +189,54 @@ async fn suspension_rules_and_end_dates(app: TestApp) {
         reply.json["errors"]["account"][0]
             .as_str()
             .unwrap_or_default()
-            .contains(&format!("suspended until {until} 00:00 UTC: cool down")),
+            .contains(&format!("suspended through {until} (UTC): cool down")),
         "{}",
         reply.text
     );
+    // "Through today" holds for the rest of today (UTC), to the next midnight.
+    let today = chrono::Utc::now().date_naive();
+    post(
+        &moderator,
+        "/admin/users/victim/unsuspend",
+        &[("confirm", "yes")],
+    )
+    .await;
+    post(
+        &moderator,
+        "/admin/users/victim/suspend",
+        &[
+            ("reason", "rest of the day"),
+            ("until", &today.format("%Y-%m-%d").to_string()),
+            ("confirm", "yes"),
+        ],
+    )
+    .await
+    .assert_redirect("/admin/users/victim");
+    let reply = app.get("/api/articles/feed", Some(&token)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "suspended for all of today"
+    );
+    assert!(
+        reply
+            .text
+            .contains(&format!("suspended through {today} (UTC)"))
+    );
+    let yesterday = (today - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let page = post(
+        &moderator,
+        "/admin/users/victim/suspend",
+        &[
+            ("reason", "late"),
+            ("until", &yesterday),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let list = admin.get("/admin/users?q=vict").await;
     assert!(list.body.contains("suspended</span>"));
     assert!(list.body.contains("1 account"));

@@ -20,9 +20,9 @@ fn older_link(page: &Page) -> Option<String> {
 
 fn titles(page: &Page) -> Vec<String> {
     page.body
-        .split("<h2>")
+        .split("<h1>")
         .skip(1)
-        .filter_map(|rest| rest.split("</h2>").next())
+        .filter_map(|rest| rest.split("</h1>").next())
         .map(str::to_owned)
         .collect()
 }

@@ -145,18 +145,29 @@ async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
         .and_then(|l| l.strip_suffix('>'))
         .expect("List-Unsubscribe header");
     let path = &link[link.find("/unsubscribe/").expect("path")..];
+    assert!(
+        text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "RFC 8058 one-click header"
+    );
 
     // The link works without signing in, after a confirmation; a forged one does not.
     let stranger = Browser::new(&app);
     let confirm = stranger.get(path).await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
     assert!(confirm.body.contains("new articles by people you follow"));
-    let done = stranger.submit(path, path, &[]).await;
+    // A mail client's one-click POST (RFC 8058): no cookie, no form token.
+    let client = Browser::new(&app);
+    let done = client
+        .post_raw(path, &[("List-Unsubscribe", "One-Click")])
+        .await;
     assert!(
         done.body.contains("data-testid=\"unsubscribed\""),
         "{}",
         done.body
     );
+    // The confirmation page's button does the same (again, harmlessly).
+    let done = stranger.submit(path, path, &[]).await;
+    assert!(done.body.contains("data-testid=\"unsubscribed\""));
     let forged = format!("{}0", &path[..path.len() - 1]);
     let forged = if forged == path {
         format!("{}1", &path[..path.len() - 1])

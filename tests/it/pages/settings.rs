@@ -10,6 +10,7 @@ tests![
     settings_show_the_account,
     settings_save_and_go_to_the_profile,
     refused_settings_keep_input_but_not_password,
+    the_webhooks_page_explains_the_signature,
     new_password_works_at_next_sign_in,
 ];
 
@@ -128,4 +129,19 @@ async fn new_password_works_at_next_sign_in(app: TestApp) {
         )
         .await
         .assert_redirect("/");
+}
+
+async fn the_webhooks_page_explains_the_signature(app: TestApp) {
+    app.register("alice").await;
+    let browser = Browser::new(&app);
+    browser.sign_in("alice").await;
+    let page = browser.get("/settings/webhooks").await;
+    let body = page.expect(StatusCode::OK);
+    assert!(body.contains("<a href=\"#verify\">how to verify a delivery</a>"));
+    assert!(body.contains("<h2 id=\"verify-heading\">How to verify a delivery</h2>"));
+    assert!(body.contains("<code>X-Conduit-Signature</code>"));
+    assert!(
+        body.contains("hmac.compare_digest(expected, fields[\"v1\"])"),
+        "{body}"
+    );
 }
