@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL, RUN, PASSWORD, launch, newPage, screenshot, apiRegister, apiPublish,
+  shootBothWidths, readmeShot, apiCall, signIn,
 } from './support.mjs';
 
 const adminEmail = process.env.E2E_ADMIN_EMAIL;
@@ -21,16 +22,9 @@ let browser;
 let hiddenSlug;
 let reportedSlug;
 let reportId;
+let reporterToken;
 
-async function api(method, route, body, token) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Token ${token}`;
-  const response = await fetch(`${BASE_URL}/api${route}`, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : null };
-}
+const api = apiCall;
 
 before(async () => {
   if (skip) return;
@@ -38,7 +32,7 @@ before(async () => {
   const spammerToken = await apiRegister(spammer);
   hiddenSlug = await apiPublish(spammerToken, hiddenTitle, [`e2e${RUN}`]);
   reportedSlug = await apiPublish(spammerToken, reportedTitle);
-  const reporterToken = await apiRegister(reporter);
+  reporterToken = await apiRegister(reporter);
   const reply = await api('POST', '/reports', {
     report: { kind: 'article', target: reportedSlug, reason: `Rude words (${RUN})` },
   }, reporterToken);
@@ -52,10 +46,7 @@ after(async () => {
 
 async function adminPage() {
   const page = await newPage(browser);
-  await page.goto('/login');
-  await page.fill('input[name="email"]', adminEmail);
-  await page.fill('input[name="password"]', adminPassword);
-  await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Sign in")')]);
+  await signIn(page, null, { email: adminEmail, password: adminPassword });
   return page;
 }
 
@@ -138,6 +129,7 @@ test('the admin resolves a report', { skip }, async () => {
   await card.locator('select[name="action"]').selectOption('hide');
   await card.locator('input[name="note"]').fill('Rude; hidden');
   await screenshot(page, 'admin-report-queue');
+  await readmeShot(page, 'admin-reports');
   await Promise.all([
     page.waitForURL(`${BASE_URL}/admin/reports`),
     card.locator('button:has-text("Resolve")').click(),
@@ -149,8 +141,58 @@ test('the admin resolves a report', { skip }, async () => {
   await screenshot(page, 'admin-report-resolved');
   assert.equal((await api('GET', `/articles/${reportedSlug}`)).status, 404);
 
+  // The reporter is told, with the note.
+  let told = [];
+  for (let i = 0; i < 100 && told.length === 0; i += 1) {
+    const reply = await api('GET', '/notifications', undefined, reporterToken);
+    told = reply.json.notifications.filter((n) => n.kind === 'report');
+    if (told.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.match(told[0]?.message ?? '', /Your report about article .* was resolved: the content is now hidden\. Reason: Rude; hidden/);
+
   await page.goto(`/admin/audit?target=${spammer}`);
   assert.match(await page.locator('.audit-table').innerText(), /user\.suspend/);
   await screenshot(page, 'admin-audit');
+  await page.context().close();
+});
+
+test('a tag is not merged into itself, and is told so before any confirmation', { skip }, async () => {
+  const page = await adminPage();
+  await page.goto('/admin/tags');
+  const value = await page.locator('#merge-from option').first().getAttribute('value');
+  await page.selectOption('#merge-from', value);
+  await page.selectOption('#merge-into', value);
+  await page.click('form[action="/admin/tags/merge"] button[type="submit"]');
+  await page.waitForSelector('.error-messages');
+  assert.match(await page.locator('.error-messages').innerText(), /into must be another tag/);
+  assert.equal(await page.locator('h1:has-text("Please confirm")').count(), 0);
+  await page.context().close();
+});
+
+test('the suspension form says the chosen day lasts whole, in UTC', { skip }, async () => {
+  const page = await adminPage();
+  await page.goto(`/admin/users/${reporter}`);
+  assert.match(await page.locator('#until-hint').innerText(), /whole day is included, in UTC/);
+  await page.context().close();
+});
+
+test('every admin page fits a phone and a laptop', { skip }, async () => {
+  const page = await adminPage();
+  const pages = {
+    'admin-dashboard': '/admin',
+    'admin-users': '/admin/users',
+    'admin-user': `/admin/users/${spammer}`,
+    'admin-articles': '/admin/articles',
+    'admin-comments': '/admin/comments',
+    'admin-reports': '/admin/reports?status=resolved',
+    'admin-tags': '/admin/tags',
+    'admin-audit': '/admin/audit',
+    'admin-jobs': '/admin/jobs',
+  };
+  for (const [name, route] of Object.entries(pages)) {
+    const response = await page.goto(route);
+    assert.equal(response.status(), 200, route);
+    await shootBothWidths(page, name);
+  }
   await page.context().close();
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, RUN, PASSWORD, launch, newPage, screenshot, debugState, signUp,
+  BASE_URL, RUN, PASSWORD, launch, newPage, screenshot, debugState, signUp, signIn,
 } from './support.mjs';
 
 const writer = `writer${RUN}`;
@@ -62,10 +62,7 @@ test('a writer signs up, out and in', async () => {
 
 test('the writer publishes and edits an article with tags', async () => {
   const page = await newPage(browser);
-  await page.goto('/login');
-  await page.fill('input[name="email"]', `${writer}@example.com`);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Sign in")')]);
+  await signIn(page, writer);
 
   await page.goto('/editor');
   await page.fill('input[name="title"]', title);
@@ -147,11 +144,10 @@ test('a reader follows, favorites, comments and deletes the comment', async () =
 
 test('the author deletes the article', async () => {
   const page = await newPage(browser);
-  await page.goto('/login');
-  await page.fill('input[name="email"]', `${writer}@example.com`);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Sign in")')]);
+  await signIn(page, writer);
   await page.goto(`/article/${slug}`);
+  // With JS a native dialog confirms (without, a confirmation page: reference.test.mjs).
+  page.once('dialog', (dialog) => dialog.accept());
   await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Delete Article")')]);
   const response = await page.goto(`/article/${slug}`);
   assert.equal(response.status(), 404);

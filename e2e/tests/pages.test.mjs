@@ -29,11 +29,11 @@ test('pagination moves between pages', async () => {
   assert.equal(await page.locator('.pagination .page-item.active').innerText(), '1');
   await Promise.all([
     page.waitForURL(`${BASE_URL}/tag/${tag}?page=2`),
-    page.click('.pagination .page-item:not(.active) a'),
+    page.click('.pagination .page-item:not(.active) button.page-link'),
   ]);
   assert.equal(await page.locator('.article-preview').count(), 1);
   assert.equal(await page.locator('.pagination .page-item.active').innerText(), '2');
-  assert.match(await page.locator('.article-preview h2').innerText(), new RegExp(`Paged article 1 ${RUN}`));
+  assert.match(await page.locator('.article-preview h1').innerText(), new RegExp(`Paged article 1 ${RUN}`));
 
   await page.goto('/');
   assert.ok(await page.locator('.pagination .page-item').count() >= 2, 'global feed has pages too');

@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: Debian's Chromium through playwright-core (no
 // browser download), the site's address, screenshots and a few JSON API shortcuts.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,33 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/** The README's pictures: docs/screenshots/NAME.jpg, the visible part only, kept small. */
+export const README_SHOTS = path.resolve(here, '..', '..', 'docs', 'screenshots');
+
+export async function readmeShot(page, name) {
+  mkdirSync(README_SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(README_SHOTS, `${name}.jpg`), type: 'jpeg', quality: 60 });
+}
+
+/** How far the page scrolls sideways (0 when it fits its viewport). */
+export async function sidewaysOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/**
+ * Screenshots the current page at 1280 and at 390 pixels wide (target/e2e/NAME-1280.png,
+ * NAME-390.png) and checks that neither width makes the page scroll sideways.
+ */
+export async function shootBothWidths(page, name) {
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    const overflow = await sidewaysOverflow(page);
+    assert.ok(overflow <= 0, `${name} at ${width}px scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
 /** The debug hook's view of the page. */
 export async function debugState(page) {
   return page.evaluate(() => ({
@@ -85,6 +113,25 @@ export async function apiPublish(token, title, tagList = []) {
     article: { title, description: `About ${title}`, body: `# ${title}\n\nWritten for the e2e run.`, tagList },
   }, token);
   return reply.article.slug;
+}
+
+/** Signs in through the form (as USERNAME@example.com, or EMAIL and PASSWORD) and waits for home. */
+export async function signIn(page, username, { email = `${username}@example.com`, password = PASSWORD } = {}) {
+  await page.goto('/login');
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForURL(`${BASE_URL}/`), page.click('button:has-text("Sign in")')]);
+}
+
+/** Any JSON API call: { status, json }, whatever the status. */
+export async function apiCall(method, route, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Token ${token}`;
+  const response = await fetch(`${BASE_URL}/api${route}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : null };
 }
 
 /** Signs up through the form and waits for the home page. */
