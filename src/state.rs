@@ -34,6 +34,9 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Key that signs unsubscribe links (the app secret).
     pub link_key: Secret,
+    /// The site's address as readers reach it (`CONDUIT_PUBLIC_URL`, no trailing `/`):
+    /// feeds, sitemaps and link previews carry absolute URLs.
+    pub public_url: String,
     /// The shared read caches (see `crate::cache`), the same as `app`'s: only metrics
     /// read them here; writes go through `app`.
     pub caches: std::sync::Arc<Caches>,
@@ -65,6 +68,7 @@ impl AppState {
             workers,
             webhook_allow_private: config.jobs.webhook_allow_private,
             link_key: config.secret_key.clone(),
+            public_url: config.jobs.public_url.clone(),
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

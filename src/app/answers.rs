@@ -167,3 +167,16 @@ where
         .get_or_load(slug.to_owned(), render)
         .await
 }
+
+/// A document everyone gets alike, made from the shared lists (an RSS or Atom feed, a
+/// sitemap), by `path`: rendered once by `render` and cached until the lists change.
+pub async fn shared_document<F, Fut>(app: &App, path: &str, render: F) -> AppResult<Arc<CachedBody>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = AppResult<Arc<CachedBody>>>,
+{
+    app.caches
+        .documents
+        .get_or_load(path.to_owned(), render)
+        .await
+}

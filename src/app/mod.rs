@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod answers;
 pub mod articles;
 pub mod comments;
+pub mod discovery;
 pub mod moderation;
 pub mod notifications;
 pub mod profiles;

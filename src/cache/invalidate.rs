@@ -83,6 +83,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.tags.invalidate_all();
             c.api_lists.invalidate_all();
             c.feeds.invalidate_all();
+            c.documents.invalidate_all();
         }
         Stale::ArticleEdited { id, slug } => article_edited(c, *id, slug).await,
         Stale::ArticleDeleted { id, slug } => {
@@ -169,4 +170,5 @@ fn lists_changed(c: &Caches) {
     c.featured.invalidate_all();
     c.api_lists.invalidate_all();
     c.feeds.invalidate_all();
+    c.documents.invalidate_all();
 }

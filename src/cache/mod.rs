@@ -61,6 +61,8 @@ pub struct CachedBody {
     pub bytes: Bytes,
     /// `"…"`, quoted as the header wants it.
     pub etag: String,
+    /// When what it shows last changed, as an HTTP date, for `Last-Modified`.
+    pub last_modified: Option<String>,
 }
 
 impl CachedBody {
@@ -70,15 +72,30 @@ impl CachedBody {
         Arc::new(Self {
             etag: etag_for(&bytes),
             bytes,
+            last_modified: None,
         })
     }
 
-    /// A 200 of these bytes as `content_type`, with their ETag.
+    /// `bytes` that show content last changed at `changed` (a UTC time).
+    pub fn dated(bytes: impl Into<Bytes>, changed: Option<chrono::NaiveDateTime>) -> Arc<Self> {
+        let bytes = bytes.into();
+        Arc::new(Self {
+            etag: etag_for(&bytes),
+            bytes,
+            last_modified: changed.map(|at| at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+        })
+    }
+
+    /// A 200 of these bytes as `content_type`, with their ETag (and Last-Modified).
     pub fn response(&self, content_type: &'static str) -> actix_web::HttpResponse {
-        actix_web::HttpResponse::Ok()
+        let mut response = actix_web::HttpResponse::Ok();
+        response
             .content_type(content_type)
-            .insert_header((actix_web::http::header::ETAG, self.etag.as_str()))
-            .body(self.bytes.clone())
+            .insert_header((actix_web::http::header::ETAG, self.etag.as_str()));
+        if let Some(date) = &self.last_modified {
+            response.insert_header((actix_web::http::header::LAST_MODIFIED, date.as_str()));
+        }
+        response.body(self.bytes.clone())
     }
 }
 
@@ -144,6 +161,8 @@ pub struct Caches {
     pub summaries: Store<i32, Arc<Marked>>,
     /// Slug → the article page as an anonymous reader without a session sees it.
     pub article_pages: Store<String, Arc<CachedBody>>,
+    /// Path → a document made of the lists everyone sees: RSS and Atom feeds, sitemaps.
+    pub documents: Store<String, Arc<CachedBody>>,
 }
 
 /// Lists deeper than this many rows are not cached: crawlers walking every page would
@@ -256,7 +275,10 @@ impl Caches {
             summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
-            article_pages: Store::new("article_pages", share(7), ttl, g, |k, v| {
+            article_pages: Store::new("article_pages", share(6), ttl, g, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+            }),
+            documents: Store::new("documents", share(1), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             gate,
@@ -315,7 +337,8 @@ impl Caches {
             api_articles,
             api_lists,
             summaries,
-            article_pages
+            article_pages,
+            documents
         );
         out
     }

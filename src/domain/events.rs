@@ -83,8 +83,9 @@ fn notify(conn: &mut DbConnection, one: kinds::One) -> Result {
 }
 
 /// Staff hid, showed again or deleted someone's content: its author is told what and
-/// why. `article` is the article concerned while it exists (none once deleted);
-/// `subject` names the content as it was; `detail` is a `notifications::Detail` name.
+/// why. `article_id` is the article concerned while it exists (none once deleted);
+/// `subject` names it as it was; `detail` says what was done (`article_hidden`,
+/// `comment_deleted`…, worded by `notifications::NotificationView::sentence`).
 pub fn content_moderated(
     conn: &mut DbConnection,
     author_id: i32,

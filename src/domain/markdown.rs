@@ -9,11 +9,26 @@ use pulldown_cmark::{Options, Parser, html};
 /// survives (no script, no event handlers, no `javascript:` URLs, no inline styles);
 /// code blocks keep their `language-…` class for highlighting.
 pub fn to_safe_html(source: &str) -> String {
+    cleaner().clean(&render(source)).to_string()
+}
+
+/// As [`to_safe_html`], for a feed read away from the site: relative links and images
+/// are made absolute against `base` (the site's public URL).
+pub fn to_feed_html(source: &str, base: &ammonia::Url) -> String {
+    let mut cleaner = cleaner();
+    cleaner.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    cleaner.clean(&render(source)).to_string()
+}
+
+fn render(source: &str) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut raw = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(source, options));
+    raw
+}
 
+fn cleaner() -> ammonia::Builder<'static> {
     let mut cleaner = ammonia::Builder::default();
     cleaner
         .add_tag_attributes("code", &["class"])
@@ -30,12 +45,30 @@ pub fn to_safe_html(source: &str) -> String {
             }
             Some(Cow::Borrowed(value))
         });
-    cleaner.clean(&raw).to_string()
+    cleaner
 }
 
 #[cfg(test)]
 mod tests {
-    use super::to_safe_html;
+    use super::{to_feed_html, to_safe_html};
+
+    #[test]
+    fn feed_html_has_absolute_links() {
+        let base = ammonia::Url::parse("https://blog.example/").expect("url");
+        let html = to_feed_html(
+            "[t](/tag/rust) ![i](/static/x.png) [o](https://o.example/)",
+            &base,
+        );
+        assert!(
+            html.contains("href=\"https://blog.example/tag/rust\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("src=\"https://blog.example/static/x.png\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://o.example/\""), "{html}");
+    }
 
     #[test]
     fn renders_common_markdown() {

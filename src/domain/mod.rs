@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod discovery;
 pub mod email_settings;
 pub mod events;
 pub mod idempotency;

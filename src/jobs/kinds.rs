@@ -68,7 +68,8 @@ pub struct One {
     /// What it is about, as it was named then (a title, the start of a comment).
     #[serde(default)]
     pub subject: Option<String>,
-    /// What was done, for `moderation` and `report` (see `notifications::Detail`).
+    /// What was done, for `moderation` (`article_hidden`, `comment_deleted`…) and
+    /// `report` (the resolution's action).
     #[serde(default)]
     pub detail: Option<String>,
     /// Why, as the staff member wrote it.

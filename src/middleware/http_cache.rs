@@ -10,6 +10,10 @@
 //!   for everyone: `public, no-cache`, with `Vary: Authorization`;
 //! - anything else (errors, redirects, writes) that set nothing: `no-store`.
 //!
+//! Feeds and sitemaps (XML) set their own `public, no-cache` and validators; they get the
+//! same `304` for `If-None-Match`, and for `If-Modified-Since` against their
+//! `Last-Modified`.
+//!
 //! The ETag is taken before compression, so it names the content whatever the encoding.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -51,12 +55,23 @@ pub async fn conditional_get(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let if_modified_since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut res = next.call(req).await?.map_into_boxed_body();
     let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    if is_read && res.status() == StatusCode::OK && is_document(content_type) {
+        if unchanged(&res, if_none_match.as_deref(), if_modified_since.as_deref()) {
+            return Ok(not_modified(res));
+        }
+        return Ok(res);
+    }
     if !(content_type.starts_with("text/html") || content_type.starts_with("application/json")) {
         return Ok(res);
     }
@@ -112,16 +127,54 @@ pub async fn conditional_get(
     if let Some(wanted) = if_none_match
         && none_match_hits(&wanted, &etag)
     {
-        let (request, response) = res.into_parts();
-        let mut not_modified = HttpResponse::NotModified();
-        for (name, value) in response.headers() {
-            if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
-                not_modified.append_header((name.clone(), value.clone()));
-            }
-        }
-        return Ok(ServiceResponse::new(request, not_modified.finish()));
+        return Ok(not_modified(res));
     }
     Ok(res)
+}
+
+/// Feeds and sitemaps: documents for everyone that carry their own validators.
+fn is_document(content_type: &str) -> bool {
+    [
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/xml",
+    ]
+    .iter()
+    .any(|t| content_type.starts_with(t))
+}
+
+/// Whether the client's copy is current: its `If-None-Match` names the ETag, or, without
+/// one, its `If-Modified-Since` is no older than `Last-Modified`.
+fn unchanged(
+    res: &ServiceResponse<BoxBody>,
+    none_match: Option<&str>,
+    since: Option<&str>,
+) -> bool {
+    let headers = res.headers();
+    if let Some(wanted) = none_match {
+        return headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|etag| none_match_hits(wanted, etag));
+    }
+    let date = |value: &str| chrono::DateTime::parse_from_rfc2822(value).ok();
+    let modified = headers
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(date);
+    matches!((modified, since.and_then(date)), (Some(m), Some(s)) if m <= s)
+}
+
+/// A `304 Not Modified` carrying the headers of `res` but its body.
+fn not_modified(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let (request, response) = res.into_parts();
+    let mut not_modified = HttpResponse::NotModified();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            not_modified.append_header((name.clone(), value.clone()));
+        }
+    }
+    ServiceResponse::new(request, not_modified.finish())
 }
 
 #[cfg(test)]

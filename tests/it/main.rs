@@ -9,6 +9,7 @@ mod caching;
 mod cluster;
 mod comments;
 mod counted;
+mod discovery;
 mod helpers;
 mod jobs;
 mod openapi;
@@ -27,7 +28,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 27] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 28] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -38,6 +39,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("security", security::tests()),
         ("process", process::tests()),
         ("pages", pages::tests()),
+        ("discovery", discovery::tests()),
         ("admin", admin::tests()),
         ("openapi", openapi::tests()),
         ("bcrypt_floor", bcrypt_floor::tests()),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::auth::EmptyForm;
 use super::confirm::{self, Confirm, confirmed};
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
-use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, form_errors};
+use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, avatar, form_errors};
 use super::{PageResult, redirect, render};
 use crate::app::{self, reads};
 use crate::cache::CachedBody;
@@ -57,7 +57,21 @@ async fn page(
     let view = reads::article(&state.app, viewer, &slug).await?;
     let comments = reads::comments(&state.app, viewer, &slug).await?;
     let body_html = reads::markdown_html(&state.app, &view.article.body).await?;
-    let chrome = Chrome::new(state, req, user, view.article.title.clone(), "article")?;
+    let author_page = format!(
+        "/profile/{}",
+        super::home::path_segment(&view.author.username)
+    );
+    let chrome =
+        Chrome::new(state, req, user, view.article.title.clone(), "article")?.with_meta(|meta| {
+            meta.description = view.article.description.clone();
+            meta.kind = "article";
+            meta.set_canonical(&format!("/article/{}", super::home::path_segment(&slug)));
+            meta.image = Some(meta.absolute(&avatar(&state.assets, view.author.image.as_deref())));
+            meta.add_feeds(
+                &format!("Articles by {}", view.author.username),
+                &author_page,
+            );
+        });
     Ok(ArticlePage {
         is_author: chrome.is_me(&view.author.username),
         body_html,

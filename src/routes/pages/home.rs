@@ -139,8 +139,18 @@ async fn feed(
         Tab::Following => "Your Feed".to_owned(),
         Tab::Global => "Home".to_owned(),
     };
+    let chrome =
+        Chrome::new(state, req, viewer.0.as_ref(), title, "home")?.with_meta(|meta| match &tab {
+            Tab::Tag(tag) => {
+                meta.description = format!("Articles tagged {tag} on Conduit.");
+                meta.add_feeds(&format!("Articles tagged {tag}"), &base);
+                meta.set_canonical(&base);
+            }
+            Tab::Global => meta.set_canonical("/"),
+            Tab::Following => {}
+        });
     ok(&HomePage {
-        chrome: Chrome::new(state, req, viewer.0.as_ref(), title, "home")?,
+        chrome,
         articles: ArticleCard::all(&state.assets, &list.articles),
         pagination: Pagination::new(&base, page, list.total).with_older(
             &base,

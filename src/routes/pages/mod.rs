@@ -7,6 +7,7 @@ pub mod admin;
 mod article;
 pub(crate) mod auth;
 mod confirm;
+mod discovery;
 mod editor;
 pub mod errors;
 mod home;
@@ -16,6 +17,7 @@ mod report;
 pub mod session;
 mod settings;
 mod static_files;
+mod syndication;
 pub mod views;
 mod webhooks;
 
@@ -33,6 +35,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/static/{path:.*}", web::head().to(static_files::serve))
         .route("/", web::get().to(home::home))
+        .route("/robots.txt", web::get().to(discovery::robots))
+        .route("/sitemap.xml", web::get().to(discovery::index))
+        .route("/sitemap-{number}.xml", web::get().to(discovery::file))
+        .route("/feed.xml", web::get().to(syndication::rss))
+        .route("/atom.xml", web::get().to(syndication::atom))
+        .route("/tag/{tag}/feed.xml", web::get().to(syndication::tag_rss))
+        .route("/tag/{tag}/atom.xml", web::get().to(syndication::tag_atom))
+        .route(
+            "/profile/{username}/feed.xml",
+            web::get().to(syndication::author_rss),
+        )
+        .route(
+            "/profile/{username}/atom.xml",
+            web::get().to(syndication::author_atom),
+        )
         .route("/tag/{tag}", web::get().to(home::tag))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))

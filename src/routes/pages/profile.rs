@@ -106,17 +106,31 @@ async fn show(
     } else {
         format!("/profile/{path}")
     };
+    let picture = avatar(&state.assets, profile.image.as_deref());
     let chrome = Chrome::new(
         state,
         req,
         viewer.0.as_ref(),
         profile.username.clone(),
         "profile",
-    )?;
+    )?
+    .with_meta(|meta| {
+        meta.description = match profile.bio.as_deref().map(str::trim) {
+            Some(bio) if !bio.is_empty() => bio.to_owned(),
+            _ => format!("Articles by {} on Conduit.", profile.username),
+        };
+        meta.kind = "profile";
+        meta.set_canonical(&base);
+        meta.image = Some(meta.absolute(&picture));
+        meta.add_feeds(
+            &format!("Articles by {}", profile.username),
+            &format!("/profile/{path}"),
+        );
+    });
     ok(&ProfilePage {
         is_me: chrome.is_me(&profile.username),
         chrome,
-        avatar: avatar(&state.assets, profile.image.as_deref()),
+        avatar: picture,
         username: profile.username,
         bio: profile.bio,
         following: profile.following,

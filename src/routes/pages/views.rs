@@ -33,6 +33,76 @@ pub struct Chrome {
     pub section: &'static str,
     /// This page's local URL, where action forms come back to.
     pub here: String,
+    /// What link previews, search engines and feed readers read in the `<head>`.
+    pub meta: PageMeta,
+}
+
+/// The `<head>` metadata of a page: description, canonical URL, OpenGraph and Twitter
+/// card tags, and the feeds it offers. URLs are absolute (`CONDUIT_PUBLIC_URL`).
+pub struct PageMeta {
+    /// The meta description (and `og:description`).
+    pub description: String,
+    /// The canonical URL, for pages that have one.
+    pub canonical: Option<String>,
+    /// `og:type`: `website`, `article` or `profile`.
+    pub kind: &'static str,
+    /// `og:image`, absolute.
+    pub image: Option<String>,
+    /// Feeds of this page (`<link rel="alternate">`), the site's own first.
+    pub feeds: Vec<FeedLink>,
+    /// The site's address, to make paths absolute.
+    site: String,
+}
+
+/// One feed a page offers.
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
+    pub mime: &'static str,
+}
+
+impl PageMeta {
+    fn site(site: &str) -> Self {
+        let mut meta = Self {
+            description: "A place to share your knowledge: articles by developers, for developers."
+                .into(),
+            canonical: None,
+            kind: "website",
+            image: None,
+            feeds: Vec::new(),
+            site: site.to_owned(),
+        };
+        meta.add_feeds("Conduit", "");
+        meta
+    }
+
+    /// `path` (local) as an absolute URL; absolute URLs stay as they are.
+    pub fn absolute(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            format!("{}{path}", self.site)
+        } else {
+            path.to_owned()
+        }
+    }
+
+    /// Sets this page's canonical URL, from its local path.
+    pub fn set_canonical(&mut self, path: &str) {
+        self.canonical = Some(self.absolute(path));
+    }
+
+    /// The RSS and Atom feeds under `prefix` (a local path, `""` for the site's).
+    pub fn add_feeds(&mut self, title: &str, prefix: &str) {
+        self.feeds.push(FeedLink {
+            title: format!("{title} (RSS)"),
+            href: self.absolute(&format!("{prefix}/feed.xml")),
+            mime: "application/rss+xml",
+        });
+        self.feeds.push(FeedLink {
+            title: format!("{title} (Atom)"),
+            href: self.absolute(&format!("{prefix}/atom.xml")),
+            mime: "application/atom+xml",
+        });
+    }
 }
 
 /// The signed-in user as the navbar and the debug hook see them.
@@ -108,7 +178,14 @@ impl Chrome {
             flash: session::take_flash(&session),
             section,
             here,
+            meta: PageMeta::site(&state.public_url),
         })
+    }
+
+    /// Describes this page for link previews (see [`PageMeta`]).
+    pub fn with_meta(mut self, describe: impl FnOnce(&mut PageMeta)) -> Self {
+        describe(&mut self.meta);
+        self
     }
 
     /// A CSRF token even for an anonymous visitor, for pages with a form they submit.
