@@ -14,6 +14,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod profiles;
 pub mod roles;
+pub mod search;
 pub mod sign_in_events;
 pub mod tags;
 pub mod time;

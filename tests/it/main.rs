@@ -18,6 +18,7 @@ mod pages;
 mod process;
 mod profiles;
 mod restart;
+mod search;
 mod security;
 mod seed;
 mod tags;
@@ -28,7 +29,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 28] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 29] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -40,6 +41,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("process", process::tests()),
         ("pages", pages::tests()),
         ("discovery", discovery::tests()),
+        ("search", search::tests()),
         ("admin", admin::tests()),
         ("openapi", openapi::tests()),
         ("bcrypt_floor", bcrypt_floor::tests()),

@@ -13,6 +13,7 @@ pub mod openapi;
 mod openapi_idempotency;
 mod profiles;
 mod reports;
+mod search;
 mod tags;
 mod users;
 mod webhooks;
@@ -55,6 +56,7 @@ pub fn table() -> Vec<Endpoint> {
             comments::delete,
         ),
         Endpoint::new(M::GET, "/tags", tags::list),
+        Endpoint::new(M::GET, "/search", search::search),
         Endpoint::new(M::POST, "/reports", reports::create),
         Endpoint::new(M::GET, "/reports", reports::open),
         Endpoint::new(M::GET, "/notifications", notifications::list),

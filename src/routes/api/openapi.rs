@@ -13,7 +13,9 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
-use super::{articles, comments, docs, notifications, profiles, reports, tags, users, webhooks};
+use super::{
+    articles, comments, docs, notifications, profiles, reports, search, tags, users, webhooks,
+};
 use crate::routes::ops;
 
 /// The whole document. Every handler in the route tables is listed in `paths`.
@@ -46,6 +48,7 @@ use crate::routes::ops;
         comments::add,
         comments::delete,
         tags::list,
+        search::search,
         reports::create,
         reports::open,
         notifications::list,

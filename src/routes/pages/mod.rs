@@ -14,6 +14,7 @@ mod home;
 mod messaging;
 mod profile;
 mod report;
+mod search;
 pub mod session;
 mod settings;
 mod static_files;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{path:.*}", web::get().to(static_files::serve))
         .route("/static/{path:.*}", web::head().to(static_files::serve))
         .route("/", web::get().to(home::home))
+        .route("/search", web::get().to(search::search))
         .route("/robots.txt", web::get().to(discovery::robots))
         .route("/sitemap.xml", web::get().to(discovery::index))
         .route("/sitemap-{number}.xml", web::get().to(discovery::file))

@@ -1,0 +1,265 @@
+//! Full-text search over articles' titles, descriptions, bodies and tags, from the
+//! database itself: SQLite's FTS5 and PostgreSQL's `tsvector` (see the `search`
+//! migrations, whose triggers keep the index in step with every write). A title match
+//! weighs most, then tags and the description, then the body; ties go to the newer
+//! article, then the higher id, so pages are stable. Hidden articles are found only by
+//! their author and staff.
+
+mod query;
+
+pub use query::{MAX_QUERY_CHARS, Query, Term};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult, FieldErrors};
+
+/// Marks the start of a matched word in a raw snippet (a private-use character, which
+/// the HTML rendering turns into `<mark>`).
+const MARK_START: char = '\u{E000}';
+/// Marks its end.
+const MARK_END: char = '\u{E001}';
+
+/// Most results on one page.
+pub const MAX_LIMIT: i64 = 50;
+/// The furthest a search pages.
+pub const MAX_OFFSET: i64 = 10_000;
+
+/// A checked search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: Query,
+    /// Only articles with this tag.
+    pub tag: Option<String>,
+    /// Only articles by this username.
+    pub author: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl SearchRequest {
+    /// Checks a search as typed (422 with every mistake at once).
+    pub fn parse(
+        q: Option<&str>,
+        tag: Option<&str>,
+        author: Option<&str>,
+        limit: Option<&str>,
+        offset: Option<&str>,
+    ) -> AppResult<Self> {
+        let mut errors = FieldErrors::default();
+        let query = match Query::parse(q.unwrap_or_default()) {
+            Ok(query) => Some(query),
+            Err(AppError::Validation(e)) => {
+                errors.merge(e);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let mut number = |name: &str, raw: Option<&str>, default: i64, max: i64, min: i64| match raw
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            None => default,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                _ => {
+                    errors.add(name, format!("must be a whole number from {min} to {max}"));
+                    default
+                }
+            },
+        };
+        let limit = number("limit", limit, 20, MAX_LIMIT, 1);
+        let offset = number("offset", offset, 0, MAX_OFFSET, 0);
+        let filter = |raw: Option<&str>| {
+            raw.map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+        };
+        let (tag, author) = (filter(tag), filter(author));
+        errors.into_result()?;
+        Ok(Self {
+            query: query.ok_or_else(|| AppError::Internal("query vanished".into()))?,
+            tag,
+            author,
+            limit,
+            offset,
+        })
+    }
+}
+
+/// Who searches: their id, and whether they are staff (who find hidden articles).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Searcher {
+    pub id: Option<i32>,
+    pub staff: bool,
+}
+
+/// One result: the article and a snippet of where it matched (raw, see
+/// [`snippet_html`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub article_id: i32,
+    pub snippet: String,
+}
+
+#[derive(QueryableByName)]
+struct HitRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// Who may see what, the tag and the author filters: the same on both engines
+/// (binds 2 to 5).
+const FILTERS: &str = "(a.hidden = FALSE OR a.author_id = $2 OR $3) \
+     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM article_tags x JOIN tags t ON t.id = x.tag_id \
+                                WHERE x.article_id = a.id AND t.name = $4)) \
+     AND ($5 IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE u.username = $5))";
+
+/// The page of results of `request` as `searcher` may see them, and how many there are
+/// in all (two statements).
+pub fn search(
+    conn: &mut DbConnection,
+    searcher: Searcher,
+    request: &SearchRequest,
+) -> QueryResult<(Vec<Hit>, i64)> {
+    let (hits_sql, count_sql, query) = match conn {
+        DbConnection::Sqlite(_) => {
+            // The page is chosen first; snippets are made for its rows only.
+            let matched = format!(
+                "FROM article_search JOIN articles a ON a.id = article_search.rowid \
+                 WHERE article_search MATCH $1 AND {FILTERS}"
+            );
+            let hits = format!(
+                "WITH page AS (SELECT a.id AS id, a.created_at AS created_at, \
+                        bm25(article_search, 10.0, 4.0, 1.0, 6.0) AS rank {matched} \
+                    ORDER BY rank, a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7) \
+                 SELECT page.id AS id, \
+                        snippet(article_search, -1, char(57344), char(57345), '…', 24) AS snippet \
+                 FROM article_search JOIN page ON page.id = article_search.rowid \
+                 WHERE article_search MATCH $1 \
+                 ORDER BY page.rank, page.created_at DESC, page.id DESC"
+            );
+            let count = format!("SELECT COUNT(*) AS total {matched}");
+            (sqlite(&hits), sqlite(&count), request.query.fts5())
+        }
+        DbConnection::Pg(_) => {
+            let matched = format!(
+                "FROM article_search s JOIN articles a ON a.id = s.article_id \
+                 WHERE s.document @@ to_tsquery('english', $1) AND {FILTERS}"
+            );
+            let hits = format!(
+                "SELECT page.id AS id, ts_headline('english', page.body, to_tsquery('english', $1), \
+                        'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
+                        ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
+                 FROM (SELECT a.id, a.body, a.created_at, \
+                              ts_rank(s.document, to_tsquery('english', $1)) AS rank {matched} \
+                       ORDER BY rank DESC, a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7) page \
+                 ORDER BY page.rank DESC, page.created_at DESC, page.id DESC"
+            );
+            let count = format!("SELECT COUNT(*) AS total {matched}");
+            (hits, count, request.query.tsquery())
+        }
+    };
+    let rows: Vec<HitRow> = diesel::sql_query(hits_sql)
+        .bind::<Text, _>(&query)
+        .bind::<Nullable<Integer>, _>(searcher.id)
+        .bind::<Bool, _>(searcher.staff)
+        .bind::<Nullable<Text>, _>(request.tag.as_deref())
+        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<BigInt, _>(request.limit)
+        .bind::<BigInt, _>(request.offset)
+        .load(conn)?;
+    let total: CountRow = diesel::sql_query(count_sql)
+        .bind::<Text, _>(&query)
+        .bind::<Nullable<Integer>, _>(searcher.id)
+        .bind::<Bool, _>(searcher.staff)
+        .bind::<Nullable<Text>, _>(request.tag.as_deref())
+        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .get_result(conn)?;
+    let hits = rows
+        .into_iter()
+        .map(|row| Hit {
+            article_id: row.id,
+            snippet: row.snippet,
+        })
+        .collect();
+    Ok((hits, total.total))
+}
+
+/// SQLite numbers its parameters `?N`.
+fn sqlite(sql: &str) -> String {
+    let mut out = sql.to_owned();
+    for n in (1..=7).rev() {
+        out = out.replace(&format!("${n}"), &format!("?{n}"));
+    }
+    out
+}
+
+/// A raw snippet as HTML: everything escaped, the matched words in `<mark>`, always
+/// balanced (whatever private-use characters an article holds), so nothing from a body
+/// reaches a page as markup.
+pub fn snippet_html(raw: &str) -> String {
+    let mut html = String::with_capacity(raw.len() + 16);
+    let mut open = false;
+    for c in raw.chars() {
+        match c {
+            MARK_START if !open => {
+                html.push_str("<mark>");
+                open = true;
+            }
+            MARK_END if open => {
+                html.push_str("</mark>");
+                open = false;
+            }
+            MARK_START | MARK_END => {}
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '&' => html.push_str("&amp;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            other => html.push(other),
+        }
+    }
+    if open {
+        html.push_str("</mark>");
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_escape_everything_but_their_marks() {
+        let raw = "a <script>x</script> \u{E000}rust\u{E001} & \u{E001}\u{E000}more";
+        assert_eq!(
+            snippet_html(raw),
+            "a &lt;script&gt;x&lt;/script&gt; <mark>rust</mark> &amp; <mark>more</mark>"
+        );
+    }
+
+    #[test]
+    fn requests_report_every_mistake() {
+        let err = SearchRequest::parse(Some(""), None, None, Some("0"), Some("x")).unwrap_err();
+        let AppError::Validation(errors) = err else {
+            panic!("a 422");
+        };
+        let fields: Vec<&str> = errors.messages().map(|(f, _)| f).collect();
+        assert_eq!(fields, vec!["limit", "offset", "q"]);
+        let ok = SearchRequest::parse(Some("rust"), Some(" web "), None, None, None).expect("ok");
+        assert_eq!(
+            (ok.limit, ok.offset, ok.tag.as_deref()),
+            (20, 0, Some("web"))
+        );
+    }
+}
