@@ -245,3 +245,22 @@ test('the webhooks page explains how to verify a delivery', async () => {
   await screenshot(page, 'webhooks');
   await page.context().close();
 });
+
+test('a reader searches from the navbar and opens a result', async () => {
+  const page = await newPage(browser);
+  await page.goto('/');
+  await Promise.all([page.waitForURL(`${BASE_URL}/search`), page.click('.navbar a.nav-link:has-text("Search")')]);
+  await page.fill('input[name="q"]', `piece ${RUN}`);
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.click('.search-form button:has-text("Search")')]);
+  assert.match(await page.locator('[data-testid="result-count"]').innerText(), /articles? match/);
+  assert.ok((await page.locator('.search-result').count()) >= 1);
+  assert.ok((await page.locator('.search-snippet mark').count()) >= 1, 'matched words are marked');
+  await screenshot(page, 'search-results');
+  const first = page.locator('.search-result .preview-link').first();
+  const title = await first.locator('h1').innerText();
+  await Promise.all([page.waitForURL(/\/article\//), first.click()]);
+  assert.equal(await page.locator('.article-page h1').first().innerText(), title);
+  // The page offers its feeds to feed readers.
+  assert.equal(await page.locator('link[rel="alternate"][type="application/rss+xml"]').count(), 2);
+  await page.context().close();
+});

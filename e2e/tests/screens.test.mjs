@@ -39,6 +39,7 @@ test('pages for visitors fit both widths', async () => {
     register: '/register',
     'not-found': '/article/no-such-article',
     'api-docs': '/api/docs',
+    search: `/search?q=${encodeURIComponent(`readable ${RUN}`)}`,
   };
   for (const [name, route] of Object.entries(pages)) {
     await page.goto(route);
