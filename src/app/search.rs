@@ -4,7 +4,7 @@
 
 use super::App;
 use super::reads::shared_articles;
-use super::viewer::personalise;
+use super::viewer::{personalise, sees_shared};
 use crate::domain::articles::ArticleView;
 use crate::domain::search::{self, SearchRequest, Searcher};
 use crate::domain::users::User;
@@ -28,10 +28,25 @@ pub async fn search(
         id: viewer.map(|u| u.id),
         staff: viewer.is_some_and(User::is_staff),
     };
-    let (hits, total) = app
-        .db
-        .run(move |conn| Ok::<_, AppError>(search::search(conn, searcher, &request)?))
-        .await?;
+    let run = |searcher: Searcher| {
+        let request = request.clone();
+        app.db
+            .run(move |conn| Ok::<_, AppError>(search::search(conn, searcher, &request)?))
+    };
+    // Readers who see what anonymous readers see share one cached answer per search,
+    // dropped with the lists on any article change (on every instance).
+    let found = if sees_shared(app, searcher.id, true).await? {
+        let key = request.cache_key();
+        app.caches
+            .searches
+            .get_or_load(key, || async {
+                Ok(std::sync::Arc::new(run(Searcher::default()).await?))
+            })
+            .await?
+    } else {
+        std::sync::Arc::new(run(searcher).await?)
+    };
+    let (hits, total) = (&found.0, found.1);
     let ids: Vec<i32> = hits.iter().map(|h| h.article_id).collect();
     let shared = shared_articles(&app.db, &app.caches, &ids).await?;
     let views = personalise(app, searcher.id, shared).await?;

@@ -84,6 +84,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.api_lists.invalidate_all();
             c.feeds.invalidate_all();
             c.documents.invalidate_all();
+            c.searches.invalidate_all();
         }
         Stale::ArticleEdited { id, slug } => article_edited(c, *id, slug).await,
         Stale::ArticleDeleted { id, slug } => {
@@ -171,4 +172,5 @@ fn lists_changed(c: &Caches) {
     c.api_lists.invalidate_all();
     c.feeds.invalidate_all();
     c.documents.invalidate_all();
+    c.searches.invalidate_all();
 }

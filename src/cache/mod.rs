@@ -163,6 +163,9 @@ pub struct Caches {
     pub article_pages: Store<String, Arc<CachedBody>>,
     /// Path → a document made of the lists everyone sees: RSS and Atom feeds, sitemaps.
     pub documents: Store<String, Arc<CachedBody>>,
+    /// A search as anonymous readers run it (engine query, filters, page) → its hits
+    /// and total.
+    pub searches: Store<String, Arc<(Vec<crate::domain::search::Hit>, i64)>>,
 }
 
 /// Lists deeper than this many rows are not cached: crawlers walking every page would
@@ -275,11 +278,15 @@ impl Caches {
             summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
-            article_pages: Store::new("article_pages", share(6), ttl, g, |k, v| {
+            article_pages: Store::new("article_pages", share(5), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             documents: Store::new("documents", share(1), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+            }),
+            searches: Store::new("searches", share(1), ttl, g, |k, v| {
+                let hits: u64 = v.0.iter().map(|h| 8 + text(&h.snippet)).sum();
+                clamp(ENTRY_OVERHEAD + text(k) + 32 + hits)
             }),
             gate,
         }
@@ -338,7 +345,8 @@ impl Caches {
             api_lists,
             summaries,
             article_pages,
-            documents
+            documents,
+            searches
         );
         out
     }

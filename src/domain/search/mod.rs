@@ -2,8 +2,8 @@
 //! database itself: SQLite's FTS5 and PostgreSQL's `tsvector` (see the `search`
 //! migrations, whose triggers keep the index in step with every write). A title match
 //! weighs most, then tags and the description, then the body; ties go to the newer
-//! article, then the higher id, so pages are stable. Hidden articles are found only by
-//! their author and staff.
+//! article (the higher id: ids grow with time), so pages are stable. Hidden articles are
+//! found only by their author and staff.
 
 mod query;
 
@@ -88,6 +88,20 @@ impl SearchRequest {
     }
 }
 
+impl SearchRequest {
+    /// What identifies this search's answer for anonymous readers.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.query.fts5(),
+            self.tag.as_deref().unwrap_or_default(),
+            self.author.as_deref().unwrap_or_default(),
+            self.limit,
+            self.offset
+        )
+    }
+}
+
 /// Who searches: their id, and whether they are staff (who find hidden articles).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Searcher {
@@ -117,15 +131,22 @@ struct CountRow {
     total: i64,
 }
 
-/// Who may see what, the tag and the author filters: the same on both engines
-/// (binds 2 to 5).
-const FILTERS: &str = "(a.hidden = FALSE OR a.author_id = $2 OR $3) \
-     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM article_tags x JOIN tags t ON t.id = x.tag_id \
-                                WHERE x.article_id = a.id AND t.name = $4)) \
-     AND ($5 IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE u.username = $5))";
+/// Who may see what, the tag and the author filters, on the index's article ids only:
+/// the match set never reads article rows (wide, with their bodies), only the few
+/// hidden ids (a partial index) and the tag and author indexes. `{id}` is the index's
+/// article id column, `{other}` the engine's null-safe "is not". Binds 2 to 5.
+fn filters(id: &str, other: &str) -> String {
+    format!(
+        "{id} NOT IN (SELECT h.id FROM articles h WHERE h.hidden AND h.author_id {other} $2 AND NOT $3) \
+         AND ($4 IS NULL OR {id} IN (SELECT x.article_id FROM article_tags x \
+                                     JOIN tags t ON t.id = x.tag_id WHERE t.name = $4)) \
+         AND ($5 IS NULL OR {id} IN (SELECT w.id FROM articles w \
+                                     JOIN users u ON u.id = w.author_id WHERE u.username = $5))"
+    )
+}
 
 /// The page of results of `request` as `searcher` may see them, and how many there are
-/// in all (two statements).
+/// in all (two statements). Equal scores go to the newer article: ids grow with time.
 pub fn search(
     conn: &mut DbConnection,
     searcher: Searcher,
@@ -133,37 +154,38 @@ pub fn search(
 ) -> QueryResult<(Vec<Hit>, i64)> {
     let (hits_sql, count_sql, query) = match conn {
         DbConnection::Sqlite(_) => {
-            // The page is chosen first; snippets are made for its rows only.
             let matched = format!(
-                "FROM article_search JOIN articles a ON a.id = article_search.rowid \
-                 WHERE article_search MATCH $1 AND {FILTERS}"
+                "FROM article_search WHERE article_search MATCH $1 AND {}",
+                filters("article_search.rowid", "IS NOT")
             );
+            // The page is chosen first; snippets are made for its rows only.
             let hits = format!(
-                "WITH page AS (SELECT a.id AS id, a.created_at AS created_at, \
+                "WITH page AS (SELECT article_search.rowid AS id, \
                         bm25(article_search, 10.0, 4.0, 1.0, 6.0) AS rank {matched} \
-                    ORDER BY rank, a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7) \
+                    ORDER BY rank, article_search.rowid DESC LIMIT $6 OFFSET $7) \
                  SELECT page.id AS id, \
                         snippet(article_search, -1, char(57344), char(57345), '…', 24) AS snippet \
                  FROM article_search JOIN page ON page.id = article_search.rowid \
                  WHERE article_search MATCH $1 \
-                 ORDER BY page.rank, page.created_at DESC, page.id DESC"
+                 ORDER BY page.rank, page.id DESC"
             );
             let count = format!("SELECT COUNT(*) AS total {matched}");
             (sqlite(&hits), sqlite(&count), request.query.fts5())
         }
         DbConnection::Pg(_) => {
             let matched = format!(
-                "FROM article_search s JOIN articles a ON a.id = s.article_id \
-                 WHERE s.document @@ to_tsquery('english', $1) AND {FILTERS}"
+                "FROM article_search s WHERE s.document @@ to_tsquery('english', $1) AND {}",
+                filters("s.article_id", "IS DISTINCT FROM")
             );
             let hits = format!(
-                "SELECT page.id AS id, ts_headline('english', page.body, to_tsquery('english', $1), \
+                "SELECT page.id AS id, ts_headline('english', a.body, to_tsquery('english', $1), \
                         'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
                         ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
-                 FROM (SELECT a.id, a.body, a.created_at, \
+                 FROM (SELECT s.article_id AS id, \
                               ts_rank(s.document, to_tsquery('english', $1)) AS rank {matched} \
-                       ORDER BY rank DESC, a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7) page \
-                 ORDER BY page.rank DESC, page.created_at DESC, page.id DESC"
+                       ORDER BY rank DESC, s.article_id DESC LIMIT $6 OFFSET $7) page \
+                 JOIN articles a ON a.id = page.id \
+                 ORDER BY page.rank DESC, page.id DESC"
             );
             let count = format!("SELECT COUNT(*) AS total {matched}");
             (hits, count, request.query.tsquery())

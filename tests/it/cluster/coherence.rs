@@ -152,6 +152,9 @@ async fn edits_comments_and_deletions_show_everywhere(app: TestApp) {
             ("/profile/alice", None),
             ("/", None),
             ("/api/articles/feed", Some(&bob)),
+            ("/feed.xml", None),
+            ("/tag/cluster/atom.xml", None),
+            ("/sitemap-1.xml", None),
         ],
     )
     .await;
@@ -171,7 +174,23 @@ async fn edits_comments_and_deletions_show_everywhere(app: TestApp) {
         shows(&body.to_string(), "Edited body words", true)?;
         shows(&node.get(&page, None).await.text, "Edited body words", true)?;
         let list = node.get(lists[0], None).await;
-        shows(&list.text, "edited summary", true)
+        shows(&list.text, "edited summary", true)?;
+        // Feeds are cached whole, search reads the index the write updated.
+        shows(
+            &node.get("/feed.xml", None).await.text,
+            "Edited body words",
+            true,
+        )?;
+        shows(
+            &node.get("/tag/cluster/atom.xml", None).await.text,
+            "edited summary",
+            true,
+        )?;
+        shows(
+            &node.get("/api/search?q=edited", None).await.text,
+            &slug,
+            true,
+        )
     })
     .await;
 
@@ -226,6 +245,13 @@ async fn edits_comments_and_deletions_show_everywhere(app: TestApp) {
             list_has(node, list, None, &slug, false).await?;
         }
         list_has(node, "/api/articles/feed", Some(&bob), &slug, false).await?;
+        shows(&node.get("/feed.xml", None).await.text, &slug, false)?;
+        shows(&node.get("/sitemap-1.xml", None).await.text, &slug, false)?;
+        shows(
+            &node.get("/api/search?q=cluster", None).await.text,
+            &slug,
+            false,
+        )?;
         shows(
             &node.get("/tag/cluster", None).await.text,
             "Cluster story",
