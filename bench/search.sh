@@ -5,7 +5,11 @@
 # cached article page it is compared with. Builds nothing; seeds once per size.
 #
 #   bench/search.sh --binary target/release/conduit [--backend sqlite|postgres]
-#                   [--articles 10000] [--duration 10s] [--connections 64]
+#                   [--articles 10000] [--duration 10s] [--connections 64] [--no-cache]
+#
+# With --no-cache the server runs with CONDUIT_CACHE_MAX_MB=0: every search goes to the
+# engine (a search otherwise answers repeats from the shared cache until an article
+# changes).
 set -euo pipefail
 
 binary=""
@@ -14,6 +18,7 @@ articles=10000
 duration="10s"
 connections=64
 port=19590
+cache_mb=48
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,6 +32,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --pg-url) pg_url="$2"; shift 2 ;;
+    --no-cache) cache_mb=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +47,7 @@ seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir"
 server_pid=""
 trap stop_server EXIT
 base="http://127.0.0.1:$port"
-CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 CONDUIT_CACHE_MAX_MB=$cache_mb RUST_LOG=warn \
   "$binary" >"$data_dir/search-server.log" 2>&1 &
 server_pid=$!
 wait_up "$base" "$data_dir/search-server.log"
@@ -52,7 +58,7 @@ count() { curl -fs "$base/api/search?$1&limit=1" | json 'd["articlesCount"]'; }
 curl -fs -o /dev/null "$base/article/$slug"
 curl -fs -o /dev/null "$base/feed.xml"
 
-echo "| Request ($backend, $articles articles, $connections connections, $duration) | matches | req/s | p50 | p99 | errors |"
+echo "| Request ($backend, $articles articles, $connections connections, $duration, caches $cache_mb MB) | matches | req/s | p50 | p99 | errors |"
 echo "| --- | --- | --- | --- | --- | --- |"
 row() { IFS='|' read -r rps p50 p99 errors <<<"$3"; echo "| $1 | $2 | $rps | $p50 | $p99 | $errors |"; }
 for query in "q=latency" "q=latency%20buffer" "q=migr" "q=%22cache%20index%22"; do
