@@ -53,12 +53,5 @@ CREATE TRIGGER article_search_tagging AFTER INSERT OR DELETE
 CREATE TRIGGER article_search_tag_rename AFTER UPDATE OF name
     ON tags FOR EACH ROW EXECUTE FUNCTION article_search_on_tag_rename();
 
-INSERT INTO article_search (article_id, document)
-SELECT a.id,
-       setweight(to_tsvector('english', a.title), 'A')
-       || setweight(to_tsvector('english', COALESCE(
-              (SELECT string_agg(t.name, ' ') FROM article_tags x JOIN tags t ON t.id = x.tag_id
-               WHERE x.article_id = a.id), '')), 'B')
-       || setweight(to_tsvector('english', a.description), 'B')
-       || setweight(to_tsvector('english', a.body), 'D')
-FROM articles a;
+-- The articles already there.
+SELECT article_search_refresh(id) FROM articles;
