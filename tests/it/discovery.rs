@@ -25,8 +25,7 @@ async fn fetch(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, awc::http::header::HeaderMap, String) {
-    let client = awc::Client::default();
-    let mut request = client.get(format!("{}{path}", app.address));
+    let mut request = app.client.get(format!("{}{path}", app.address));
     for (name, value) in headers {
         request = request.insert_header((*name, *value));
     }

@@ -48,14 +48,10 @@ impl SearchRequest {
         offset: Option<&str>,
     ) -> AppResult<Self> {
         let mut errors = FieldErrors::default();
-        let query = match Query::parse(q.unwrap_or_default()) {
-            Ok(query) => Some(query),
-            Err(AppError::Validation(e)) => {
-                errors.merge(e);
-                None
-            }
-            Err(other) => return Err(other),
-        };
+        let query = Query::parse(q.unwrap_or_default());
+        if let Err(AppError::Validation(e)) = &query {
+            errors.merge(e.clone());
+        }
         let mut number = |name: &str, raw: Option<&str>, default: i64, max: i64, min: i64| match raw
             .map(str::trim)
             .filter(|r| !r.is_empty())
@@ -79,7 +75,7 @@ impl SearchRequest {
         let (tag, author) = (filter(tag), filter(author));
         errors.into_result()?;
         Ok(Self {
-            query: query.ok_or_else(|| AppError::Internal("query vanished".into()))?,
+            query: query?,
             tag,
             author,
             limit,

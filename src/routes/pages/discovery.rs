@@ -8,7 +8,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::PageResult;
 use super::home::path_segment;
-use super::syndication::document_response;
+use super::syndication::{document_response, off_worker};
 use crate::app::{answers, discovery};
 use crate::cache::CachedBody;
 use crate::error::AppError;
@@ -81,19 +81,24 @@ pub async fn file(state: web::Data<AppState>, number: web::Path<String>) -> Page
             return Err(AppError::NotFound("sitemap"));
         }
         let newest = entries.iter().map(|(_, at)| *at).max();
-        let site = &state.public_url;
-        let xml = xml_document("urlset", |w| {
-            if number == 1 {
-                element(w, "url", |w| text_element(w, "loc", &format!("{site}/")))?;
-            }
-            for (slug, at) in &entries {
-                element(w, "url", |w| {
-                    text_element(w, "loc", &format!("{site}/article/{}", path_segment(slug)))?;
-                    text_element(w, "lastmod", &w3c(*at))
-                })?;
-            }
-            Ok(())
-        })?;
+        let site = state.public_url.clone();
+        // Up to 50,000 URLs written out: not on an async worker.
+        let xml = off_worker(move || {
+            xml_document("urlset", |w| {
+                if number == 1 {
+                    element(w, "url", |w| text_element(w, "loc", &format!("{site}/")))?;
+                }
+                for (slug, at) in &entries {
+                    element(w, "url", |w| {
+                        let loc = format!("{site}/article/{}", path_segment(slug));
+                        text_element(w, "loc", &loc)?;
+                        text_element(w, "lastmod", &w3c(*at))
+                    })?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
         Ok(CachedBody::dated(xml, newest))
     })
     .await?;

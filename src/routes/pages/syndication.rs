@@ -125,17 +125,31 @@ async fn answer(state: &AppState, scope: Scope, format: Format) -> PageResult {
     let path = scope.path(format);
     let body = answers::shared_document(&state.app, &path, || async {
         let articles = discovery::feed_articles(&state.app, scope.filter()).await?;
-        let base = ammonia::Url::parse(&format!("{}/", state.public_url))
-            .map_err(|e| AppError::Internal(format!("CONDUIT_PUBLIC_URL: {e}")))?;
-        let xml = match format {
-            Format::Rss => rss_document(&state.public_url, &base, &scope, &articles),
-            Format::Atom => atom_document(&state.public_url, &base, &scope, &path, &articles),
-        };
         let newest = articles.iter().map(|a| a.article.updated_at).max();
+        let (site, scope, path) = (state.public_url.clone(), scope.clone(), path.clone());
+        // Twenty bodies through Markdown and the sanitizer: not on an async worker.
+        let xml = off_worker(move || {
+            let base = ammonia::Url::parse(&format!("{site}/"))
+                .map_err(|e| AppError::Internal(format!("CONDUIT_PUBLIC_URL: {e}")))?;
+            Ok(match format {
+                Format::Rss => rss_document(&site, &base, &scope, &articles),
+                Format::Atom => atom_document(&site, &base, &scope, &path, &articles),
+            })
+        })
+        .await?;
         Ok(CachedBody::dated(xml, newest))
     })
     .await?;
     Ok(document_response(&body, format.content_type()))
+}
+
+/// Runs `render` (CPU work: Markdown, XML) on the blocking pool, not an async worker.
+pub async fn off_worker<T: Send + 'static>(
+    render: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    web::block(render)
+        .await
+        .map_err(|e| AppError::Internal(format!("rendering: {e}")))?
 }
 
 /// A shared document as a public answer that caches revalidate (by its ETag and
