@@ -7,7 +7,7 @@
 #
 # Rows, each as many members (tokens of the first 100 seeded accounts), with the job
 # workers on as in a real deployment: comments on one article, comments spread over 50
-# articles, article creates. After each row: the jobs still queued, and the server's
+# articles, article creates, article edits (each member their own article). After each row: the jobs still queued, and the server's
 # peak RSS so far.
 set -euo pipefail
 
@@ -70,3 +70,13 @@ echo "|---|---|---|---|---|---|---|"
 write_row "POST comment, one article" comment-one
 write_row "POST comment, 50 articles" comment-many
 write_row "POST /api/articles" create
+# One article of their own per member, for the edits.
+while read -r token; do
+  slug=$(curl -fs -X POST "$base/api/articles" -H "Authorization: Token $token" \
+    -H 'Content-Type: application/json' \
+    -d "{\"article\":{\"title\":\"Edited $RANDOM$RANDOM\",\"description\":\"d\",\"body\":\"b\",\"tagList\":[\"bench\"]}}" \
+    | json 'd["article"]["slug"]')
+  echo "$token $slug"
+done <"$data_dir/tokens.txt" >"$data_dir/owned.txt"
+export BENCH_OWNED="$data_dir/owned.txt"
+write_row "PUT /api/articles/:slug" edit

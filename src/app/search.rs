@@ -14,8 +14,10 @@ use crate::error::{AppError, AppResult};
 pub struct SearchResults {
     /// Each article with its raw snippet (see `search::snippet_html`), best first.
     pub hits: Vec<(ArticleView, String)>,
-    /// Matches in all.
+    /// Ranked matches in all (at most `search::RANKED`).
     pub total: i64,
+    /// Whether more articles match than were ranked.
+    pub more: bool,
 }
 
 /// Runs `request` as `viewer` (hidden articles are found by their author and staff).
@@ -46,7 +48,7 @@ pub async fn search(
     } else {
         std::sync::Arc::new(run(searcher).await?)
     };
-    let (hits, total) = (&found.0, found.1);
+    let (hits, total, more) = (&found.hits, found.total, found.more);
     let ids: Vec<i32> = hits.iter().map(|h| h.article_id).collect();
     let shared = shared_articles(&app.db, &app.caches, &ids).await?;
     let views = personalise(app, searcher.id, shared).await?;
@@ -61,5 +63,5 @@ pub async fn search(
             Some((view, snippet))
         })
         .collect();
-    Ok(SearchResults { hits, total })
+    Ok(SearchResults { hits, total, more })
 }

@@ -164,8 +164,8 @@ pub struct Caches {
     /// Path → a document made of the lists everyone sees: RSS and Atom feeds, sitemaps.
     pub documents: Store<String, Arc<CachedBody>>,
     /// A search as anonymous readers run it (engine query, filters, page) → its hits
-    /// and total.
-    pub searches: Store<String, Arc<(Vec<crate::domain::search::Hit>, i64)>>,
+    /// and count.
+    pub searches: Store<String, Arc<crate::domain::search::Found>>,
 }
 
 /// Lists deeper than this many rows are not cached: crawlers walking every page would
@@ -285,7 +285,7 @@ impl Caches {
                 clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
             }),
             searches: Store::new("searches", share(1), ttl, g, |k, v| {
-                let hits: u64 = v.0.iter().map(|h| 8 + text(&h.snippet)).sum();
+                let hits: u64 = v.hits.iter().map(|h| 8 + text(&h.snippet)).sum();
                 clamp(ENTRY_OVERHEAD + text(k) + 32 + hits)
             }),
             gate,

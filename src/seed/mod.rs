@@ -207,6 +207,10 @@ pub fn run(db: &Db, size: SeedSize, bcrypt_cost: u32) -> Result<String, String> 
     line(&mut report, "article tags", tag_rows, step);
 
     let step = Instant::now();
+    crate::domain::search::index_after(conn, article_base).map_err(fail)?;
+    line(&mut report, "search index", size.articles, step);
+
+    let step = Instant::now();
     let rows = favorites.iter().map(|(user, article)| {
         format!(
             "({}, {}, {})",

@@ -2,10 +2,12 @@
 //! prefixes and phrases, filters, refused queries and the search page.
 
 use awc::http::StatusCode;
+use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
 use crate::admin::{post, signed_in, with_role};
 use crate::helpers::TestApp;
+use crate::jobs::db_of;
 use crate::pages::browser::Browser;
 
 crate::tests![
@@ -16,6 +18,7 @@ crate::tests![
     prefixes_phrases_and_filters,
     bad_queries_are_refused_with_422,
     the_search_page_works_without_js,
+    common_words_rank_the_newest_thousand,
 ];
 
 async fn write(app: &TestApp, token: &str, title: &str, body: &str, tags: &[&str]) -> String {
@@ -178,6 +181,17 @@ async fn edits_are_found_by_their_new_words_at_once(app: TestApp) {
     .assert_redirect("/admin/tags");
     assert_eq!(search(&app, None, "q=unicorn").await["articlesCount"], 1);
     assert_eq!(search(&app, None, "q=narwhal").await["articlesCount"], 0);
+    // A merged tag: its articles are found by the tag they were merged into.
+    write(&app, &alice, "Seals", "about seals", &["seal"]).await;
+    post(
+        &moderator,
+        "/admin/tags/merge",
+        &[("from", "unicorn"), ("into", "seal"), ("confirm", "yes")],
+    )
+    .await
+    .assert_redirect("/admin/tags");
+    assert_eq!(search(&app, None, "q=seal").await["articlesCount"], 2);
+    assert_eq!(search(&app, None, "q=unicorn").await["articlesCount"], 0);
 }
 
 async fn prefixes_phrases_and_filters(app: TestApp) {
@@ -311,4 +325,60 @@ async fn the_search_page_works_without_js(app: TestApp) {
         "{body}"
     );
     assert!(body.contains("value=\"&#34;open\""), "the input is kept");
+}
+
+/// Past `RANKED` matches only the newest are scored: the count says so, paging ends
+/// there, and a narrower search reaches the older ones.
+async fn common_words_rank_the_newest_thousand(app: TestApp) {
+    let alice = app.register("alice").await;
+    // The oldest article has the word in its title: it would rank first among all.
+    write(&app, &alice, "Common ground", "an old piece", &["vintage"]).await;
+    let db = db_of(&app);
+    let mut conn = db.conn().expect("conn");
+    let rows = "'bulk-' || i, 'Bulk ' || i, 'd', 'a common word', \
+                (SELECT id FROM users WHERE username = 'alice'), 0, \
+                '2026-01-01 00:00:00', '2026-01-01 00:00:00', FALSE";
+    let columns = "slug, title, description, body, author_id, favorites_count, created_at, updated_at, hidden";
+    let sql = match &*conn {
+        conduit::db::DbConnection::Pg(_) => format!(
+            "INSERT INTO articles ({columns}) SELECT {rows} FROM generate_series(1, 1004) AS i"
+        ),
+        conduit::db::DbConnection::Sqlite(_) => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1004) \
+             INSERT INTO articles ({columns}) SELECT {rows} FROM n"
+        ),
+    };
+    conn.batch_execute(&sql).expect("bulk insert");
+    conduit::domain::search::index_after(&mut conn, 1).expect("indexed");
+    drop(conn);
+
+    let found = search(&app, None, "q=common&limit=50").await;
+    assert_eq!(found["articlesCount"], 1000);
+    assert_eq!(found["moreMatches"], true);
+    assert!(
+        !titles(&found).contains(&"Common ground".to_owned()),
+        "the oldest match is past the newest thousand"
+    );
+    let last = search(&app, None, "q=common&limit=50&offset=990").await;
+    assert_eq!(last["articles"].as_array().expect("articles").len(), 10);
+    let past = app.get("/api/search?q=common&offset=1001", None).await;
+    assert_eq!(
+        past.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        past.text
+    );
+    let narrowed = search(&app, None, "q=common&tag=vintage").await;
+    assert_eq!(titles(&narrowed), vec!["Common ground"]);
+    assert_eq!(narrowed["moreMatches"], false);
+
+    let page = Browser::new(&app).get("/search?q=common").await;
+    let body = page.expect(StatusCode::OK);
+    assert!(body.contains("More than 1000 articles match"), "{body}");
+    let beyond = Browser::new(&app).get("/search?q=common&page=500").await;
+    assert_eq!(
+        beyond.status,
+        StatusCode::OK,
+        "a page past the end is empty"
+    );
 }

@@ -6,7 +6,7 @@ use super::list::one_view;
 use super::{Article, ArticleView};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
-use crate::domain::{events, input, tags, time, visibility};
+use crate::domain::{events, input, search, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A new article, as received (from the editor form or the API).
@@ -124,6 +124,7 @@ pub fn create(
     let article = Article::find_by_slug(conn, &slug)?
         .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
     tags::set_for_article(conn, article.id, &tags)?;
+    search::index(conn, &[article.id])?;
     let view = one_view(conn, Some(author_id), article)?;
     events::article_published(conn, &view.article, &view.author.username)?;
     Ok(view)
@@ -162,6 +163,8 @@ pub fn update(
     };
     errors.into_result()?;
 
+    let searchable_change =
+        title.is_some() || description.is_some() || body.is_some() || tags.is_some();
     diesel::update(articles::table.find(article.id))
         .set(ArticleChangeset {
             title,
@@ -172,6 +175,9 @@ pub fn update(
         .execute(conn)?;
     if let Some(tags) = tags {
         tags::set_for_article(conn, article.id, &tags)?;
+    }
+    if searchable_change {
+        search::index(conn, &[article.id])?;
     }
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
     let view = one_view(conn, Some(user_id), article)?;

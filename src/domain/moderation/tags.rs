@@ -125,7 +125,7 @@ pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> 
         ),
     )?;
     // One row at a time: no multi-row insert or upsert through the enum.
-    for article_id in article_ids {
+    for &article_id in &article_ids {
         let has_into: bool =
             diesel::select(exists(article_tags::table.find((article_id, into_id))))
                 .get_result(conn)?;
@@ -140,5 +140,6 @@ pub fn merge(conn: &mut DbConnection, actor: &Actor, from: &str, into: &str) -> 
     }
     diesel::delete(article_tags::table.filter(article_tags::tag_id.eq(from_id))).execute(conn)?;
     diesel::delete(tags::table.find(from_id)).execute(conn)?;
+    crate::domain::search::index(conn, &article_ids)?;
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! Full-text search over articles' titles, descriptions, bodies and tags, from the
 //! database itself: SQLite's FTS5 and PostgreSQL's `tsvector` (see the `search`
-//! migrations, whose triggers keep the index in step with every write). A title match
+//! migrations; [`index`] keeps the index in step with every write). A title match
 //! weighs most, then tags and the description, then the body; ties go to the newer
 //! article (the higher id: ids grow with time), so pages are stable. Hidden articles are
 //! found only by their author and staff.
 
+mod index;
 mod query;
+
+pub use index::{index, index_after};
 
 pub use query::{MAX_QUERY_CHARS, Query, Term};
 
@@ -23,8 +26,12 @@ const MARK_END: char = '\u{E001}';
 
 /// Most results on one page.
 pub const MAX_LIMIT: i64 = 50;
-/// The furthest a search pages.
-pub const MAX_OFFSET: i64 = 10_000;
+/// How many matches are ranked: the newest this many. Scoring every match of a common
+/// word would cost a score per article (seconds at a million articles); past this many,
+/// a search is narrowed by more words, a tag or an author, as on large platforms.
+pub const RANKED: i64 = 1_000;
+/// The furthest a search pages: to the end of the ranked matches.
+pub const MAX_OFFSET: i64 = RANKED;
 
 /// A checked search.
 #[derive(Debug, Clone)]
@@ -113,6 +120,16 @@ pub struct Hit {
     pub snippet: String,
 }
 
+/// A page of results and how many there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// Ranked matches in all: at most [`RANKED`].
+    pub total: i64,
+    /// Whether more than [`RANKED`] articles match (only the newest were ranked).
+    pub more: bool,
+}
+
 #[derive(QueryableByName)]
 struct HitRow {
     #[diesel(sql_type = Integer)]
@@ -142,30 +159,37 @@ fn filters(id: &str, other: &str) -> String {
 }
 
 /// The page of results of `request` as `searcher` may see them, and how many there are
-/// in all (two statements). Equal scores go to the newer article: ids grow with time.
+/// (two statements, each reading at most [`RANKED`] + 1 matches). The newest
+/// [`RANKED`] matches are scored; equal scores go to the newer article (ids grow with
+/// time), so pages are stable.
 pub fn search(
     conn: &mut DbConnection,
     searcher: Searcher,
     request: &SearchRequest,
-) -> QueryResult<(Vec<Hit>, i64)> {
+) -> QueryResult<Found> {
     let (hits_sql, count_sql, query) = match conn {
         DbConnection::Sqlite(_) => {
             let matched = format!(
                 "FROM article_search WHERE article_search MATCH $1 AND {}",
                 filters("article_search.rowid", "IS NOT")
             );
-            // The page is chosen first; snippets are made for its rows only.
+            // FTS5 walks the matches newest first and stops at the bound, scoring only
+            // those; snippets are made for the page's rows only.
             let hits = format!(
-                "WITH page AS (SELECT article_search.rowid AS id, \
+                "WITH ranked AS (SELECT article_search.rowid AS id, \
                         bm25(article_search, 10.0, 4.0, 1.0, 6.0) AS rank {matched} \
-                    ORDER BY rank, article_search.rowid DESC LIMIT $6 OFFSET $7) \
+                    ORDER BY article_search.rowid DESC LIMIT {RANKED}), \
+                 page AS (SELECT id, rank FROM ranked ORDER BY rank, id DESC LIMIT $6 OFFSET $7) \
                  SELECT page.id AS id, \
                         snippet(article_search, -1, char(57344), char(57345), '…', 24) AS snippet \
                  FROM article_search JOIN page ON page.id = article_search.rowid \
                  WHERE article_search MATCH $1 \
                  ORDER BY page.rank, page.id DESC"
             );
-            let count = format!("SELECT COUNT(*) AS total {matched}");
+            let count = format!(
+                "SELECT COUNT(*) AS total FROM (SELECT 1 {matched} LIMIT {})",
+                RANKED + 1
+            );
             (sqlite(&hits), sqlite(&count), request.query.fts5())
         }
         DbConnection::Pg(_) => {
@@ -173,17 +197,23 @@ pub fn search(
                 "FROM article_search s WHERE s.document @@ to_tsquery('english', $1) AND {}",
                 filters("s.article_id", "IS DISTINCT FROM")
             );
+            // The newest matches first (the planner walks the primary key backwards when
+            // a word is common, the GIN index when it is rare), then scored.
             let hits = format!(
-                "SELECT page.id AS id, ts_headline('english', a.body, to_tsquery('english', $1), \
+                "WITH newest AS (SELECT s.article_id AS id, s.document {matched} \
+                    ORDER BY s.article_id DESC LIMIT {RANKED}) \
+                 SELECT page.id AS id, ts_headline('english', a.body, to_tsquery('english', $1), \
                         'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
                         ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet \
-                 FROM (SELECT s.article_id AS id, \
-                              ts_rank(s.document, to_tsquery('english', $1)) AS rank {matched} \
-                       ORDER BY rank DESC, s.article_id DESC LIMIT $6 OFFSET $7) page \
+                 FROM (SELECT id, ts_rank(document, to_tsquery('english', $1)) AS rank FROM newest \
+                       ORDER BY rank DESC, id DESC LIMIT $6 OFFSET $7) page \
                  JOIN articles a ON a.id = page.id \
                  ORDER BY page.rank DESC, page.id DESC"
             );
-            let count = format!("SELECT COUNT(*) AS total {matched}");
+            let count = format!(
+                "SELECT COUNT(*) AS total FROM (SELECT 1 {matched} LIMIT {}) m",
+                RANKED + 1
+            );
             (hits, count, request.query.tsquery())
         }
     };
@@ -196,7 +226,7 @@ pub fn search(
         .bind::<BigInt, _>(request.limit)
         .bind::<BigInt, _>(request.offset)
         .load(conn)?;
-    let total: CountRow = diesel::sql_query(count_sql)
+    let count: CountRow = diesel::sql_query(count_sql)
         .bind::<Text, _>(&query)
         .bind::<Nullable<Integer>, _>(searcher.id)
         .bind::<Bool, _>(searcher.staff)
@@ -210,7 +240,11 @@ pub fn search(
             snippet: row.snippet,
         })
         .collect();
-    Ok((hits, total.total))
+    Ok(Found {
+        hits,
+        total: count.total.min(RANKED),
+        more: count.total > RANKED,
+    })
 }
 
 /// SQLite numbers its parameters `?N`.

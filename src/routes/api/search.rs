@@ -28,7 +28,7 @@ pub struct SearchQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 50, default = 20)]
     limit: Option<String>,
     /// Results to skip.
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 10_000, default = 0)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1_000, default = 0)]
     offset: Option<String>,
 }
 
@@ -48,8 +48,12 @@ pub struct SearchHit {
 pub struct SearchBody {
     /// Best match first (a title match weighs most; ties: newest first).
     articles: Vec<SearchHit>,
-    /// All matches.
+    /// Matches that can be paged through: all of them, or the newest 1,000 when more
+    /// match (see `moreMatches`).
     articles_count: i64,
+    /// Whether more articles match than the newest 1,000 that were ranked; add words, a
+    /// tag or an author to reach the others.
+    more_matches: bool,
 }
 
 /// `GET /api/search`
@@ -60,7 +64,8 @@ pub struct SearchBody {
     operation_id = "SearchArticles",
     summary = "Full-text search of articles",
     description = "Ranked by relevance (title, then tags and description, then body), ties \
-        newest first. Hidden articles are found only by their author and staff.",
+        newest first; when more than 1,000 articles match, the newest 1,000 are ranked. \
+        Hidden articles are found only by their author and staff.",
     params(SearchQuery),
     security((), ("Token" = [])),
     responses(
@@ -85,6 +90,7 @@ pub async fn search(
     let results = crate::app::search::search(&state.app, user.as_ref(), request).await?;
     Ok(HttpResponse::Ok().json(SearchBody {
         articles_count: results.total,
+        more_matches: results.more,
         articles: results
             .hits
             .into_iter()

@@ -26,6 +26,8 @@ struct SearchPage {
     /// Whether a search ran (a query was given and accepted).
     searched: bool,
     total: i64,
+    /// Whether more articles match than were ranked.
+    more: bool,
     /// Each result and its snippet as safe HTML.
     hits: Vec<(ArticleCard, String)>,
     pagination: Pagination,
@@ -57,6 +59,7 @@ pub async fn search(
         errors: FormErrors::default(),
         searched: false,
         total: 0,
+        more: false,
         hits: Vec::new(),
         pagination: Pagination::new("/search", 1, 0),
         q,
@@ -66,7 +69,10 @@ pub async fn search(
     if view.q.trim().is_empty() && form.q.is_none() {
         return render(StatusCode::OK, &view);
     }
-    let offset = ((page - 1) * PAGE_SIZE).to_string();
+    // A page past the ranked matches is simply empty.
+    let offset = ((page - 1) * PAGE_SIZE)
+        .min(crate::domain::search::MAX_OFFSET)
+        .to_string();
     let request = SearchRequest::parse(
         Some(&view.q),
         Some(&view.tag),
@@ -93,6 +99,7 @@ pub async fn search(
     );
     view.searched = true;
     view.total = results.total;
+    view.more = results.more;
     view.pagination = Pagination::new(&base, page, results.total);
     view.hits = results
         .hits
