@@ -51,6 +51,9 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// How long an API token stays valid (`CONDUIT_TOKEN_TTL_DAYS`).
     pub token_ttl_days: u32,
+    /// How long after signing in the site's settings change the email or the password
+    /// without asking for the current one (`CONDUIT_REAUTH_WINDOW_SECS`).
+    pub reauth_window_secs: u32,
     /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
     /// The site is served over HTTPS (`CONDUIT_HTTPS=true`, usually behind a TLS proxy):
@@ -220,6 +223,8 @@ impl Config {
             });
         }
         let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
+        let reauth_window_secs =
+            parse_number(&lookup, "CONDUIT_REAUTH_WINDOW_SECS", 600, 0..=86_400)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
         let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
@@ -270,6 +275,7 @@ impl Config {
             secret_key,
             bcrypt_cost,
             token_ttl_days,
+            reauth_window_secs,
             db_pool_size,
             https,
             json_logs,

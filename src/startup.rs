@@ -52,6 +52,8 @@ pub struct Application {
     port: u16,
     workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
     cache_listener: Option<Listener>,
+    /// Held for as long as the server runs.
+    _search_flusher: Option<crate::app::search::IndexFlusher>,
 }
 
 impl Application {
@@ -93,6 +95,7 @@ impl Application {
                 .map_err(|e| format!("cannot start the cache listener: {e}"))?,
             ),
         };
+        let search_flusher = crate::app::search::IndexFlusher::start(db.clone())?;
         let app = crate::app::App::new(db, caches, broadcast);
         let state = web::Data::new(AppState::new(
             &config,
@@ -147,6 +150,7 @@ impl Application {
             port,
             workers,
             cache_listener,
+            _search_flusher: search_flusher,
         })
     }
 

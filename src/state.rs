@@ -20,6 +20,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
+    /// Seconds after signing in during which settings need not re-ask the password.
+    pub reauth_window_secs: i64,
     /// Fingerprinted URLs of the static files, hashed once at start-up.
     pub assets: Assets,
     /// Bearer token for `GET /metrics`, if metrics are on.
@@ -61,6 +63,7 @@ impl AppState {
             listener,
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
             bcrypt_cost: config.bcrypt_cost,
+            reauth_window_secs: i64::from(config.reauth_window_secs),
             assets: Assets::fingerprint(),
             metrics_token: config.metrics_token.clone(),
             rate_limits: std::sync::Arc::new(RateLimits::new(config.rate_limit_per_minute)),

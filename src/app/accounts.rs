@@ -2,7 +2,9 @@
 
 use super::App;
 use crate::cache::Stale;
-use crate::domain::users::{self, RegisterInput, Registration, SettingsChange, User, UserChanges};
+use crate::domain::users::{
+    self, Reauth, RegisterInput, Registration, SettingsChange, User, UserChanges,
+};
 use crate::error::{AppError, AppResult};
 
 /// Creates an account (the password is hashed before the transaction starts).
@@ -22,13 +24,18 @@ pub async fn update(
     bcrypt_cost: u32,
     user_id: i32,
     changes: UserChanges,
+    reauth: Reauth,
     ip: Option<String>,
 ) -> AppResult<User> {
     let wanted = (
         changes.username.clone().flatten(),
         changes.email.clone().flatten(),
     );
-    let change = SettingsChange::prepare(changes, bcrypt_cost)
+    let current = app
+        .db()
+        .run(move |conn| User::find(conn, user_id)?.ok_or(AppError::InvalidToken))
+        .await?;
+    let change = SettingsChange::prepare(changes, bcrypt_cost, &current, reauth)
         .await
         .or_else_taken(app, Some(user_id), wanted)
         .await?;

@@ -2,9 +2,13 @@
 //! index, then the articles themselves through the shared caches, with the reader's
 //! marks.
 
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
 use super::App;
 use super::reads::shared_articles;
 use super::viewer::{personalise, sees_shared};
+use crate::db::{BackendKind, Db, write_transaction};
 use crate::domain::articles::ArticleView;
 use crate::domain::search::{self, SearchRequest, Searcher};
 use crate::domain::users::User;
@@ -32,8 +36,12 @@ pub async fn search(
     };
     let run = |searcher: Searcher| {
         let request = request.clone();
-        app.db
-            .run(move |conn| Ok::<_, AppError>(search::search(conn, searcher, &request)?))
+        async move {
+            index_pending(app).await?;
+            app.db
+                .run(move |conn| Ok::<_, AppError>(search::search(conn, searcher, &request)?))
+                .await
+        }
     };
     // Readers who see what anonymous readers see share one cached answer per search,
     // dropped with the lists on any article change (on every instance).
@@ -64,4 +72,58 @@ pub async fn search(
         })
         .collect();
     Ok(SearchResults { hits, total, more })
+}
+
+/// Indexes the articles written since the last search (SQLite; see
+/// `search::flush_pending`), so that a search always sees every write before it.
+async fn index_pending(app: &App) -> AppResult<()> {
+    let pending = app
+        .db
+        .run(|conn| Ok::<_, AppError>(search::has_pending(conn)?))
+        .await?;
+    if !pending {
+        return Ok(());
+    }
+    app.write(|tx| Ok(search::flush_pending(tx.conn).map(drop)?))
+        .await
+}
+
+/// Indexes the pending articles every second in the background, so that the list stays
+/// short between searches (SQLite only); stops when dropped.
+pub struct IndexFlusher {
+    _stop: mpsc::Sender<()>,
+}
+
+impl IndexFlusher {
+    /// Starts the flusher for `db`, unless it is PostgreSQL (which indexes in the write).
+    pub fn start(db: Db) -> Result<Option<Self>, String> {
+        if db.backend() != BackendKind::Sqlite {
+            return Ok(None);
+        }
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(Duration::from_secs(1))
+                {
+                    if let Err(e) = flush_now(&db) {
+                        log::warn!("indexing the pending articles failed: {e}");
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the search indexer: {e}"))?;
+        Ok(Some(Self { _stop: stop }))
+    }
+}
+
+fn flush_now(db: &Db) -> Result<(), String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    if !search::has_pending(&mut conn).map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let _turn = db.write_gate();
+    write_transaction(&mut conn, |conn| search::flush_pending(conn))
+        .map(drop)
+        .map_err(|e: diesel::result::Error| e.to_string())
 }

@@ -4,6 +4,7 @@
 mod backup;
 mod manager;
 pub mod schema;
+pub mod username_keys;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -216,13 +217,20 @@ impl Db {
         }
     }
 
-    /// Applies every pending migration of this backend.
+    /// Applies every pending migration of this backend, then keys the usernames that
+    /// have no key yet (see [`username_keys`]), logging the clashes found.
     pub fn migrate(&self) -> Result<usize, String> {
         let mut conn = self.conn().map_err(|e| e.to_string())?;
         let applied = conn
             .run_pending_migrations(self.migrations())
-            .map_err(|e| format!("migrations failed: {e}"))?;
-        Ok(applied.len())
+            .map_err(|e| format!("migrations failed: {e}"))?
+            .len();
+        let clashes =
+            username_keys::fill(&mut conn).map_err(|e| format!("keying usernames failed: {e}"))?;
+        for clash in clashes {
+            log::warn!("{clash}");
+        }
+        Ok(applied)
     }
 
     /// Whether the database answers and has every migration applied, within `timeout`.

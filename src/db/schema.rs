@@ -18,6 +18,7 @@ diesel::table! {
         suspended_until -> Nullable<Timestamp>,
         suspension_reason -> Nullable<Text>,
         password_reset_required -> Bool,
+        username_key -> Nullable<Text>,
     }
 }
 

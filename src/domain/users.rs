@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::auth::password;
 use crate::db::schema::users;
-use crate::db::{Db, DbConnection, savepoint};
+use crate::db::{Db, DbConnection, savepoint, username_keys};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::sign_in_events::{self, LoginOutcome};
 use crate::domain::{input, time};
@@ -92,25 +92,42 @@ impl User {
             .optional()
     }
 
-    /// The user with this username.
+    /// The user with this username, regardless of case (the exact name first: an
+    /// account reported as clashing is found by its exact name only).
     pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
         if !input::storable(username) {
             return Ok(None);
         }
-        users::table
+        let exact = users::table
             .filter(users::username.eq(username))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        users::table
+            .filter(users::username_key.eq(username_keys::key(username)))
             .select(User::as_select())
             .first(conn)
             .optional()
     }
 
-    /// Just the id of the user with this username.
+    /// Just the id of the user with this username, regardless of case.
     pub fn id_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<i32>> {
         if !input::storable(username) {
             return Ok(None);
         }
-        users::table
+        let exact = users::table
             .filter(users::username.eq(username))
+            .select(users::id)
+            .first(conn)
+            .optional()?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        users::table
+            .filter(users::username_key.eq(username_keys::key(username)))
             .select(users::id)
             .first(conn)
             .optional()
@@ -163,6 +180,20 @@ pub struct UserChanges {
     pub bio: Option<Option<String>>,
     /// New avatar URL (`null` or empty clears it).
     pub image: Option<Option<String>>,
+    /// The password as it is now, which proves the change comes from the owner (see
+    /// [`Reauth`]).
+    pub current_password: Option<String>,
+}
+
+/// Whether changing the email or the password asks for the current password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reauth {
+    /// Always (the site's settings form: a session left open must not be enough to
+    /// take the account over, as OWASP ASVS asks).
+    Required,
+    /// Only checked when given: the RealWorld API changes both with the sign-in token
+    /// alone, and its clients must keep working.
+    IfGiven,
 }
 
 #[cfg(test)]
@@ -206,6 +237,7 @@ mod tests {
 #[diesel(table_name = users)]
 struct NewUser<'a> {
     username: &'a str,
+    username_key: Option<String>,
     email: &'a str,
     password_hash: &'a str,
     role: &'a str,
@@ -217,6 +249,8 @@ struct NewUser<'a> {
 #[diesel(table_name = users)]
 struct UserChangeset {
     username: Option<String>,
+    /// Set with `username`.
+    username_key: Option<String>,
     email: Option<String>,
     password_hash: Option<String>,
     bio: Option<Option<String>>,
@@ -260,6 +294,7 @@ pub fn register(conn: &mut DbConnection, account: Registration) -> AppResult<Use
         diesel::insert_into(users::table)
             .values(NewUser {
                 username: &account.username,
+                username_key: Some(username_keys::key(&account.username)),
                 email: &account.email,
                 password_hash: &account.password_hash,
                 role: "user",
@@ -344,7 +379,12 @@ impl SettingsChange {
     /// Checks settings changes (sent-but-blank username, email or password are refused;
     /// empty bio or image clear them) and hashes a new password, outside any
     /// transaction.
-    pub async fn prepare(raw: UserChanges, bcrypt_cost: u32) -> AppResult<Self> {
+    pub async fn prepare(
+        raw: UserChanges,
+        bcrypt_cost: u32,
+        current: &User,
+        reauth: Reauth,
+    ) -> AppResult<Self> {
         let mut errors = FieldErrors::default();
         let mut changes = UserChangeset::default();
         if let Some(value) = &raw.username {
@@ -367,6 +407,28 @@ impl SettingsChange {
         }
         if let Some(value) = &raw.image {
             changes.image = Some(input::optional_image_url(&mut errors, value.as_deref()));
+        }
+        let sensitive =
+            new_password.is_some() || changes.email.as_ref().is_some_and(|e| *e != current.email);
+        let given = raw.current_password.filter(|p| !p.is_empty());
+        match given {
+            None if sensitive && reauth == Reauth::Required => errors.add(
+                "currentPassword",
+                "is needed to change your email or password",
+            ),
+            // Checked whenever given: a caller may take a success as proof.
+            Some(given) => {
+                let stored = current.password_hash.clone();
+                let right = password::run_limited(move || {
+                    password::verify(&given, Some(&stored), bcrypt_cost)
+                })
+                .await
+                .map_err(AppError::Internal)?;
+                if !right {
+                    errors.add("currentPassword", "is not right");
+                }
+            }
+            None => {}
         }
         errors.into_result()?;
         if let Some(password) = new_password {
@@ -402,6 +464,7 @@ pub fn update(
         changes.email.as_deref(),
     )?;
     changes.updated_at = Some(time::next_after(current.updated_at));
+    changes.username_key = changes.username.as_deref().map(username_keys::key);
     if changes.password_hash.is_some() {
         audit::record(
             conn,

@@ -134,8 +134,9 @@ pub fn run(db: &Db, size: SeedSize, bcrypt_cost: u32) -> Result<String, String> 
     let users = (0..size.users).map(|i| {
         let id = user_base + 1 + i as i64;
         format!(
-            "({id}, {}, {}, {}, 'user', {}, {}, 0)",
+            "({id}, {}, {}, {}, {}, 'user', {}, {}, 0)",
             lit(&format!("{run_tag}_{i}")),
+            lit(&crate::db::username_keys::key(&format!("{run_tag}_{i}"))),
             lit(&format!("{run_tag}_{i}@seed.example")),
             lit(&hash),
             ts(now),
@@ -144,7 +145,7 @@ pub fn run(db: &Db, size: SeedSize, bcrypt_cost: u32) -> Result<String, String> 
     });
     insert(
         conn,
-        "users (id, username, email, password_hash, role, created_at, updated_at, failed_logins)",
+        "users (id, username, username_key, email, password_hash, role, created_at, updated_at, failed_logins)",
         users,
     )
     .map_err(fail)?;

@@ -2,6 +2,7 @@
 //! once on PostgreSQL. Without `CONDUIT_TEST_POSTGRES_URL` the PostgreSQL runs are
 //! reported as ignored (skipped), never as passed.
 
+mod accounts;
 mod admin;
 mod articles;
 mod bcrypt_floor;
@@ -29,7 +30,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 29] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 31] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -59,6 +60,8 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("write_races", writes::races::tests()),
         ("write_gate", writes::gate::tests()),
         ("write_statements", writes::statements::tests()),
+        ("usernames", accounts::usernames::tests()),
+        ("reauth", accounts::reauth::tests()),
     ];
     groups
         .into_iter()

@@ -1,3 +1,5 @@
+DROP TABLE search_pending;
+
 CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN
     INSERT INTO article_search (rowid, title, description, body, tags)
     VALUES (new.id, new.title, new.description, new.body, '');

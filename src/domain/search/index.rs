@@ -1,11 +1,16 @@
-//! Keeping the index in step: every write that changes what a search reads (an article's
-//! title, description, body or tags) re-indexes the article once, at its end and inside
-//! its transaction, so an edit is found by its new words at once. (Triggers did this per
-//! changed row, and FTS5 re-tokenizes a whole row on each update: a new article with
-//! three tags was tokenized seven times.) Deletions and tag renames keep their triggers.
+//! Keeping the index in step with the articles. Every write that changes what a search
+//! reads (an article's title, description, body or tags) calls [`index`] once, at its
+//! end and inside its transaction; deletions and tag renames are left to triggers.
+//!
+//! On PostgreSQL that re-indexes the article there and then. On SQLite it records the
+//! article in `search_pending` (a plain row), and [`flush_pending`] indexes the pending
+//! articles together: before every search, so a search always sees the latest writes,
+//! and every second in the background. An FTS5 commit costs several plain rows' worth
+//! (a new segment, merge work, the content copy); paid once per batch, article writes
+//! stay nearly as fast as without search (see `docs/benchmarks.md`).
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
 
 use crate::db::DbConnection;
 
@@ -20,23 +25,58 @@ fn sqlite_rows(which: &str) -> String {
     )
 }
 
-/// (Re-)indexes these articles as they are now.
+fn json_ids(ids: &[i32]) -> QueryResult<String> {
+    serde_json::to_string(ids).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// Marks these articles for (re-)indexing as they are at commit (see the module).
 pub fn index(conn: &mut DbConnection, article_ids: &[i32]) -> QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(sqlite) => {
-            let ids = serde_json::to_string(article_ids)
-                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-            diesel::sql_query(sqlite_rows("a.id IN (SELECT value FROM json_each(?))"))
-                .bind::<Text, _>(ids)
-                .execute(sqlite)
-                .map(drop)
-        }
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "INSERT OR IGNORE INTO search_pending (article_id) SELECT value FROM json_each(?)",
+        )
+        .bind::<Text, _>(json_ids(article_ids)?)
+        .execute(sqlite)
+        .map(drop),
         DbConnection::Pg(pg) => {
             diesel::sql_query("SELECT article_search_refresh(id) FROM unnest($1) AS id")
                 .bind::<Array<Integer>, _>(article_ids)
                 .execute(pg)
                 .map(drop)
         }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    set: bool,
+}
+
+/// Whether articles wait to be indexed (never on PostgreSQL).
+pub fn has_pending(conn: &mut DbConnection) -> QueryResult<bool> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => Ok(diesel::sql_query(
+            "SELECT EXISTS (SELECT 1 FROM search_pending) AS \"set\"",
+        )
+        .get_result::<Flag>(sqlite)?
+        .set),
+        DbConnection::Pg(_) => Ok(false),
+    }
+}
+
+/// Indexes every pending article (inside the caller's write transaction); answers how
+/// many there were. Deleted articles' entries are gone already (a trigger).
+pub fn flush_pending(conn: &mut DbConnection) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            diesel::sql_query(sqlite_rows(
+                "a.id IN (SELECT article_id FROM search_pending)",
+            ))
+            .execute(sqlite)?;
+            diesel::sql_query("DELETE FROM search_pending").execute(sqlite)
+        }
+        DbConnection::Pg(_) => Ok(0),
     }
 }
 

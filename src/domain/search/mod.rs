@@ -8,7 +8,7 @@
 mod index;
 mod query;
 
-pub use index::{index, index_after};
+pub use index::{flush_pending, has_pending, index, index_after};
 
 pub use query::{MAX_QUERY_CHARS, Query, Term};
 
@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
 use crate::db::DbConnection;
+use crate::domain::users::User;
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// Marks the start of a matched word in a raw snippet (a private-use character, which
@@ -153,8 +154,7 @@ fn filters(id: &str, other: &str) -> String {
         "{id} NOT IN (SELECT h.id FROM articles h WHERE h.hidden AND h.author_id {other} $2 AND NOT $3) \
          AND ($4 IS NULL OR {id} IN (SELECT x.article_id FROM article_tags x \
                                      JOIN tags t ON t.id = x.tag_id WHERE t.name = $4)) \
-         AND ($5 IS NULL OR {id} IN (SELECT w.id FROM articles w \
-                                     JOIN users u ON u.id = w.author_id WHERE u.username = $5))"
+         AND ($5 IS NULL OR {id} IN (SELECT w.id FROM articles w WHERE w.author_id = $5))"
     )
 }
 
@@ -167,6 +167,12 @@ pub fn search(
     searcher: Searcher,
     request: &SearchRequest,
 ) -> QueryResult<Found> {
+    // The author by name, regardless of case; an unknown name matches nothing (ids
+    // start at 1).
+    let author_id = match &request.author {
+        None => None,
+        Some(name) => Some(User::id_by_username(conn, name)?.unwrap_or(0)),
+    };
     let (hits_sql, count_sql, query) = match conn {
         DbConnection::Sqlite(_) => {
             let matched = format!(
@@ -222,7 +228,7 @@ pub fn search(
         .bind::<Nullable<Integer>, _>(searcher.id)
         .bind::<Bool, _>(searcher.staff)
         .bind::<Nullable<Text>, _>(request.tag.as_deref())
-        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<Nullable<Integer>, _>(author_id)
         .bind::<BigInt, _>(request.limit)
         .bind::<BigInt, _>(request.offset)
         .load(conn)?;
@@ -231,7 +237,7 @@ pub fn search(
         .bind::<Nullable<Integer>, _>(searcher.id)
         .bind::<Bool, _>(searcher.staff)
         .bind::<Nullable<Text>, _>(request.tag.as_deref())
-        .bind::<Nullable<Text>, _>(request.author.as_deref())
+        .bind::<Nullable<Integer>, _>(author_id)
         .get_result(conn)?;
     let hits = rows
         .into_iter()

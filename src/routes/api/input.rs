@@ -83,6 +83,11 @@ pub struct UpdateUser {
     /// New avatar URL (`null` or empty clears it).
     #[serde(default, deserialize_with = "present")]
     image: Option<Option<String>>,
+    /// The password as it is now: checked when given with a new email or password
+    /// (422 `currentPassword` when wrong). The site's settings form always asks for it.
+    #[serde(rename = "currentPassword", default)]
+    #[schema(format = Password)]
+    current_password: Option<String>,
 }
 
 impl From<UpdateUser> for UserChanges {
@@ -93,6 +98,7 @@ impl From<UpdateUser> for UserChanges {
             password: u.password,
             bio: u.bio,
             image: u.image,
+            current_password: u.current_password,
         }
     }
 }

@@ -117,6 +117,7 @@ pub async fn update(
         state.bcrypt_cost,
         auth.user.id,
         changes.into(),
+        users::Reauth::IfGiven,
         ip,
     )
     .await?;

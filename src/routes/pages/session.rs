@@ -19,6 +19,8 @@ const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 /// When the signed-in browser was last seen (Unix seconds, to [`SEEN_PRECISION`]).
 const SEEN_KEY: &str = "seen";
+/// When this session signed in (Unix seconds), for re-authentication.
+const SIGNED_IN_KEY: &str = "signed_in";
 /// A signed-in browser stays signed in while it keeps visiting at least this often.
 const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
 /// How stale the stored last visit may be before a page writes it again. Writing it on
@@ -201,10 +203,31 @@ pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
     session.renew();
     Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AppError::Internal(format!("session login: {e}")))?;
-    session
-        .insert(SEEN_KEY, chrono::Utc::now().timestamp())
-        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    let now = chrono::Utc::now().timestamp();
+    for key in [SEEN_KEY, SIGNED_IN_KEY] {
+        session
+            .insert(key, now)
+            .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    }
     rotate_csrf(&session)
+}
+
+/// Whether this session signed in (or proved its password) within the last
+/// `window_secs`: then changing the email or the password needs no current password,
+/// as in GitHub's "sudo mode" (and a client that signs in, then changes them, works).
+pub fn recently_signed_in(req: &HttpRequest, window_secs: i64) -> bool {
+    let at = req.get_session().get::<i64>(SIGNED_IN_KEY).ok().flatten();
+    at.is_some_and(|at| chrono::Utc::now().timestamp() - at < window_secs)
+}
+
+/// Records that the session just proved its password (the window starts again).
+pub fn reauthenticated(req: &HttpRequest) {
+    if let Err(e) = req
+        .get_session()
+        .insert(SIGNED_IN_KEY, chrono::Utc::now().timestamp())
+    {
+        log::warn!("session insert: {e}");
+    }
 }
 
 /// Signs the visitor out and starts a fresh session.
@@ -214,6 +237,7 @@ pub fn sign_out(req: &HttpRequest) -> Result<(), PageError> {
     }
     let session = req.get_session();
     session.remove(SEEN_KEY);
+    session.remove(SIGNED_IN_KEY);
     session.renew();
     rotate_csrf(&session)
 }

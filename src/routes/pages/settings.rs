@@ -10,7 +10,7 @@ use super::home::path_segment;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
 use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
-use crate::domain::users::{User, UserChanges};
+use crate::domain::users::{Reauth, User, UserChanges};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -49,6 +49,7 @@ pub struct SettingsForm {
     bio: Option<String>,
     email: Option<String>,
     password: Option<String>,
+    current_password: Option<String>,
 }
 
 /// `GET /settings`
@@ -81,11 +82,32 @@ pub async fn save(
         password: form.password.filter(|p| !p.is_empty()).map(Some),
         bio: Some(form.bio),
         image: Some(form.image),
+        current_password: form.current_password,
+    };
+    let proved = changes
+        .current_password
+        .as_ref()
+        .is_some_and(|p| !p.is_empty());
+    let reauth = if session::recently_signed_in(&req, state.reauth_window_secs) {
+        Reauth::IfGiven
+    } else {
+        Reauth::Required
     };
     let ip = state.client_ip(&req);
-    match crate::app::accounts::update(&state.app, state.bcrypt_cost, user.0.id, changes, ip).await
-    {
+    let saved = crate::app::accounts::update(
+        &state.app,
+        state.bcrypt_cost,
+        user.0.id,
+        changes,
+        reauth,
+        ip,
+    )
+    .await;
+    match saved {
         Ok(updated) => {
+            if proved {
+                session::reauthenticated(&req);
+            }
             session::flash(&req, FlashKind::Success, "Your settings were saved.");
             Ok(redirect(&format!(
                 "/profile/{}",

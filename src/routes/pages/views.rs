@@ -449,12 +449,14 @@ impl FormErrors {
     pub fn of(errors: &FieldErrors) -> Self {
         let mut form = Self::default();
         for (field, message) in errors.messages() {
-            let field = match field {
-                "tagList" => "tags",
-                other => other,
+            // The key the form's field is looked up by, and the words the list says.
+            let (key, label) = match field {
+                "tagList" => ("tags", "tags"),
+                "currentPassword" => (field, "current password"),
+                other => (other, other),
             };
-            form.lines.push(format!("{field} {message}"));
-            form.fields.push((field.to_owned(), message.to_owned()));
+            form.lines.push(format!("{label} {message}"));
+            form.fields.push((key.to_owned(), message.to_owned()));
         }
         form
     }
