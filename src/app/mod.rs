@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod profiles;
 pub mod reads;
+pub mod recovery;
 pub mod search;
 pub mod viewer;
 

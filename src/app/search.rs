@@ -123,7 +123,7 @@ fn flush_now(db: &Db) -> Result<(), String> {
         return Ok(());
     }
     let _turn = db.write_gate();
-    write_transaction(&mut conn, |conn| search::flush_pending(conn))
+    write_transaction(&mut conn, search::flush_pending)
         .map(drop)
         .map_err(|e: diesel::result::Error| e.to_string())
 }

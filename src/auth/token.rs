@@ -1,4 +1,6 @@
-//! JWT API tokens: HS256, signed with the site's secret key, carrying the user id.
+//! JWT API tokens: HS256, signed with the site's secret key, carrying the user id and
+//! the account's token generation (a token from an older generation is refused: see
+//! `domain::users::sign_out_everywhere`).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,18 @@ struct Claims {
     sub: String,
     iat: i64,
     exp: i64,
+    /// The account's token generation when issued (absent in tokens from before it
+    /// existed: generation 0).
+    #[serde(default)]
+    generation: i32,
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bearer {
+    pub user_id: i32,
+    /// Must still be the account's generation.
+    pub generation: i32,
 }
 
 /// Why a presented token was refused.
@@ -35,25 +49,29 @@ impl TokenKeys {
         }
     }
 
-    /// A fresh token for `user_id`.
-    pub fn issue(&self, user_id: i32) -> String {
+    /// A fresh token for `user_id`, whose tokens are at `generation`.
+    pub fn issue(&self, user_id: i32, generation: i32) -> String {
         let now = chrono::Utc::now();
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now.timestamp(),
             exp: (now + self.ttl).timestamp(),
+            generation,
         };
         // HS256 signing of a small struct cannot fail: the algorithm matches the key kind.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .unwrap_or_default()
     }
 
-    /// The user id a valid, unexpired token carries.
-    pub fn verify(&self, token: &str) -> Result<i32, InvalidToken> {
+    /// Who a valid, unexpired token speaks for (the caller checks the generation).
+    pub fn verify(&self, token: &str) -> Result<Bearer, InvalidToken> {
         let validation = Validation::new(Algorithm::HS256);
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|_| InvalidToken)?;
-        data.claims.sub.parse().map_err(|_| InvalidToken)
+        Ok(Bearer {
+            user_id: data.claims.sub.parse().map_err(|_| InvalidToken)?,
+            generation: data.claims.generation,
+        })
     }
 }
 
@@ -64,8 +82,14 @@ mod tests {
     #[test]
     fn round_trip_and_tamper() {
         let keys = TokenKeys::new(&Secret::new(vec![7; 32]), 1);
-        let token = keys.issue(42);
-        assert_eq!(keys.verify(&token).ok(), Some(42));
+        let token = keys.issue(42, 3);
+        assert_eq!(
+            keys.verify(&token).ok(),
+            Some(Bearer {
+                user_id: 42,
+                generation: 3
+            })
+        );
         let other = TokenKeys::new(&Secret::new(vec![8; 32]), 1);
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());

@@ -19,6 +19,18 @@ diesel::table! {
         suspension_reason -> Nullable<Text>,
         password_reset_required -> Bool,
         username_key -> Nullable<Text>,
+        token_generation -> Integer,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 

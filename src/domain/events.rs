@@ -132,6 +132,16 @@ pub fn report_resolved(
     )
 }
 
+/// A recovery link was asked for `email` (known or not: the job finds out).
+pub fn password_reset_asked(conn: &mut DbConnection, email: String) -> Result {
+    jobs::enqueue(
+        conn,
+        kinds::EMAIL_PASSWORD_RESET,
+        &kinds::PasswordReset { email },
+    )
+    .map(drop)
+}
+
 /// A new account: the welcome email.
 pub fn user_registered(conn: &mut DbConnection, user_id: i32) -> Result {
     jobs::enqueue(conn, kinds::EMAIL_WELCOME, &kinds::Welcome { user_id }).map(drop)

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod notifications;
 pub mod profiles;
+pub mod recovery;
 pub mod roles;
 pub mod search;
 pub mod sign_in_events;

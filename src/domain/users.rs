@@ -45,6 +45,8 @@ pub struct User {
     pub suspension_reason: Option<String>,
     /// Staff asked for a new password before the next sign-in is complete.
     pub password_reset_required: bool,
+    /// Sessions and API tokens issued under an older generation are signed out.
+    pub token_generation: i32,
 }
 
 /// Failed sign-ins allowed before each further attempt must wait.
@@ -218,6 +220,7 @@ mod tests {
             suspended_until: None,
             suspension_reason: None,
             password_reset_required: false,
+            token_generation: 0,
         }
     }
 
@@ -482,6 +485,15 @@ pub fn update(
     User::find(conn, user_id)?.ok_or(AppError::InvalidToken)
 }
 
+/// Checks a new password as sign-up does (422 on `password`) and hashes it, off the
+/// async workers.
+pub async fn prepare_new_password(raw: Option<&str>, cost: u32) -> AppResult<String> {
+    let mut errors = FieldErrors::default();
+    let password = input::new_password(&mut errors, raw);
+    errors.into_result()?;
+    hash_password(password, cost).await
+}
+
 async fn hash_password(password: String, cost: u32) -> AppResult<String> {
     password::run_limited(move || password::hash(&password, cost))
         .await
@@ -502,6 +514,16 @@ fn check_available(
     } else {
         Err(AppError::Conflict(errors))
     }
+}
+
+/// Signs `user_id` out of every session and API token (inside the caller's write
+/// transaction, which must also mark the account stale so every instance drops its
+/// cached row): each carries the generation it was issued under.
+pub fn sign_out_everywhere(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .execute(conn)
+        .map(drop)
 }
 
 /// "has already been taken" for `username` or `email` when it belongs to someone other

@@ -13,7 +13,7 @@ use crate::cache::broadcast::Broadcast;
 use crate::config::Secret;
 use crate::db::{Db, write_transaction};
 use crate::domain::users::User;
-use crate::domain::{email_settings, notifications, webhooks};
+use crate::domain::{email_settings, notifications, recovery, webhooks};
 
 #[derive(Template)]
 #[template(path = "email/welcome.txt")]
@@ -29,6 +29,22 @@ struct WelcomeHtml<'a> {
     username: &'a str,
     base: &'a str,
     unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.txt")]
+struct PasswordResetText<'a> {
+    username: &'a str,
+    link: &'a str,
+    base: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    username: &'a str,
+    link: &'a str,
+    base: &'a str,
 }
 
 #[derive(Template)]
@@ -114,9 +130,48 @@ impl AppHandlers {
                 base,
                 unsubscribe: &unsubscribe,
             })?,
-            unsubscribe,
+            unsubscribe: Some(unsubscribe),
         };
         self.mailer.send(&format!("welcome-{}", user.id), email)
+    }
+
+    /// A recovery link for the account with the asked address, if there is one. The
+    /// token is made here, so that only the email ever holds it.
+    fn password_reset(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        let args: kinds::PasswordReset = job.args()?;
+        let issued = {
+            let _turn = db.write_gate();
+            let mut conn = db.conn()?;
+            write_transaction(&mut conn, |conn| {
+                let Some(user) = User::find_by_email(conn, &args.email)? else {
+                    return Ok::<_, diesel::result::Error>(None);
+                };
+                let token = recovery::issue(conn, user.id)?;
+                Ok(Some((user, token)))
+            })?
+        };
+        let Some((user, token)) = issued else {
+            return Ok(());
+        };
+        let link = format!("{}/password/reset/{token}", self.base_url);
+        let base = self.base_url.as_str();
+        let email = Email {
+            to: user.email.clone(),
+            subject: "Reset your Conduit password".into(),
+            text: render(&PasswordResetText {
+                username: &user.username,
+                link: &link,
+                base,
+            })?,
+            html: render(&PasswordResetHtml {
+                username: &user.username,
+                link: &link,
+                base,
+            })?,
+            unsubscribe: None,
+        };
+        self.mailer
+            .send(&format!("password-reset-{}-{}", user.id, job.id), email)
     }
 
     fn notification_email(&self, db: &Db, job: &Job) -> Result<(), JobError> {
@@ -153,7 +208,7 @@ impl AppHandlers {
                 base,
                 unsubscribe: &unsubscribe,
             })?,
-            unsubscribe,
+            unsubscribe: Some(unsubscribe),
         };
         self.mailer
             .send(&format!("notification-{}", args.notification_id), email)
@@ -237,6 +292,7 @@ impl JobHandler for AppHandlers {
             }
             kinds::EMAIL_WELCOME => self.welcome(db, job),
             kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),
+            kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),
             kinds::WEBHOOK_EVENT => {
                 let args: kinds::Event = job.args()?;
                 webhooks::fan_out(&mut *db.conn()?, job.id, &args)?;

@@ -13,18 +13,21 @@ pub const NOTIFY_ONE: &str = "notify.one";
 pub const EMAIL_WELCOME: &str = "email.welcome";
 /// The email for one notification.
 pub const EMAIL_NOTIFICATION: &str = "email.notification";
+/// A password recovery link, when the address belongs to an account.
+pub const EMAIL_PASSWORD_RESET: &str = "email.password_reset";
 /// Find the webhooks that want an event and create their deliveries.
 pub const WEBHOOK_EVENT: &str = "webhook.event";
 /// One HTTP delivery to one webhook.
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 
 /// Every kind the application's own handler runs.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     NOTIFY_FANOUT,
     NOTIFY_BATCH,
     NOTIFY_ONE,
     EMAIL_WELCOME,
     EMAIL_NOTIFICATION,
+    EMAIL_PASSWORD_RESET,
     WEBHOOK_EVENT,
     WEBHOOK_DELIVER,
 ];
@@ -82,6 +85,14 @@ pub struct One {
 pub struct Welcome {
     /// The new account.
     pub user_id: i32,
+}
+
+/// [`EMAIL_PASSWORD_RESET`]: queued for every request, known address or not, so that
+/// the request looks and takes the same either way; the job finds out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordReset {
+    /// The address as asked (lower case).
+    pub email: String,
 }
 
 /// [`EMAIL_NOTIFICATION`].

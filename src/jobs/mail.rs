@@ -27,8 +27,9 @@ pub struct Email {
     pub text: String,
     /// HTML part.
     pub html: String,
-    /// The one-click unsubscribe URL (also sent as `List-Unsubscribe`).
-    pub unsubscribe: String,
+    /// The one-click unsubscribe URL (also sent as `List-Unsubscribe`); `None` for the
+    /// account's own security mail, which cannot be turned off.
+    pub unsubscribe: Option<String>,
 }
 
 /// The `List-Unsubscribe` header, which lettre has no type for.
@@ -101,12 +102,16 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| JobError::Permanent(format!("bad recipient address: {e}")))?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(email.subject)
-            .header(ListUnsubscribe(email.unsubscribe))
-            .header(ListUnsubscribePost)
+            .subject(email.subject);
+        if let Some(unsubscribe) = email.unsubscribe {
+            message = message
+                .header(ListUnsubscribe(unsubscribe))
+                .header(ListUnsubscribePost);
+        }
+        let message = message
             .multipart(MultiPart::alternative_plain_html(email.text, email.html))
             .map_err(|e| JobError::Permanent(format!("cannot build the message: {e}")))?;
         match &self.smtp {

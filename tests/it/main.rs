@@ -30,7 +30,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 31] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 32] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -62,6 +62,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("write_statements", writes::statements::tests()),
         ("usernames", accounts::usernames::tests()),
         ("reauth", accounts::reauth::tests()),
+        ("recovery", accounts::recovery::tests()),
     ];
     groups
         .into_iter()

@@ -33,15 +33,19 @@ pub enum Action {
     Register,
     /// Changing settings (email, password…).
     Account,
+    /// Asking for a password recovery link (per client, and per address by the page
+    /// itself: see [`RateLimits::admit`]).
+    Recovery,
     /// Any other write.
     Write,
 }
 
 impl Action {
-    const ALL: [Action; 4] = [
+    const ALL: [Action; 5] = [
         Action::Login,
         Action::Register,
         Action::Account,
+        Action::Recovery,
         Action::Write,
     ];
 
@@ -54,6 +58,8 @@ impl Action {
             ("POST", "/api/users/login" | "/login") => Action::Login,
             ("POST", "/api/users" | "/register") => Action::Register,
             ("PUT", "/api/user") | ("POST", "/settings") => Action::Account,
+            // Limited by the page, which knows the address asked for.
+            ("POST", "/password/forgot") => return None,
             _ => Action::Write,
         })
     }
@@ -64,6 +70,7 @@ impl Action {
             Action::Login => "login",
             Action::Register => "register",
             Action::Account => "account",
+            Action::Recovery => "recovery",
             Action::Write => "write",
         }
     }
@@ -78,13 +85,16 @@ enum Scope {
 
 /// The allowance per minute of `action` per `scope`, from the base rate: sign-ins at the
 /// base rate per IP, sign-ups and settings at half, writes at four times per IP and twice
-/// per account, settings a quarter per account. `None`: not limited that way.
+/// per account, settings a quarter per account; recovery links a quarter per IP and one
+/// a minute per address (at the default base). `None`: not limited that way.
 fn per_minute(base: u32, action: Action, scope: Scope) -> Option<u32> {
     match (scope, action) {
         (Scope::Ip, Action::Login) => Some(base),
         (Scope::Ip, Action::Register | Action::Account) => Some(base / 2),
+        (Scope::Ip, Action::Recovery) => Some(base / 4),
         (Scope::Ip, Action::Write) => Some(base.saturating_mul(4)),
         (Scope::Account, Action::Account) => Some(base / 4),
+        (Scope::Account, Action::Recovery) => Some((base / 60).max(1)),
         (Scope::Account, Action::Write) => Some(base.saturating_mul(2)),
         (Scope::Account, Action::Login | Action::Register) => None,
     }
@@ -223,6 +233,28 @@ impl RateLimits {
     }
 }
 
+impl RateLimits {
+    /// `Err(wait)` when `action` from `ip` (and for `account`, which may be any key such
+    /// as an email address) is over its limit: in memory on SQLite, in the database
+    /// (shared by every instance) on PostgreSQL.
+    pub async fn admit(
+        &self,
+        db: &Db,
+        action: Action,
+        ip: IpAddr,
+        account: Option<String>,
+    ) -> Result<(), Duration> {
+        let verdict = match db.backend() {
+            BackendKind::Sqlite => self.check(action, ip, account),
+            BackendKind::Postgres => self.check_shared(db, action, ip, account).await,
+        };
+        if verdict.is_err() {
+            log::warn!(target: "conduit::security", action:? = action; "rate limit hit");
+        }
+        verdict
+    }
+}
+
 /// The signed-in account, if any: the API token's user, or the page session's identity.
 fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
     let token_user = req
@@ -231,8 +263,8 @@ fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .and_then(|(_, token)| state.tokens.verify(token.trim()).ok());
-    if let Some(id) = token_user {
-        return Some(id.to_string());
+    if let Some(bearer) = token_user {
+        return Some(bearer.user_id.to_string());
     }
     actix_identity::IdentityExt::get_identity(req)
         .ok()
@@ -259,7 +291,8 @@ pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-fn too_many(path: &str, wait: Duration) -> HttpResponse {
+/// The 429 answer: JSON under `/api/`, a sentence elsewhere.
+pub fn too_many(path: &str, wait: Duration) -> HttpResponse {
     let seconds = wait.as_secs() + 1;
     let mut response = HttpResponse::build(StatusCode::TOO_MANY_REQUESTS);
     response.insert_header(("Retry-After", seconds.to_string()));
@@ -290,16 +323,10 @@ pub async fn limit_rate(
     };
     let ip = client_ip(req.request(), state.trust_proxy);
     let account = account_of(&req, &state);
-    let verdict = match state.db.backend() {
-        BackendKind::Sqlite => state.rate_limits.check(action, ip, account),
-        BackendKind::Postgres => {
-            (state.rate_limits)
-                .check_shared(&state.db, action, ip, account)
-                .await
-        }
-    };
+    let verdict = (state.rate_limits)
+        .admit(&state.db, action, ip, account)
+        .await;
     if let Err(wait) = verdict {
-        log::warn!(target: "conduit::security", action:? = action; "rate limit hit");
         let path = req.path().to_owned();
         return Ok(req.into_response(too_many(&path, wait)));
     }

@@ -52,13 +52,18 @@ async fn authenticate(
     state: web::Data<AppState>,
     token: String,
 ) -> Result<ApiUser, ApiError> {
-    let user_id = state
+    let bearer = state
         .tokens
         .verify(&token)
         .map_err(|_| AppError::InvalidToken)?;
-    let user = crate::app::viewer::account(&state.app, user_id)
+    let user = crate::app::viewer::account(&state.app, bearer.user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
+    // Signed out everywhere since (a password reset): the cached account row is dropped
+    // on every instance by the write that raised the generation.
+    if user.token_generation != bearer.generation {
+        return Err(AppError::InvalidToken.into());
+    }
     let user = (*user).clone();
     // A suspended account's tokens stop working at once, with the reason.
     crate::domain::users::check_api_access(&user)?;

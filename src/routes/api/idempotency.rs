@@ -27,7 +27,11 @@ fn key_error(message: &str) -> ApiError {
 fn token_user(req: &ServiceRequest, state: &AppState) -> Option<i32> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (_, token) = value.trim().split_once(' ')?;
-    state.tokens.verify(token.trim()).ok()
+    state
+        .tokens
+        .verify(token.trim())
+        .ok()
+        .map(|bearer| bearer.user_id)
 }
 
 /// The middleware (wrapped around the `/api` scope).

@@ -34,7 +34,7 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let input: NewUser = wrapped_json(&body, "user")?;
     let user = crate::app::accounts::register(&state.app, state.bcrypt_cost, input.into()).await?;
-    let token = state.tokens.issue(user.id);
+    let token = state.tokens.issue(user.id, user.token_generation);
     Ok(HttpResponse::Created().json(UserBody::new(user, token)))
 }
 
@@ -65,7 +65,7 @@ pub async fn login(
     let ip = state.client_ip(&req);
     let user = users::login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
     users::check_api_access(&user)?;
-    let token = state.tokens.issue(user.id);
+    let token = state.tokens.issue(user.id, user.token_generation);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
 }
 

@@ -13,6 +13,7 @@ pub mod errors;
 mod home;
 mod messaging;
 mod profile;
+mod recovery;
 mod report;
 mod search;
 pub mod session;
@@ -58,6 +59,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::get().to(auth::register_form))
         .route("/register", web::post().to(auth::register))
         .route("/logout", web::post().to(auth::logout))
+        .route("/password/forgot", web::get().to(recovery::forgot_form))
+        .route("/password/forgot", web::post().to(recovery::forgot))
+        .route(
+            "/password/reset/{token}",
+            web::get().to(recovery::reset_form),
+        )
+        .route("/password/reset/{token}", web::post().to(recovery::reset))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save))
         .route("/settings/email", web::post().to(messaging::save_email))

@@ -21,6 +21,8 @@ const FLASH_KEY: &str = "flash";
 const SEEN_KEY: &str = "seen";
 /// When this session signed in (Unix seconds), for re-authentication.
 const SIGNED_IN_KEY: &str = "signed_in";
+/// The account's token generation when this session signed in (absent: 0).
+const GENERATION_KEY: &str = "generation";
 /// A signed-in browser stays signed in while it keeps visiting at least this often.
 const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
 /// How stale the stored last visit may be before a page writes it again. Writing it on
@@ -68,6 +70,13 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         return Ok(None);
     };
     let user = (*user).clone();
+    // Signed out everywhere since (a password reset): the cached account row is dropped
+    // on every instance by the write that raised the generation.
+    let generation = session.get::<i32>(GENERATION_KEY).ok().flatten();
+    if generation.unwrap_or(0) != user.token_generation {
+        sign_out(req)?;
+        return Ok(None);
+    }
     // Suspension ends the session at once; the visitor is told why on the next page.
     if let Some(suspension) = user.suspension(crate::domain::time::now()) {
         sign_out(req)?;
@@ -204,11 +213,14 @@ pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
     Identity::login(&req.extensions(), user.id.to_string())
         .map_err(|e| AppError::Internal(format!("session login: {e}")))?;
     let now = chrono::Utc::now().timestamp();
-    for key in [SEEN_KEY, SIGNED_IN_KEY] {
+    let insert = |key: &str, value: i64| {
         session
-            .insert(key, now)
-            .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
-    }
+            .insert(key, value)
+            .map_err(|e| AppError::Internal(format!("session insert: {e}")))
+    };
+    insert(SEEN_KEY, now)?;
+    insert(SIGNED_IN_KEY, now)?;
+    insert(GENERATION_KEY, i64::from(user.token_generation))?;
     rotate_csrf(&session)
 }
 
@@ -238,6 +250,7 @@ pub fn sign_out(req: &HttpRequest) -> Result<(), PageError> {
     let session = req.get_session();
     session.remove(SEEN_KEY);
     session.remove(SIGNED_IN_KEY);
+    session.remove(GENERATION_KEY);
     session.renew();
     rotate_csrf(&session)
 }

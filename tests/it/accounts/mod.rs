@@ -1,5 +1,6 @@
 //! Accounts people can trust: usernames unique regardless of case, and the current
-//! password asked before the email or the password change.
+//! password asked before the email or the password change, password recovery.
 
 pub mod reauth;
+pub mod recovery;
 pub mod usernames;

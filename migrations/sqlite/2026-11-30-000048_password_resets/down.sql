@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN token_generation;
+DROP TABLE password_resets;
