@@ -2,7 +2,8 @@
 # Search and feeds under load, at one data size on one backend: full-text search with a
 # one-word, a two-word and a prefix query (the seeded bodies share one vocabulary, so
 # each word matches most articles: the worst case for ranking), the RSS feed, and the
-# cached article page it is compared with. Builds nothing; seeds once per size.
+# cached article page it is compared with (plain, then gzip as browsers and feed readers
+# ask for them). Builds nothing; seeds once per size.
 #
 #   bench/search.sh --binary target/release/conduit [--backend sqlite|postgres]
 #                   [--articles 10000] [--duration 10s] [--connections 64] [--no-cache]
@@ -67,5 +68,9 @@ done
 row "GET /search?q=latency (page)" "-" "$(measure "$connections" "$base/search?q=latency")"
 row "GET /feed.xml" "-" "$(measure "$connections" "$base/feed.xml")"
 row "GET /article/:slug (cached page)" "-" "$(measure "$connections" "$base/article/$slug")"
+# As browsers and feed readers ask: gzip accepted (both are kept gzipped in the cache).
+gzip=(-H "Accept-Encoding: gzip")
+row "GET /feed.xml, gzip" "-" "$(measure "$connections" "${gzip[@]}" "$base/feed.xml")"
+row "GET /article/:slug (cached page), gzip" "-" "$(measure "$connections" "${gzip[@]}" "$base/article/$slug")"
 echo
 echo "peak RSS: $(peak_rss)"

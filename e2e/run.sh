@@ -42,4 +42,10 @@ if [ -z "${E2E_ADMIN_EMAIL:-}" ] && [ -n "${CONDUIT_BIN:-}" ] && [ -n "${DATABAS
   export E2E_ADMIN_EMAIL E2E_ADMIN_PASSWORD
 fi
 
+# The accounts tests read the recovery email from the server's mail folder: by default
+# `<database>.mail` beside a SQLite file.
+if [ -z "${E2E_MAIL_DIR:-}" ] && [ -n "${DATABASE_URL:-}" ] && [[ "$DATABASE_URL" != postgres* ]]; then
+  export E2E_MAIL_DIR="$DATABASE_URL.mail"
+fi
+
 BASE_URL="$base_url" node --test --test-concurrency=1 tests/*.test.mjs

@@ -59,21 +59,58 @@ pub struct SharedProfile {
 pub struct CachedBody {
     /// The JSON.
     pub bytes: Bytes,
+    /// The same, gzipped once when cached (`None` when too small to gain): most clients
+    /// accept gzip, and compressing a feed on every request would cost more than
+    /// serving it.
+    pub gzip: Option<Bytes>,
     /// `"…"`, quoted as the header wants it.
     pub etag: String,
     /// When what it shows last changed, as an HTTP date, for `Last-Modified`.
     pub last_modified: Option<String>,
 }
 
+/// Bodies smaller than this are sent as they are.
+const GZIP_FROM_BYTES: usize = 1024;
+
+fn gzipped(bytes: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    if bytes.len() < GZIP_FROM_BYTES {
+        return None;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(bytes).ok()?;
+    let out = encoder.finish().ok()?;
+    (out.len() < bytes.len()).then(|| Bytes::from(out))
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (by name or `*`, not at `q=0`).
+pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    value.split(',').any(|part| {
+        let mut pieces = part.split(';').map(str::trim);
+        let name = pieces.next().unwrap_or_default();
+        let refused = pieces.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
 impl CachedBody {
     /// `bytes` with their ETag, ready to cache.
     pub fn new(bytes: impl Into<Bytes>) -> Arc<Self> {
-        let bytes = bytes.into();
-        Arc::new(Self {
-            etag: etag_for(&bytes),
-            bytes,
-            last_modified: None,
-        })
+        Self::dated(bytes, None)
     }
 
     /// `bytes` that show content last changed at `changed` (a UTC time).
@@ -81,21 +118,38 @@ impl CachedBody {
         let bytes = bytes.into();
         Arc::new(Self {
             etag: etag_for(&bytes),
+            gzip: gzipped(&bytes),
             bytes,
             last_modified: changed.map(|at| at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
         })
     }
 
-    /// A 200 of these bytes as `content_type`, with their ETag (and Last-Modified).
-    pub fn response(&self, content_type: &'static str) -> actix_web::HttpResponse {
+    /// Bytes held, for the caches' weighers.
+    pub fn weight(&self) -> usize {
+        self.bytes.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// A 200 of these bytes as `content_type`, with their ETag (and Last-Modified);
+    /// gzipped when `gzip_ok` (see [`accepts_gzip`]) and worth it.
+    pub fn response(&self, content_type: &'static str, gzip_ok: bool) -> actix_web::HttpResponse {
+        use actix_web::http::header;
         let mut response = actix_web::HttpResponse::Ok();
         response
             .content_type(content_type)
-            .insert_header((actix_web::http::header::ETAG, self.etag.as_str()));
+            .insert_header((header::ETAG, self.etag.as_str()));
         if let Some(date) = &self.last_modified {
-            response.insert_header((actix_web::http::header::LAST_MODIFIED, date.as_str()));
+            response.insert_header((header::LAST_MODIFIED, date.as_str()));
         }
-        response.body(self.bytes.clone())
+        if self.gzip.is_some() {
+            response.append_header((header::VARY, "Accept-Encoding"));
+        }
+        match &self.gzip {
+            // Already encoded: the compression middleware leaves it alone.
+            Some(gzip) if gzip_ok => response
+                .insert_header((header::CONTENT_ENCODING, "gzip"))
+                .body(gzip.clone()),
+            _ => response.body(self.bytes.clone()),
+        }
     }
 }
 
@@ -279,10 +333,10 @@ impl Caches {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
             article_pages: Store::new("article_pages", share(5), ttl, g, |k, v| {
-                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+                clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
             }),
             documents: Store::new("documents", share(1), ttl, g, |k, v| {
-                clamp(ENTRY_OVERHEAD + text(k) + v.bytes.len() as u64 + 40)
+                clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
             }),
             searches: Store::new("searches", share(1), ttl, g, |k, v| {
                 let hits: u64 = v.hits.iter().map(|h| 8 + text(&h.snippet)).sum();

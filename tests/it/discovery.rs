@@ -15,6 +15,7 @@ crate::tests![
     feeds_answer_conditionally_and_follow_writes,
     sitemaps_list_visible_articles,
     sitemaps_hold_120_000_articles,
+    documents_and_pages_come_gzipped_when_asked,
     robots_keep_crawlers_out_of_private_pages,
     pages_carry_link_previews,
 ];
@@ -374,4 +375,87 @@ async fn pages_carry_link_previews(app: TestApp) {
     let body = browser.get("/tag/rust").await.body;
     assert!(body.contains(&format!("href=\"{site}/tag/rust/feed.xml\"")));
     assert!(body.contains("content=\"Articles tagged rust on Conduit.\""));
+}
+
+/// Feeds, sitemaps and anonymous article pages are gzipped once, when cached, and sent
+/// so to clients that take gzip; the same ETag revalidates either form.
+async fn documents_and_pages_come_gzipped_when_asked(app: TestApp) {
+    use std::io::Read;
+    let token = app.register("alice").await;
+    let body = "A paragraph that repeats. ".repeat(200);
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": "Long read", "description": "d", "body": body, "tagList": []}}),
+        )
+        .await;
+    let slug = reply.json["article"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    for path in [
+        "/feed.xml".to_owned(),
+        "/sitemap-1.xml".to_owned(),
+        format!("/article/{slug}"),
+    ] {
+        let raw = |encoding: &'static str| {
+            let request = app
+                .client
+                .get(format!("{}{path}", app.address))
+                .insert_header(("Accept-Encoding", encoding));
+            async move {
+                let mut response = request.send().await.expect("answered");
+                let bytes = response.body().limit(1 << 24).await.expect("body");
+                (response.headers().clone(), bytes)
+            }
+        };
+        let (plain_headers, plain) = raw("identity").await;
+        assert!(plain_headers.get("content-encoding").is_none(), "{path}");
+        let (headers, gzipped) = raw("gzip, deflate").await;
+        assert_eq!(
+            headers
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap_or_default()),
+            Some("gzip"),
+            "{path}"
+        );
+        assert!(
+            gzipped.len() < plain.len(),
+            "{path}: {} vs {}",
+            gzipped.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&gzipped[..])
+            .read_to_end(&mut unpacked)
+            .expect("valid gzip");
+        assert_eq!(unpacked, plain.to_vec(), "{path}: the same document");
+        assert!(
+            headers.get_all("vary").any(|v| v
+                .to_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .contains("accept-encoding")),
+            "{path}"
+        );
+        let (refused, _) = raw("gzip;q=0").await;
+        assert!(
+            refused.get("content-encoding").is_none(),
+            "{path}: q=0 refuses"
+        );
+        let etag = headers
+            .get("etag")
+            .expect("etag")
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let (status, _, _) = fetch(
+            &app,
+            &path,
+            &[("If-None-Match", &etag), ("Accept-Encoding", "gzip")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+    }
 }

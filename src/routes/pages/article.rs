@@ -114,7 +114,7 @@ pub async fn show(
             Ok(CachedBody::new(html))
         })
         .await?;
-        return Ok(body.response("text/html; charset=utf-8"));
+        return Ok(body.response("text/html; charset=utf-8", crate::cache::accepts_gzip(&req)));
     }
     let page = page(
         &state,

@@ -2,7 +2,7 @@
 //! at most 50,000 article URLs each (`/sitemap-{n}.xml`), so it holds at a million
 //! articles. Every URL is absolute, from `CONDUIT_PUBLIC_URL`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
@@ -42,7 +42,7 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /sitemap.xml`: the index of the sitemap files.
-pub async fn index(state: web::Data<AppState>) -> PageResult {
+pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
     let body = answers::shared_document(&state.app, "/sitemap.xml", || async {
         let pages = discovery::sitemap_pages(&state.app).await?;
         let newest = pages.iter().filter_map(|p| p.lastmod).max();
@@ -62,12 +62,16 @@ pub async fn index(state: web::Data<AppState>) -> PageResult {
         Ok(CachedBody::dated(xml, newest))
     })
     .await?;
-    Ok(document_response(&body, XML))
+    Ok(document_response(&req, &body, XML))
 }
 
 /// `GET /sitemap-{number}.xml`: up to 50,000 articles with their last edit (the first
 /// file also lists the home page). 404 past the last file.
-pub async fn file(state: web::Data<AppState>, number: web::Path<String>) -> PageResult {
+pub async fn file(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    number: web::Path<String>,
+) -> PageResult {
     let number: i64 = number
         .trim_end_matches(".xml")
         .parse()
@@ -82,9 +86,9 @@ pub async fn file(state: web::Data<AppState>, number: web::Path<String>) -> Page
         }
         let newest = entries.iter().map(|(_, at)| *at).max();
         let site = state.public_url.clone();
-        // Up to 50,000 URLs written out: not on an async worker.
-        let xml = off_worker(move || {
-            xml_document("urlset", |w| {
+        // Up to 50,000 URLs written out and gzipped: not on an async worker.
+        off_worker(move || {
+            let xml = xml_document("urlset", |w| {
                 if number == 1 {
                     element(w, "url", |w| text_element(w, "loc", &format!("{site}/")))?;
                 }
@@ -96,13 +100,13 @@ pub async fn file(state: web::Data<AppState>, number: web::Path<String>) -> Page
                     })?;
                 }
                 Ok(())
-            })
+            })?;
+            Ok(CachedBody::dated(xml, newest))
         })
-        .await?;
-        Ok(CachedBody::dated(xml, newest))
+        .await
     })
     .await?;
-    Ok(document_response(&body, XML))
+    Ok(document_response(&req, &body, XML))
 }
 
 /// A time as sitemaps want it (W3C datetime, UTC).

@@ -3,7 +3,7 @@
 //! `CONDUIT_PUBLIC_URL`). Built with the `rss` and `atom_syndication` crates, cached
 //! whole like the other shared reads and answered conditionally (ETag, Last-Modified).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, TimeZone, Utc};
 
 use super::PageResult;
@@ -88,36 +88,52 @@ impl Scope {
 }
 
 /// `GET /feed.xml`
-pub async fn rss(state: web::Data<AppState>) -> PageResult {
-    answer(&state, Scope::Everything, Format::Rss).await
+pub async fn rss(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+    answer(&state, &req, Scope::Everything, Format::Rss).await
 }
 
 /// `GET /atom.xml`
-pub async fn atom(state: web::Data<AppState>) -> PageResult {
-    answer(&state, Scope::Everything, Format::Atom).await
+pub async fn atom(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+    answer(&state, &req, Scope::Everything, Format::Atom).await
 }
 
 /// `GET /tag/{tag}/feed.xml`
-pub async fn tag_rss(state: web::Data<AppState>, tag: web::Path<String>) -> PageResult {
-    answer(&state, Scope::Tag(tag.into_inner()), Format::Rss).await
+pub async fn tag_rss(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    tag: web::Path<String>,
+) -> PageResult {
+    answer(&state, &req, Scope::Tag(tag.into_inner()), Format::Rss).await
 }
 
 /// `GET /tag/{tag}/atom.xml`
-pub async fn tag_atom(state: web::Data<AppState>, tag: web::Path<String>) -> PageResult {
-    answer(&state, Scope::Tag(tag.into_inner()), Format::Atom).await
+pub async fn tag_atom(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    tag: web::Path<String>,
+) -> PageResult {
+    answer(&state, &req, Scope::Tag(tag.into_inner()), Format::Atom).await
 }
 
 /// `GET /profile/{username}/feed.xml`
-pub async fn author_rss(state: web::Data<AppState>, name: web::Path<String>) -> PageResult {
-    answer(&state, Scope::Author(name.into_inner()), Format::Rss).await
+pub async fn author_rss(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> PageResult {
+    answer(&state, &req, Scope::Author(name.into_inner()), Format::Rss).await
 }
 
 /// `GET /profile/{username}/atom.xml`
-pub async fn author_atom(state: web::Data<AppState>, name: web::Path<String>) -> PageResult {
-    answer(&state, Scope::Author(name.into_inner()), Format::Atom).await
+pub async fn author_atom(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> PageResult {
+    answer(&state, &req, Scope::Author(name.into_inner()), Format::Atom).await
 }
 
-async fn answer(state: &AppState, scope: Scope, format: Format) -> PageResult {
+async fn answer(state: &AppState, req: &HttpRequest, scope: Scope, format: Format) -> PageResult {
     if let Scope::Author(name) = &scope {
         // An unknown author has no feed (404), rather than an empty one.
         reads::profile(&state.app, None, name).await?;
@@ -127,20 +143,21 @@ async fn answer(state: &AppState, scope: Scope, format: Format) -> PageResult {
         let articles = discovery::feed_articles(&state.app, scope.filter()).await?;
         let newest = articles.iter().map(|a| a.article.updated_at).max();
         let (site, scope, path) = (state.public_url.clone(), scope.clone(), path.clone());
-        // Twenty bodies through Markdown and the sanitizer: not on an async worker.
-        let xml = off_worker(move || {
+        // Twenty bodies through Markdown and the sanitizer, then gzip: not on an async
+        // worker.
+        off_worker(move || {
             let base = ammonia::Url::parse(&format!("{site}/"))
                 .map_err(|e| AppError::Internal(format!("CONDUIT_PUBLIC_URL: {e}")))?;
-            Ok(match format {
+            let xml = match format {
                 Format::Rss => rss_document(&site, &base, &scope, &articles),
                 Format::Atom => atom_document(&site, &base, &scope, &path, &articles),
-            })
+            };
+            Ok(CachedBody::dated(xml, newest))
         })
-        .await?;
-        Ok(CachedBody::dated(xml, newest))
+        .await
     })
     .await?;
-    Ok(document_response(&body, format.content_type()))
+    Ok(document_response(req, &body, format.content_type()))
 }
 
 /// Runs `render` (CPU work: Markdown, XML) on the blocking pool, not an async worker.
@@ -154,8 +171,12 @@ pub async fn off_worker<T: Send + 'static>(
 
 /// A shared document as a public answer that caches revalidate (by its ETag and
 /// Last-Modified).
-pub fn document_response(body: &CachedBody, content_type: &'static str) -> HttpResponse {
-    let mut response = body.response(content_type);
+pub fn document_response(
+    req: &HttpRequest,
+    body: &CachedBody,
+    content_type: &'static str,
+) -> HttpResponse {
+    let mut response = body.response(content_type, crate::cache::accepts_gzip(req));
     response.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("public, no-cache"),
