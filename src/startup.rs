@@ -53,7 +53,7 @@ pub struct Application {
     workers: Option<std::sync::Arc<crate::jobs::WorkerPool>>,
     cache_listener: Option<Listener>,
     /// Held for as long as the server runs.
-    _search_flusher: Option<crate::app::search::IndexFlusher>,
+    _search_flusher: crate::app::search::IndexFlusher,
 }
 
 impl Application {

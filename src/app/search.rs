@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::App;
 use super::reads::shared_articles;
 use super::viewer::{personalise, sees_shared};
-use crate::db::{BackendKind, Db, write_transaction};
+use crate::db::{Db, write_transaction};
 use crate::domain::articles::ArticleView;
 use crate::domain::search::{self, SearchRequest, Searcher};
 use crate::domain::users::User;
@@ -74,8 +74,8 @@ pub async fn search(
     Ok(SearchResults { hits, total, more })
 }
 
-/// Indexes the articles written since the last search (SQLite; see
-/// `search::flush_pending`), so that a search always sees every write before it.
+/// Indexes the articles written since the last search (see `search::flush_pending`), so
+/// that a search always sees every write before it.
 async fn index_pending(app: &App) -> AppResult<()> {
     let pending = app
         .db
@@ -89,17 +89,14 @@ async fn index_pending(app: &App) -> AppResult<()> {
 }
 
 /// Indexes the pending articles every second in the background, so that the list stays
-/// short between searches (SQLite only); stops when dropped.
+/// short between searches; stops when dropped.
 pub struct IndexFlusher {
     _stop: mpsc::Sender<()>,
 }
 
 impl IndexFlusher {
-    /// Starts the flusher for `db`, unless it is PostgreSQL (which indexes in the write).
-    pub fn start(db: Db) -> Result<Option<Self>, String> {
-        if db.backend() != BackendKind::Sqlite {
-            return Ok(None);
-        }
+    /// Starts the flusher for `db`.
+    pub fn start(db: Db) -> Result<Self, String> {
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("search-index".into())
@@ -113,7 +110,7 @@ impl IndexFlusher {
                 }
             })
             .map_err(|e| format!("cannot start the search indexer: {e}"))?;
-        Ok(Some(Self { _stop: stop }))
+        Ok(Self { _stop: stop })
     }
 }
 

@@ -1,3 +1,5 @@
+DROP TABLE search_pending;
+
 CREATE FUNCTION article_search_on_article() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM article_search_refresh(NEW.id);

@@ -2,12 +2,15 @@
 //! reads (an article's title, description, body or tags) calls [`index`] once, at its
 //! end and inside its transaction; deletions and tag renames are left to triggers.
 //!
-//! On PostgreSQL that re-indexes the article there and then. On SQLite it records the
-//! article in `search_pending` (a plain row), and [`flush_pending`] indexes the pending
-//! articles together: before every search, so a search always sees the latest writes,
-//! and every second in the background. An FTS5 commit costs several plain rows' worth
-//! (a new segment, merge work, the content copy); paid once per batch, article writes
-//! stay nearly as fast as without search (see `docs/benchmarks.md`).
+//! [`index`] records the article in `search_pending` (a plain row), and
+//! [`flush_pending`] indexes the pending articles together: before every search, so a
+//! search always sees the writes committed before it, and every second in the
+//! background. Indexing costs several plain rows' worth (FTS5 writes a segment and its
+//! merge work, PostgreSQL builds a weighted tsvector and upserts it); paid once per
+//! batch, article writes stay nearly as fast as without search (see
+//! `docs/benchmarks.md`). On PostgreSQL several instances may flush at once: each takes
+//! the pending rows with their row locks, in id order, so a search waits for another
+//! instance's flush to commit rather than skipping what it is indexing.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
@@ -31,19 +34,22 @@ fn json_ids(ids: &[i32]) -> QueryResult<String> {
 
 /// Marks these articles for (re-)indexing as they are at commit (see the module).
 pub fn index(conn: &mut DbConnection, article_ids: &[i32]) -> QueryResult<()> {
+    let mut ids = article_ids.to_vec();
+    // Rows locked in id order, as the flush takes them.
+    ids.sort_unstable();
     match conn {
         DbConnection::Sqlite(sqlite) => diesel::sql_query(
             "INSERT OR IGNORE INTO search_pending (article_id) SELECT value FROM json_each(?)",
         )
-        .bind::<Text, _>(json_ids(article_ids)?)
+        .bind::<Text, _>(json_ids(&ids)?)
         .execute(sqlite)
         .map(drop),
-        DbConnection::Pg(pg) => {
-            diesel::sql_query("SELECT article_search_refresh(id) FROM unnest($1) AS id")
-                .bind::<Array<Integer>, _>(article_ids)
-                .execute(pg)
-                .map(drop)
-        }
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "INSERT INTO search_pending (article_id) SELECT unnest($1) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<Integer>, _>(ids)
+        .execute(pg)
+        .map(drop),
     }
 }
 
@@ -53,20 +59,17 @@ struct Flag {
     set: bool,
 }
 
-/// Whether articles wait to be indexed (never on PostgreSQL).
+/// Whether articles wait to be indexed.
 pub fn has_pending(conn: &mut DbConnection) -> QueryResult<bool> {
-    match conn {
-        DbConnection::Sqlite(sqlite) => Ok(diesel::sql_query(
-            "SELECT EXISTS (SELECT 1 FROM search_pending) AS \"set\"",
-        )
-        .get_result::<Flag>(sqlite)?
-        .set),
-        DbConnection::Pg(_) => Ok(false),
-    }
+    Ok(
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM search_pending) AS \"set\"")
+            .get_result::<Flag>(conn)?
+            .set,
+    )
 }
 
 /// Indexes every pending article (inside the caller's write transaction); answers how
-/// many there were. Deleted articles' entries are gone already (a trigger).
+/// many there were. Deleted articles' entries are gone already (a trigger, a cascade).
 pub fn flush_pending(conn: &mut DbConnection) -> QueryResult<usize> {
     match conn {
         DbConnection::Sqlite(sqlite) => {
@@ -76,7 +79,13 @@ pub fn flush_pending(conn: &mut DbConnection) -> QueryResult<usize> {
             .execute(sqlite)?;
             diesel::sql_query("DELETE FROM search_pending").execute(sqlite)
         }
-        DbConnection::Pg(_) => Ok(0),
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "WITH taken AS (DELETE FROM search_pending WHERE article_id IN \
+                 (SELECT article_id FROM search_pending ORDER BY article_id FOR UPDATE) \
+                 RETURNING article_id) \
+             SELECT article_search_refresh(article_id) FROM taken",
+        )
+        .execute(pg),
     }
 }
 
