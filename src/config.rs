@@ -54,6 +54,8 @@ pub struct Config {
     /// How long after signing in the site's settings change the email or the password
     /// without asking for the current one (`CONDUIT_REAUTH_WINDOW_SECS`).
     pub reauth_window_secs: u32,
+    /// Publishing and commenting need a proved email (`CONDUIT_REQUIRE_VERIFIED_EMAIL`).
+    pub require_verified_email: bool,
     /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
     /// The site is served over HTTPS (`CONDUIT_HTTPS=true`, usually behind a TLS proxy):
@@ -225,6 +227,7 @@ impl Config {
         let token_ttl_days = parse_number(&lookup, "CONDUIT_TOKEN_TTL_DAYS", 30, 1..=365)?;
         let reauth_window_secs =
             parse_number(&lookup, "CONDUIT_REAUTH_WINDOW_SECS", 600, 0..=86_400)?;
+        let require_verified_email = parse_bool(&lookup, "CONDUIT_REQUIRE_VERIFIED_EMAIL", false)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
         let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
@@ -276,6 +279,7 @@ impl Config {
             bcrypt_cost,
             token_ttl_days,
             reauth_window_secs,
+            require_verified_email,
             db_pool_size,
             https,
             json_logs,

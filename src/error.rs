@@ -88,6 +88,9 @@ pub enum AppError {
     /// The caller may not act on the named thing (403).
     #[error("{0} forbidden")]
     Forbidden(&'static str),
+    /// The site asks for a proved email address before publishing or commenting (403).
+    #[error("email address not verified")]
+    EmailUnverified,
     /// A failure that is ours, not the caller's (500); the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -104,6 +107,9 @@ impl From<diesel::result::Error> for AppError {
         Self::Internal(format!("database query: {err}"))
     }
 }
+
+/// What an account with an unproved address is told when the site requires one.
+pub const EMAIL_UNVERIFIED: &str = "must be confirmed before you publish or comment: follow the link we emailed you, or ask for a new one in your settings";
 
 /// Shorthand for domain results.
 pub type AppResult<T> = Result<T, AppError>;

@@ -96,7 +96,8 @@ impl Application {
             ),
         };
         let search_flusher = crate::app::search::IndexFlusher::start(db.clone())?;
-        let app = crate::app::App::new(db, caches, broadcast);
+        let app = crate::app::App::new(db, caches, broadcast)
+            .requiring_verified_email(config.require_verified_email);
         let state = web::Data::new(AppState::new(
             &config,
             app,

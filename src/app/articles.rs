@@ -7,6 +7,7 @@ use crate::error::AppResult;
 
 /// Publishes an article by `author_id`.
 pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult<ArticleView> {
+    app.check_may_publish(author_id).await?;
     app.write(move |tx| {
         let view = articles::create(tx.conn, author_id, input)?;
         tx.stale(Stale::ArticleCreated);

@@ -12,6 +12,7 @@ pub async fn add(
     slug: String,
     input: CommentInput,
 ) -> AppResult<CommentView> {
+    app.check_may_publish(author_id).await?;
     app.write(move |tx| {
         let view = comments::add(tx.conn, author_id, &slug, input)?;
         tx.stale(Stale::Comments { slug });

@@ -17,6 +17,7 @@ pub mod profiles;
 pub mod reads;
 pub mod recovery;
 pub mod search;
+pub mod verification;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct App {
     db: Db,
     caches: Arc<Caches>,
     broadcast: Broadcast,
+    /// Publishing and commenting need a proved email (`CONDUIT_REQUIRE_VERIFIED_EMAIL`).
+    require_verified_email: bool,
 }
 
 /// A write in progress: its connection, inside the transaction, and what it has said
@@ -57,6 +60,28 @@ impl App {
             db,
             caches,
             broadcast,
+            require_verified_email: false,
+        }
+    }
+
+    /// This app, asking for a proved email before publishing or commenting when `on`.
+    pub fn requiring_verified_email(mut self, on: bool) -> Self {
+        self.require_verified_email = on;
+        self
+    }
+
+    /// 403 when the site requires a proved email and `user_id`'s is not (read from the
+    /// cached account, which a confirmation drops on every instance).
+    pub async fn check_may_publish(&self, user_id: i32) -> AppResult<()> {
+        if !self.require_verified_email {
+            return Ok(());
+        }
+        let user = viewer::account(self, user_id)
+            .await?
+            .ok_or(AppError::InvalidToken)?;
+        match user.email_verified_at {
+            Some(_) => Ok(()),
+            None => Err(AppError::EmailUnverified),
         }
     }
 

@@ -1,4 +1,5 @@
 //! Credentials: API tokens and password hashing.
 
+pub mod link_token;
 pub mod password;
 pub mod token;

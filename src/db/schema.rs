@@ -20,6 +20,18 @@ diesel::table! {
         password_reset_required -> Bool,
         username_key -> Nullable<Text>,
         token_generation -> Integer,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_verifications (id) {
+        id -> Integer,
+        user_id -> Integer,
+        email -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 

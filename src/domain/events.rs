@@ -142,7 +142,24 @@ pub fn password_reset_asked(conn: &mut DbConnection, email: String) -> Result {
     .map(drop)
 }
 
-/// A new account: the welcome email.
+/// The account's email changed from `old_email`: a link to prove the new one, and a
+/// notice to the old one.
+pub fn email_changed(conn: &mut DbConnection, user_id: i32, old_email: String) -> Result {
+    verification_asked(conn, user_id)?;
+    jobs::enqueue(
+        conn,
+        kinds::EMAIL_ADDRESS_CHANGED,
+        &kinds::AddressChanged { user_id, old_email },
+    )
+    .map(drop)
+}
+
+/// The account asked for a new link to prove its address.
+pub fn verification_asked(conn: &mut DbConnection, user_id: i32) -> Result {
+    jobs::enqueue(conn, kinds::EMAIL_VERIFY, &kinds::Verify { user_id }).map(drop)
+}
+
+/// A new account: the welcome email (which carries the link that proves the address).
 pub fn user_registered(conn: &mut DbConnection, user_id: i32) -> Result {
     jobs::enqueue(conn, kinds::EMAIL_WELCOME, &kinds::Welcome { user_id }).map(drop)
 }

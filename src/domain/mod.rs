@@ -20,5 +20,6 @@ pub mod sign_in_events;
 pub mod tags;
 pub mod time;
 pub mod users;
+pub mod verification;
 pub mod visibility;
 pub mod webhooks;

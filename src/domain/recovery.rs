@@ -1,14 +1,13 @@
-//! Password recovery: single-use links with random tokens, of which only a SHA-256 is
-//! stored (a database leak gives no working link; the tokens are 256 random bits, so a
-//! fast hash is enough). A link works once, for [`VALID_FOR_MINUTES`], and only while it
+//! Password recovery: single-use links with random tokens, of which only a hash is
+//! stored (see `auth::link_token`). A link works once, for [`VALID_FOR_MINUTES`], and only while it
 //! is its account's newest: asking again voids the older ones. Using one sets the new
 //! password and signs the account out everywhere (see
 //! [`crate::domain::users::sign_out_everywhere`]).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
+use crate::auth::link_token::{new_token, stored_hash as hash};
 use crate::db::DbConnection;
 use crate::db::schema::{password_resets, users};
 use crate::domain::audit::{self, Actor, AuditEntry};
@@ -19,14 +18,10 @@ use crate::error::{AppError, AppResult};
 /// How long a link works.
 pub const VALID_FOR_MINUTES: i64 = 60;
 
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Makes a new link's token for `user_id`, voiding the account's earlier ones (inside
 /// the caller's write transaction). Only the hash is stored; the token goes in the email.
 pub fn issue(conn: &mut DbConnection, user_id: i32) -> QueryResult<String> {
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = new_token();
     let now = time::now();
     diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id)))
         .execute(conn)?;

@@ -47,6 +47,8 @@ pub struct User {
     pub password_reset_required: bool,
     /// Sessions and API tokens issued under an older generation are signed out.
     pub token_generation: i32,
+    /// When the current email address was proved by a link (`None`: not yet).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 /// Failed sign-ins allowed before each further attempt must wait.
@@ -221,6 +223,7 @@ mod tests {
             suspension_reason: None,
             password_reset_required: false,
             token_generation: 0,
+            email_verified_at: None,
         }
     }
 
@@ -260,6 +263,8 @@ struct UserChangeset {
     image: Option<Option<String>>,
     updated_at: Option<NaiveDateTime>,
     password_reset_required: Option<bool>,
+    /// Cleared (`Some(None)`) with a new address.
+    email_verified_at: Option<Option<NaiveDateTime>>,
 }
 
 /// A sign-up that passed validation, with its password already hashed (no `Debug`: it
@@ -468,6 +473,10 @@ pub fn update(
     )?;
     changes.updated_at = Some(time::next_after(current.updated_at));
     changes.username_key = changes.username.as_deref().map(username_keys::key);
+    let new_address = changes.email.as_ref().is_some_and(|e| *e != current.email);
+    if new_address {
+        changes.email_verified_at = Some(None);
+    }
     if changes.password_hash.is_some() {
         audit::record(
             conn,
@@ -482,6 +491,9 @@ pub fn update(
             .execute(conn)
     })
     .map_err(|e| taken_or_internal(e, "username"))?;
+    if new_address {
+        crate::domain::events::email_changed(conn, user_id, current.email.clone())?;
+    }
     User::find(conn, user_id)?.ok_or(AppError::InvalidToken)
 }
 

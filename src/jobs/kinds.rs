@@ -15,19 +15,25 @@ pub const EMAIL_WELCOME: &str = "email.welcome";
 pub const EMAIL_NOTIFICATION: &str = "email.notification";
 /// A password recovery link, when the address belongs to an account.
 pub const EMAIL_PASSWORD_RESET: &str = "email.password_reset";
+/// A link that proves the account's (new) address.
+pub const EMAIL_VERIFY: &str = "email.verify";
+/// A notice to the old address that the account's email changed.
+pub const EMAIL_ADDRESS_CHANGED: &str = "email.address_changed";
 /// Find the webhooks that want an event and create their deliveries.
 pub const WEBHOOK_EVENT: &str = "webhook.event";
 /// One HTTP delivery to one webhook.
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 
 /// Every kind the application's own handler runs.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 10] = [
     NOTIFY_FANOUT,
     NOTIFY_BATCH,
     NOTIFY_ONE,
     EMAIL_WELCOME,
     EMAIL_NOTIFICATION,
     EMAIL_PASSWORD_RESET,
+    EMAIL_VERIFY,
+    EMAIL_ADDRESS_CHANGED,
     WEBHOOK_EVENT,
     WEBHOOK_DELIVER,
 ];
@@ -93,6 +99,20 @@ pub struct Welcome {
 pub struct PasswordReset {
     /// The address as asked (lower case).
     pub email: String,
+}
+
+/// [`EMAIL_VERIFY`]: sent to the account's address as it is when the job runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verify {
+    pub user_id: i32,
+}
+
+/// [`EMAIL_ADDRESS_CHANGED`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddressChanged {
+    pub user_id: i32,
+    /// The address before the change, which is told.
+    pub old_email: String,
 }
 
 /// [`EMAIL_NOTIFICATION`].

@@ -30,7 +30,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 32] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 33] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -63,6 +63,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("usernames", accounts::usernames::tests()),
         ("reauth", accounts::reauth::tests()),
         ("recovery", accounts::recovery::tests()),
+        ("verification", accounts::verification::tests()),
     ];
     groups
         .into_iter()

@@ -60,6 +60,8 @@ impl Action {
             ("PUT", "/api/user") | ("POST", "/settings") => Action::Account,
             // Limited by the page, which knows the address asked for.
             ("POST", "/password/forgot") => return None,
+            // Each sends an email: as scarce as recovery links, per signed-in account.
+            ("POST", "/settings/verify-email") => Action::Recovery,
             _ => Action::Write,
         })
     }

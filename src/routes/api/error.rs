@@ -59,9 +59,10 @@ impl ResponseError for ApiError {
             }
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Forbidden(_) | AppError::Suspended(_) | AppError::PasswordResetRequired => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden(_)
+            | AppError::Suspended(_)
+            | AppError::PasswordResetRequired
+            | AppError::EmailUnverified => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +81,7 @@ impl ResponseError for ApiError {
             ),
             AppError::NotFound(what) => ErrorBody::one(what, "not found"),
             AppError::Forbidden(what) => ErrorBody::one(what, "forbidden"),
+            AppError::EmailUnverified => ErrorBody::one("email", crate::error::EMAIL_UNVERIFIED),
             AppError::Suspended(message) => ErrorBody::one("account", message.clone()),
             AppError::PasswordResetRequired => ErrorBody::one(
                 "password",

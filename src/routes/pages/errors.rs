@@ -86,7 +86,10 @@ impl ResponseError for PageError {
             Self::App(AppError::TooManyAttempts(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
             Self::App(
-                AppError::Forbidden(_) | AppError::Suspended(_) | AppError::PasswordResetRequired,
+                AppError::Forbidden(_)
+                | AppError::Suspended(_)
+                | AppError::PasswordResetRequired
+                | AppError::EmailUnverified,
             )
             | Self::Csrf => StatusCode::FORBIDDEN,
             Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +117,10 @@ impl ResponseError for PageError {
             Self::App(AppError::Forbidden("admin area")) => Failure::StaffOnly,
             Self::App(AppError::Forbidden(_)) => Failure::Forbidden,
             Self::App(AppError::Suspended(message)) => Failure::Rejected(vec![message.clone()]),
+            Self::App(AppError::EmailUnverified) => Failure::Rejected(vec![format!(
+                "your email {}",
+                crate::error::EMAIL_UNVERIFIED
+            )]),
             Self::App(AppError::PasswordResetRequired) => {
                 Failure::Rejected(vec!["choose a new password in your settings first".into()])
             }

@@ -20,6 +20,7 @@ pub mod session;
 mod settings;
 mod static_files;
 mod syndication;
+mod verification;
 pub mod views;
 mod webhooks;
 
@@ -69,6 +70,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save))
         .route("/settings/email", web::post().to(messaging::save_email))
+        .route(
+            "/settings/verify-email",
+            web::post().to(verification::resend),
+        )
+        .route(
+            "/verify-email/{token}",
+            web::get().to(verification::confirm),
+        )
         .route("/settings/webhooks", web::get().to(webhooks::list))
         .route("/settings/webhooks", web::post().to(webhooks::create))
         .route("/settings/webhooks/{id}", web::get().to(webhooks::show))

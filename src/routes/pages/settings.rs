@@ -28,6 +28,9 @@ struct SettingsValues {
     username: String,
     bio: String,
     email: String,
+    /// The saved address, and whether it is confirmed.
+    saved_email: String,
+    verified: bool,
 }
 
 impl SettingsValues {
@@ -37,6 +40,8 @@ impl SettingsValues {
             username: user.username.clone(),
             bio: user.bio.clone().unwrap_or_default(),
             email: user.email.clone(),
+            saved_email: user.email.clone(),
+            verified: user.email_verified_at.is_some(),
         }
     }
 }
@@ -75,6 +80,8 @@ pub async fn save(
         username: form.username.clone().unwrap_or_default(),
         bio: form.bio.clone().unwrap_or_default(),
         email: form.email.clone().unwrap_or_default(),
+        saved_email: user.0.email.clone(),
+        verified: user.0.email_verified_at.is_some(),
     };
     let changes = UserChanges {
         username: Some(form.username),

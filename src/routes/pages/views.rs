@@ -498,6 +498,10 @@ pub fn form_errors(err: AppError) -> Result<FormErrors, AppError> {
         AppError::InvalidCredentials => Ok(FormErrors::form("email or password is invalid")),
         AppError::TooManyAttempts(seconds) => Ok(FormErrors::form(too_many_attempts(seconds))),
         AppError::Suspended(message) => Ok(FormErrors::form(message)),
+        AppError::EmailUnverified => Ok(FormErrors::form(format!(
+            "your email {}",
+            crate::error::EMAIL_UNVERIFIED
+        ))),
         other => Err(other),
     }
 }

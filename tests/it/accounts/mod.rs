@@ -1,6 +1,8 @@
 //! Accounts people can trust: usernames unique regardless of case, and the current
-//! password asked before the email or the password change, password recovery.
+//! password asked before the email or the password change, password recovery, email
+//! verification.
 
 pub mod reauth;
 pub mod recovery;
 pub mod usernames;
+pub mod verification;
