@@ -180,7 +180,9 @@ pub fn search(
                 filters("article_search.rowid", "IS NOT")
             );
             // FTS5 walks the matches newest first and stops at the bound, scoring only
-            // those; snippets are made for the page's rows only.
+            // those; snippets are made for the page's rows only, in one more walk over
+            // the rowid range they span (looking each up by rowid evaluates the match
+            // once per row, which for a prefix means merging every term it covers).
             let hits = format!(
                 "WITH ranked AS (SELECT article_search.rowid AS id, \
                         bm25(article_search, 10.0, 4.0, 1.0, 6.0) AS rank {matched} \
@@ -188,8 +190,10 @@ pub fn search(
                  page AS (SELECT id, rank FROM ranked ORDER BY rank, id DESC LIMIT $6 OFFSET $7) \
                  SELECT page.id AS id, \
                         snippet(article_search, -1, char(57344), char(57345), '…', 24) AS snippet \
-                 FROM article_search JOIN page ON page.id = article_search.rowid \
+                 FROM article_search CROSS JOIN page ON page.id = article_search.rowid \
                  WHERE article_search MATCH $1 \
+                   AND article_search.rowid BETWEEN (SELECT MIN(id) FROM page) \
+                                                AND (SELECT MAX(id) FROM page) \
                  ORDER BY page.rank, page.id DESC"
             );
             let count = format!(
