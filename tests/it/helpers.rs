@@ -287,13 +287,27 @@ pub async fn send(
     token: Option<&str>,
     body: Option<Value>,
 ) -> Reply {
-    let mut request = client.request(method, format!("{base}{path}"));
-    if let Some(token) = token {
-        request = request.insert_header(("Authorization", format!("Token {token}")));
-    }
-    let mut response = match body {
-        Some(body) => request.send_json(&body).await,
-        None => request.send().await,
+    let url = format!("{base}{path}");
+    let request = || {
+        let request = client.request(method.clone(), &url);
+        match token {
+            Some(token) => request.insert_header(("Authorization", format!("Token {token}"))),
+            None => request,
+        }
+    };
+    let sent = match &body {
+        Some(body) => request().send_json(body).await,
+        None => request().send().await,
+    };
+    let mut response = match sent {
+        // The server closed an idle pooled connection just as it was reused (a test that
+        // waits on a command longer than the keep-alive): a GET is safe to send again.
+        Err(awc::error::SendRequestError::Connect(awc::error::ConnectError::Disconnected))
+            if method == Method::GET =>
+        {
+            request().send().await
+        }
+        other => other,
     }
     .expect("request is answered");
     let bytes = response.body().limit(10 * 1024 * 1024).await.expect("body");
