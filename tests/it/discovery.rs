@@ -2,12 +2,11 @@
 //! counts at 120,000 articles), robots.txt and link previews.
 
 use awc::http::StatusCode;
-use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::admin::{post, signed_in, with_role};
 use crate::helpers::TestApp;
-use crate::jobs::db_of;
+use crate::jobs::{db_of, insert_articles};
 use crate::pages::browser::Browser;
 
 crate::tests![
@@ -276,32 +275,7 @@ async fn sitemaps_list_visible_articles(app: TestApp) {
 
 async fn sitemaps_hold_120_000_articles(app: TestApp) {
     app.register("bulk").await;
-    let db = db_of(&app);
-    let mut conn = db.conn().expect("conn");
-    let author: i32 = {
-        use conduit::db::schema::users;
-        use diesel::prelude::*;
-        users::table
-            .filter(users::username.eq("bulk"))
-            .select(users::id)
-            .first(&mut *conn)
-            .expect("author")
-    };
-    let rows = "'bulk-' || i, 'Bulk ' || i, 'd', 'b', AUTHOR, 0, \
-                '2026-01-01 00:00:00', '2026-01-01 00:00:00', FALSE"
-        .replace("AUTHOR", &author.to_string());
-    let columns = "slug, title, description, body, author_id, favorites_count, created_at, updated_at, hidden";
-    let sql = match &*conn {
-        conduit::db::DbConnection::Pg(_) => format!(
-            "INSERT INTO articles ({columns}) SELECT {rows} FROM generate_series(1, 120000) AS i"
-        ),
-        conduit::db::DbConnection::Sqlite(_) => format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000) \
-             INSERT INTO articles ({columns}) SELECT {rows} FROM n"
-        ),
-    };
-    conn.batch_execute(&sql).expect("bulk insert");
-    drop(conn);
+    insert_articles(&db_of(&app), "bulk", 120_000, "b");
 
     let site = app.config.jobs.public_url.clone();
     let index = locs(&fetch(&app, "/sitemap.xml", &[]).await.2, "sitemapindex");

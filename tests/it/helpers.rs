@@ -320,6 +320,44 @@ pub async fn send(
     }
 }
 
+/// The `.eml` files written so far, as (file name, raw text).
+pub fn emails(app: &TestApp) -> Vec<(String, String)> {
+    let Ok(dir) = std::fs::read_dir(&app.config.jobs.mail_dir) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The texts of the emails whose file name starts with `prefix`, sent to `to`, once
+/// there are at least `count` (waiting up to ten seconds for the workers), with
+/// quoted-printable soft line breaks joined again so that long links read whole.
+pub async fn emails_to(app: &TestApp, prefix: &str, to: &str, count: usize) -> Vec<String> {
+    let started = std::time::Instant::now();
+    loop {
+        let found: Vec<String> = emails(app)
+            .into_iter()
+            .filter(|(name, text)| name.starts_with(prefix) && text.contains(&format!("To: {to}")))
+            .map(|(_, text)| text.replace("=\r\n", ""))
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no {prefix} email to {to}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Asserts the RealWorld error shape `{"errors": {field: [message, ...]}}`.
 pub fn assert_error(reply: &Reply, status: StatusCode, field: &str, message: &str) {
     assert_eq!(reply.status, status, "{}", reply.text);

@@ -30,6 +30,31 @@ pub fn db_of(app: &TestApp) -> Db {
     Db::connect(&app.config.database_url, 4).expect("connect")
 }
 
+/// Inserts `count` visible articles by `author` straight into the database, as a bulk
+/// load would (slugs `bulk-1`…, titles `Bulk 1`…, each with `body`), in one statement.
+pub fn insert_articles(db: &Db, author: &str, count: u32, body: &str) {
+    use diesel::connection::SimpleConnection;
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let rows = format!(
+        "'bulk-' || i, 'Bulk ' || i, 'd', {}, (SELECT id FROM users WHERE username = {}), 0, \
+         '2026-01-01 00:00:00', '2026-01-01 00:00:00', FALSE",
+        quote(body),
+        quote(author)
+    );
+    let columns = "slug, title, description, body, author_id, favorites_count, created_at, updated_at, hidden";
+    let mut conn = db.conn().expect("conn");
+    let sql = match &*conn {
+        conduit::db::DbConnection::Pg(_) => format!(
+            "INSERT INTO articles ({columns}) SELECT {rows} FROM generate_series(1, {count}) AS i"
+        ),
+        conduit::db::DbConnection::Sqlite(_) => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO articles ({columns}) SELECT {rows} FROM n"
+        ),
+    };
+    conn.batch_execute(&sql).expect("bulk insert");
+}
+
 /// Jobs of `kind` in `state` (any state when `None`).
 pub fn count_jobs(db: &Db, kind: &str, state: Option<&str>) -> i64 {
     use conduit::db::schema::jobs;

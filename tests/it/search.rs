@@ -2,12 +2,11 @@
 //! prefixes and phrases, filters, refused queries and the search page.
 
 use awc::http::StatusCode;
-use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
 use crate::admin::{post, signed_in, with_role};
 use crate::helpers::TestApp;
-use crate::jobs::db_of;
+use crate::jobs::{db_of, insert_articles};
 use crate::pages::browser::Browser;
 
 crate::tests![
@@ -334,21 +333,8 @@ async fn common_words_rank_the_newest_thousand(app: TestApp) {
     // The oldest article has the word in its title: it would rank first among all.
     write(&app, &alice, "Common ground", "an old piece", &["vintage"]).await;
     let db = db_of(&app);
+    insert_articles(&db, "alice", 1004, "a common word");
     let mut conn = db.conn().expect("conn");
-    let rows = "'bulk-' || i, 'Bulk ' || i, 'd', 'a common word', \
-                (SELECT id FROM users WHERE username = 'alice'), 0, \
-                '2026-01-01 00:00:00', '2026-01-01 00:00:00', FALSE";
-    let columns = "slug, title, description, body, author_id, favorites_count, created_at, updated_at, hidden";
-    let sql = match &*conn {
-        conduit::db::DbConnection::Pg(_) => format!(
-            "INSERT INTO articles ({columns}) SELECT {rows} FROM generate_series(1, 1004) AS i"
-        ),
-        conduit::db::DbConnection::Sqlite(_) => format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1004) \
-             INSERT INTO articles ({columns}) SELECT {rows} FROM n"
-        ),
-    };
-    conn.batch_execute(&sql).expect("bulk insert");
     conduit::domain::search::index_after(&mut conn, 1).expect("indexed");
     drop(conn);
 

@@ -233,9 +233,7 @@ impl RateLimits {
             Ok(())
         })
     }
-}
 
-impl RateLimits {
     /// `Err(wait)` when `action` from `ip` (and for `account`, which may be any key such
     /// as an email address) is over its limit: in memory on SQLite, in the database
     /// (shared by every instance) on PostgreSQL.

@@ -9,8 +9,8 @@ use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::cluster::Cluster;
-use crate::helpers::TestApp;
-use crate::jobs::db_of;
+use crate::helpers::{TestApp, emails, emails_to};
+use crate::jobs::{count_jobs, db_of};
 use crate::pages::browser::{Browser, PASSWORD};
 
 crate::tests![
@@ -27,38 +27,17 @@ async fn ask(app: &TestApp, email: &str) -> crate::pages::browser::Page {
         .await
 }
 
-/// The recovery links mailed to `email` so far (`/password/reset/<token>` paths, in no
-/// order), waiting up to ten seconds for at least `count`.
+/// The recovery links mailed to `email` (`/password/reset/<token>` paths, in no order),
+/// once there are at least `count`.
 async fn links(app: &TestApp, email: &str, count: usize) -> Vec<String> {
-    let started = Instant::now();
-    loop {
-        let mut found = Vec::new();
-        if let Ok(dir) = std::fs::read_dir(&app.config.jobs.mail_dir) {
-            for entry in dir.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with("password-reset-") || !name.ends_with(".eml") {
-                    continue;
-                }
-                // Quoted-printable soft line breaks joined again.
-                let text = std::fs::read_to_string(entry.path())
-                    .unwrap_or_default()
-                    .replace("=\r\n", "");
-                if !text.contains(&format!("To: {email}")) {
-                    continue;
-                }
-                let at = text.find("/password/reset/").expect("a link");
-                found.push(text[at..at + "/password/reset/".len() + 64].to_owned());
-            }
-        }
-        if found.len() >= count {
-            return found;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no recovery email for {email}"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
+    emails_to(app, "password-reset-", email, count)
+        .await
+        .iter()
+        .map(|text| {
+            let at = text.find("/password/reset/").expect("a link");
+            text[at..at + "/password/reset/".len() + 64].to_owned()
+        })
+        .collect()
 }
 
 async fn a_link_resets_the_password_once_and_signs_out_everywhere(app: TestApp) {
@@ -201,20 +180,8 @@ async fn older_expired_and_mistyped_links_are_refused(app: TestApp) {
     assert_eq!(login.status, StatusCode::OK, "the password is unchanged");
 }
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 fn queued_resets(app: &TestApp) -> i64 {
-    use diesel::RunQueryDsl;
-    let db = db_of(app);
-    let mut conn = db.conn().expect("conn");
-    diesel::sql_query("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'email.password_reset'")
-        .get_result::<Count>(&mut *conn)
-        .expect("count")
-        .n
+    count_jobs(&db_of(app), "email.password_reset", None)
 }
 
 /// Known and unknown addresses: the same status, the same page but for the address,
@@ -266,17 +233,10 @@ async fn unknown_addresses_get_the_same_answer_in_the_same_time(app: TestApp) {
     // Only the known addresses get mail.
     links(&app, "known0@example.com", 1).await;
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    let strangers = std::fs::read_dir(&app.config.jobs.mail_dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| {
-                    std::fs::read_to_string(e.path())
-                        .unwrap_or_default()
-                        .contains("To: stranger")
-                })
-                .count()
-        })
-        .unwrap_or(0);
+    let strangers = emails(&app)
+        .iter()
+        .filter(|(_, text)| text.contains("To: stranger"))
+        .count();
     assert_eq!(strangers, 0);
 }
 

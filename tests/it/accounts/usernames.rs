@@ -26,18 +26,7 @@ async fn case_variants_are_taken(app: TestApp) {
         "username",
         "has already been taken",
     );
-    app.register("bob").await;
-    let bob = app
-        .post(
-            "/api/users/login",
-            None,
-            json!({"user": {"email": "bob@example.com", "password": "password123"}}),
-        )
-        .await;
-    let bob_token = bob.json["user"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let bob_token = app.register("bob").await;
     let rename = app
         .put(
             "/api/user",

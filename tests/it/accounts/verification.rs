@@ -2,13 +2,11 @@
 //! proved again (and the old one told); `CONDUIT_REQUIRE_VERIFIED_EMAIL` keeps unproved
 //! accounts from publishing and commenting.
 
-use std::time::{Duration, Instant};
-
 use awc::http::StatusCode;
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_error};
+use crate::helpers::{TestApp, assert_error, emails_to};
 use crate::jobs::db_of;
 use crate::pages::browser::Browser;
 
@@ -18,31 +16,9 @@ crate::tests![
     unproved_accounts_may_not_publish_when_required,
 ];
 
-/// The mail whose file name starts with `prefix` and is addressed to `to`, waiting up to
-/// ten seconds; quoted-printable soft breaks joined.
+/// The first email whose file name starts with `prefix`, sent to `to`.
 async fn mail(app: &TestApp, prefix: &str, to: &str) -> String {
-    let started = Instant::now();
-    loop {
-        if let Ok(dir) = std::fs::read_dir(&app.config.jobs.mail_dir) {
-            for entry in dir.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with(prefix) || !name.ends_with(".eml") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(entry.path())
-                    .unwrap_or_default()
-                    .replace("=\r\n", "");
-                if text.contains(&format!("To: {to}")) {
-                    return text;
-                }
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no {prefix} email to {to}"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
+    emails_to(app, prefix, to, 1).await.remove(0)
 }
 
 fn link_in(text: &str) -> String {
@@ -144,27 +120,12 @@ async fn a_new_address_is_proved_again_and_the_old_one_told(app: TestApp) {
         .submit("/settings", "/settings/verify-email", &[])
         .await
         .assert_redirect("/settings#email-address");
-    let started = Instant::now();
-    let newest = loop {
-        let dir = std::fs::read_dir(&app.config.jobs.mail_dir).expect("mail");
-        let links: Vec<String> = dir
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("verify-"))
-            .map(|e| {
-                link_in(
-                    &std::fs::read_to_string(e.path())
-                        .unwrap_or_default()
-                        .replace("=\r\n", ""),
-                )
-            })
-            .filter(|l| *l != fresh)
-            .collect();
-        if let Some(link) = links.into_iter().next() {
-            break link;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "no new link");
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    };
+    let newest = emails_to(&app, "verify-", "bob2@example.com", 2)
+        .await
+        .iter()
+        .map(|text| link_in(text))
+        .find(|link| *link != fresh)
+        .expect("a new link");
     Browser::new(&app).get(&newest).await.expect(StatusCode::OK);
 }
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::{count_jobs, db_of, eventually};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, emails};
 use crate::pages::browser::Browser;
 
 crate::tests![
@@ -17,22 +17,6 @@ crate::tests![
 
 async fn notifications(app: &TestApp, token: &str) -> Value {
     app.get("/api/notifications", Some(token)).await.json
-}
-
-/// The `.eml` files written so far, as (file name, text).
-fn emails(app: &TestApp) -> Vec<(String, String)> {
-    let Ok(dir) = std::fs::read_dir(&app.config.jobs.mail_dir) else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read_to_string(e.path()).unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
