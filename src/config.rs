@@ -56,6 +56,9 @@ pub struct Config {
     pub reauth_window_secs: u32,
     /// Publishing and commenting need a proved email (`CONDUIT_REQUIRE_VERIFIED_EMAIL`).
     pub require_verified_email: bool,
+    /// Moderators and admins must turn on two-factor sign-in before the admin area
+    /// (`CONDUIT_REQUIRE_STAFF_2FA`).
+    pub require_staff_two_factor: bool,
     /// Maximum pooled database connections (`CONDUIT_DB_POOL_SIZE`).
     pub db_pool_size: u32,
     /// The site is served over HTTPS (`CONDUIT_HTTPS=true`, usually behind a TLS proxy):
@@ -228,6 +231,7 @@ impl Config {
         let reauth_window_secs =
             parse_number(&lookup, "CONDUIT_REAUTH_WINDOW_SECS", 600, 0..=86_400)?;
         let require_verified_email = parse_bool(&lookup, "CONDUIT_REQUIRE_VERIFIED_EMAIL", false)?;
+        let require_staff_two_factor = parse_bool(&lookup, "CONDUIT_REQUIRE_STAFF_2FA", false)?;
         let db_pool_size = parse_number(&lookup, "CONDUIT_DB_POOL_SIZE", 8, 1..=256)?;
         let https = parse_bool(&lookup, "CONDUIT_HTTPS", false)?;
         let json_logs = log_format_is_json(lookup("CONDUIT_LOG_FORMAT"))?;
@@ -280,6 +284,7 @@ impl Config {
             token_ttl_days,
             reauth_window_secs,
             require_verified_email,
+            require_staff_two_factor,
             db_pool_size,
             https,
             json_logs,

@@ -91,6 +91,13 @@ pub enum AppError {
     /// The site asks for a proved email address before publishing or commenting (403).
     #[error("email address not verified")]
     EmailUnverified,
+    /// Signing in to the API with a password, for an account with two-factor sign-in:
+    /// API clients use a personal access token instead (403).
+    #[error("two-factor sign-in is on")]
+    TwoFactorOn,
+    /// The site asks staff to turn on two-factor sign-in before the admin area (403).
+    #[error("two-factor sign-in required")]
+    TwoFactorRequired,
     /// A failure that is ours, not the caller's (500); the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -110,6 +117,12 @@ impl From<diesel::result::Error> for AppError {
 
 /// What an account with an unproved address is told when the site requires one.
 pub const EMAIL_UNVERIFIED: &str = "must be confirmed before you publish or comment: follow the link we emailed you, or ask for a new one in your settings";
+
+/// What an API client signing in with a password to a two-factor account is told.
+pub const TWO_FACTOR_ON: &str = "is on for this account: API clients sign in with a personal access token instead (create one in Settings, under Access tokens)";
+
+/// What staff without two-factor sign-in are told at the admin area, when it is required.
+pub const TWO_FACTOR_REQUIRED: &str = "The admin area asks staff to turn on two-factor sign-in first: Settings, under Two-factor sign-in.";
 
 /// Shorthand for domain results.
 pub type AppResult<T> = Result<T, AppError>;

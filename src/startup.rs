@@ -125,6 +125,9 @@ impl Application {
                         .build(),
                 )
                 .wrap(session_middleware(cookie_key.clone(), https))
+                .wrap(middleware::from_fn(
+                    crate::middleware::kept_session::keep_sessions,
+                ))
                 .wrap(crate::middleware::security::headers(https))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(

@@ -22,6 +22,8 @@ pub struct AppState {
     pub bcrypt_cost: u32,
     /// Seconds after signing in during which settings need not re-ask the password.
     pub reauth_window_secs: i64,
+    /// Staff need two-factor sign-in for the admin area (`CONDUIT_REQUIRE_STAFF_2FA`).
+    pub require_staff_two_factor: bool,
     /// Fingerprinted URLs of the static files, hashed once at start-up.
     pub assets: Assets,
     /// Bearer token for `GET /metrics`, if metrics are on.
@@ -64,6 +66,7 @@ impl AppState {
             tokens: TokenKeys::new(&config.secret_key, config.token_ttl_days),
             bcrypt_cost: config.bcrypt_cost,
             reauth_window_secs: i64::from(config.reauth_window_secs),
+            require_staff_two_factor: config.require_staff_two_factor,
             assets: Assets::fingerprint(),
             metrics_token: config.metrics_token.clone(),
             rate_limits: std::sync::Arc::new(RateLimits::new(config.rate_limit_per_minute)),

@@ -17,6 +17,8 @@ pub mod profiles;
 pub mod reads;
 pub mod recovery;
 pub mod search;
+pub mod sessions;
+pub mod two_factor;
 pub mod verification;
 pub mod viewer;
 

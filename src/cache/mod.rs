@@ -18,6 +18,7 @@ pub mod listener;
 pub mod marked;
 mod store;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,6 +201,9 @@ pub struct Caches {
     /// User id → the account row, as signed-in requests check it (role, suspension, a
     /// required password reset) and show it (name, picture).
     pub accounts: Store<i32, Arc<User>>,
+    /// User id → the key hashes of that member's live browser sessions, which every
+    /// signed-in page checks its own against (so ending a session ends it at once).
+    pub sessions: Store<i32, Arc<HashSet<String>>>,
     /// User id → what that reader's view of shared content depends on (follows,
     /// favorites, own hidden content).
     pub marks: Store<i32, Arc<ViewerMarks>>,
@@ -313,8 +317,11 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(9), ttl, g, |_, v| {
+            accounts: Store::new("accounts", share(8), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
+            }),
+            sessions: Store::new("sessions", share(1), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
             }),
             marks: Store::new("marks", share(6), ttl, g, |_, v| {
                 let favorites = v.favorites.as_ref().map_or(0, Vec::len);

@@ -21,6 +21,7 @@ diesel::table! {
         username_key -> Nullable<Text>,
         token_generation -> Integer,
         email_verified_at -> Nullable<Timestamp>,
+        two_factor_since -> Nullable<Timestamp>,
     }
 }
 
@@ -42,6 +43,38 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        user_id -> Integer,
+        key_hash -> Text,
+        device_hash -> Text,
+        user_agent -> Text,
+        ip -> Nullable<Text>,
+        persistent -> Bool,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> Integer,
+        secret -> Text,
+        last_step -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
         used_at -> Nullable<Timestamp>,
     }
 }

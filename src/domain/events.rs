@@ -154,6 +154,16 @@ pub fn email_changed(conn: &mut DbConnection, user_id: i32, old_email: String) -
     .map(drop)
 }
 
+/// Something the owner of `user_id` must hear about their account's security.
+pub fn security_notice(conn: &mut DbConnection, user_id: i32, notice: kinds::Notice) -> Result {
+    jobs::enqueue(
+        conn,
+        kinds::EMAIL_SECURITY,
+        &kinds::SecurityNotice { user_id, notice },
+    )
+    .map(drop)
+}
+
 /// The account asked for a new link to prove its address.
 pub fn verification_asked(conn: &mut DbConnection, user_id: i32) -> Result {
     jobs::enqueue(conn, kinds::EMAIL_VERIFY, &kinds::Verify { user_id }).map(drop)

@@ -113,6 +113,11 @@ pub fn complete(
         ))
         .execute(conn)?;
     crate::domain::users::sign_out_everywhere(conn, user_id)?;
+    crate::domain::events::security_notice(
+        conn,
+        user_id,
+        crate::jobs::kinds::Notice::PasswordChanged,
+    )?;
     audit::record(
         conn,
         &Actor::user(&user, ip),

@@ -22,6 +22,11 @@ pub enum LoginOutcome {
     Suspended,
     /// No account has that email.
     UnknownAccount,
+    /// The right password of an account with two-factor sign-in: the code comes next,
+    /// and failures so far are not forgiven until it is right.
+    PasswordOnly,
+    /// The right password, but a wrong (or spent) two-factor code.
+    WrongCode,
 }
 
 /// Counts a failed sign-in or clears the count after a good one, and writes the audit
@@ -48,6 +53,14 @@ pub async fn record(
                     AuditEntry::on("login.failure", "user", *id, name)
                         .change("suspended", "refused: account suspended")
                 }
+                (Some((id, name, _)), LoginOutcome::PasswordOnly) => {
+                    AuditEntry::on("login.password", "user", *id, name)
+                        .change("", "password right: two-factor code asked")
+                }
+                (Some((id, name, _)), LoginOutcome::WrongCode) => {
+                    AuditEntry::on("login.failure", "user", *id, name)
+                        .change("", "refused: wrong two-factor code")
+                }
                 (Some((id, name, _)), _) => AuditEntry::on("login.failure", "user", *id, name)
                     .change("", "refused: wrong password"),
                 (None, _) => AuditEntry {
@@ -72,7 +85,7 @@ pub async fn record(
                         ))
                         .execute(conn)?;
                 }
-                LoginOutcome::WrongPassword => {
+                LoginOutcome::WrongPassword | LoginOutcome::WrongCode => {
                     diesel::update(row)
                         .set((
                             users::failed_logins.eq(users::failed_logins + 1),

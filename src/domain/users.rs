@@ -52,6 +52,8 @@ pub struct User {
     pub token_generation: i32,
     /// When the current email address was proved by a link (`None`: not yet).
     pub email_verified_at: Option<NaiveDateTime>,
+    /// When two-factor sign-in was turned on (`None`: off).
+    pub two_factor_since: Option<NaiveDateTime>,
 }
 
 /// Failed sign-ins allowed before each further attempt must wait.
@@ -197,6 +199,7 @@ mod tests {
             password_reset_required: false,
             token_generation: 0,
             email_verified_at: None,
+            two_factor_since: None,
         }
     }
 
@@ -278,7 +281,9 @@ pub fn register(conn: &mut DbConnection, account: Registration) -> AppResult<Use
 /// Checks an email and password. 422 when either is blank, 401 when they do not match.
 ///
 /// Every attempt on a known account, and every failure, is written to the audit log with
-/// the client address `ip`. A suspended account is refused (with its reason) only after
+/// the client address `ip`. An account with two-factor sign-in is returned too: the
+/// caller must still ask for its code (see `domain::two_factor`). A suspended account is
+/// refused (with its reason) only after
 /// the right password, so the reason is never shown to someone guessing.
 pub async fn login(
     db: &Db,
@@ -322,11 +327,12 @@ pub async fn login(
         (None, _, _) => LoginOutcome::UnknownAccount,
         (Some(_), false, _) => LoginOutcome::WrongPassword,
         (Some(_), true, Some(_)) => LoginOutcome::Suspended,
+        (Some(u), true, None) if u.two_factor_since.is_some() => LoginOutcome::PasswordOnly,
         (Some(_), true, None) => LoginOutcome::Success,
     };
     sign_in_events::record(db, user.as_ref(), outcome, ip).await?;
     match (user, outcome) {
-        (Some(user), LoginOutcome::Success) => Ok(user),
+        (Some(user), LoginOutcome::Success | LoginOutcome::PasswordOnly) => Ok(user),
         (Some(_), LoginOutcome::Suspended) => Err(AppError::Suspended(
             suspension.map(|s| s.message()).unwrap_or_default(),
         )),

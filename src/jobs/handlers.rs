@@ -198,6 +198,7 @@ impl JobHandler for AppHandlers {
             kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),
             kinds::EMAIL_VERIFY => self.verify_email(db, job),
             kinds::EMAIL_ADDRESS_CHANGED => self.address_changed(db, job),
+            kinds::EMAIL_SECURITY => self.security_notice(db, job),
             kinds::WEBHOOK_EVENT => {
                 let args: kinds::Event = job.args()?;
                 webhooks::fan_out(&mut *db.conn()?, job.id, &args)?;

@@ -19,13 +19,16 @@ pub const EMAIL_PASSWORD_RESET: &str = "email.password_reset";
 pub const EMAIL_VERIFY: &str = "email.verify";
 /// A notice to the old address that the account's email changed.
 pub const EMAIL_ADDRESS_CHANGED: &str = "email.address_changed";
+/// A security notice to the account's owner: a sign-in from a new device, a password
+/// change, two-factor sign-in turned on or off.
+pub const EMAIL_SECURITY: &str = "email.security";
 /// Find the webhooks that want an event and create their deliveries.
 pub const WEBHOOK_EVENT: &str = "webhook.event";
 /// One HTTP delivery to one webhook.
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 
 /// Every kind the application's own handler runs.
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 11] = [
     NOTIFY_FANOUT,
     NOTIFY_BATCH,
     NOTIFY_ONE,
@@ -34,6 +37,7 @@ pub const ALL: [&str; 10] = [
     EMAIL_PASSWORD_RESET,
     EMAIL_VERIFY,
     EMAIL_ADDRESS_CHANGED,
+    EMAIL_SECURITY,
     WEBHOOK_EVENT,
     WEBHOOK_DELIVER,
 ];
@@ -113,6 +117,38 @@ pub struct AddressChanged {
     pub user_id: i32,
     /// The address before the change, which is told.
     pub old_email: String,
+}
+
+/// [`EMAIL_SECURITY`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecurityNotice {
+    pub user_id: i32,
+    /// What happened.
+    pub notice: Notice,
+}
+
+/// What a [`SecurityNotice`] tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Notice {
+    /// A sign-in from a browser this account never used before.
+    NewDevice {
+        /// "Firefox on Linux".
+        device: String,
+        /// The client address, if known.
+        ip: Option<String>,
+    },
+    /// The password was changed (in settings or through a recovery link).
+    PasswordChanged,
+    /// Two-factor sign-in was turned on.
+    TwoFactorOn,
+    /// Two-factor sign-in was turned off.
+    TwoFactorOff,
+    /// A recovery code was used to sign in.
+    RecoveryCodeUsed {
+        /// Codes left.
+        left: i64,
+    },
 }
 
 /// [`EMAIL_NOTIFICATION`].

@@ -2,6 +2,7 @@
 //! (ETags, `Cache-Control`) and the request log.
 
 pub mod http_cache;
+pub mod kept_session;
 pub mod rate_limit;
 pub mod request_log;
 pub mod security;

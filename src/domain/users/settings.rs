@@ -165,6 +165,11 @@ pub fn update(
             AuditEntry::on("password.change", "user", current.id, &current.username)
                 .change("", "password changed"),
         )?;
+        crate::domain::events::security_notice(
+            conn,
+            user_id,
+            crate::jobs::kinds::Notice::PasswordChanged,
+        )?;
     }
     savepoint(conn, |conn| {
         diesel::update(users::table.find(user_id))
@@ -182,6 +187,7 @@ pub fn update(
 /// transaction, which must also mark the account stale so every instance drops its
 /// cached row): each carries the generation it was issued under.
 pub fn sign_out_everywhere(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
+    crate::domain::sessions::end_all(conn, user_id, None)?;
     diesel::update(users::table.find(user_id))
         .set(users::token_generation.eq(users::token_generation + 1))
         .execute(conn)

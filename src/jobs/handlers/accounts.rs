@@ -79,7 +79,89 @@ struct PasswordResetHtml<'a> {
     base: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "email/security.txt")]
+struct SecurityText<'a> {
+    username: &'a str,
+    what: &'a str,
+    advice: &'a str,
+    base: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/security.html")]
+struct SecurityHtml<'a> {
+    username: &'a str,
+    what: &'a str,
+    advice: &'a str,
+    base: &'a str,
+}
+
+/// The subject and the sentence telling what happened.
+fn security_wording(notice: &kinds::Notice) -> (&'static str, String) {
+    use kinds::Notice;
+    match notice {
+        Notice::NewDevice { device, ip } => (
+            "New sign-in to your Conduit account",
+            match ip {
+                Some(ip) => format!("Your account was just signed in to from {device}, at address {ip}, a browser it had not been used from before."),
+                None => format!("Your account was just signed in to from {device}, a browser it had not been used from before."),
+            },
+        ),
+        Notice::PasswordChanged => (
+            "Your Conduit password was changed",
+            "The password of your account was just changed.".to_owned(),
+        ),
+        Notice::TwoFactorOn => (
+            "Two-factor sign-in is on for your Conduit account",
+            "Two-factor sign-in was just turned on for your account: signing in now also asks for a code from your authenticator app.".to_owned(),
+        ),
+        Notice::TwoFactorOff => (
+            "Two-factor sign-in is off for your Conduit account",
+            "Two-factor sign-in was just turned off for your account: signing in now asks only for your password.".to_owned(),
+        ),
+        Notice::RecoveryCodeUsed { left } => (
+            "A recovery code was used for your Conduit account",
+            format!("One of your recovery codes was just used to sign in; {left} are left."),
+        ),
+    }
+}
+
 impl AppHandlers {
+    /// Tells the account's owner about a change to its security.
+    pub(super) fn security_notice(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        let args: kinds::SecurityNotice = job.args()?;
+        let Some(user) = User::find(&mut *db.conn()?, args.user_id)? else {
+            return Ok(());
+        };
+        let (subject, what) = security_wording(&args.notice);
+        let advice = format!(
+            "You can see where you are signed in, and sign out anywhere, at {}/settings/sessions.",
+            self.base_url
+        );
+        let base = self.base_url.as_str();
+        let username = user.username.as_str();
+        let message = Email {
+            to: user.email.clone(),
+            subject: subject.into(),
+            text: render(&SecurityText {
+                username,
+                what: &what,
+                advice: &advice,
+                base,
+            })?,
+            html: render(&SecurityHtml {
+                username,
+                what: &what,
+                advice: &advice,
+                base,
+            })?,
+            unsubscribe: None,
+        };
+        self.mailer
+            .send(&format!("security-{}-{}", user.id, job.id), message)
+    }
+
     pub(super) fn welcome(&self, db: &Db, job: &Job) -> Result<(), JobError> {
         let args: kinds::Welcome = job.args()?;
         let Some((user, token)) = self.verification_link(db, args.user_id)? else {

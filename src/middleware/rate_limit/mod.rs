@@ -55,9 +55,13 @@ impl Action {
             return None;
         }
         Some(match (method.as_str(), path) {
-            ("POST", "/api/users/login" | "/login") => Action::Login,
+            ("POST", "/api/users/login" | "/login" | "/login/two-factor") => Action::Login,
             ("POST", "/api/users" | "/register") => Action::Register,
             ("PUT", "/api/user") | ("POST", "/settings") => Action::Account,
+            // Each checks a password.
+            ("POST", "/settings/two-factor/disable" | "/settings/two-factor/codes") => {
+                Action::Account
+            }
             // Limited by the page, which knows the address asked for.
             ("POST", "/password/forgot") => return None,
             // Each sends an email: as scarce as recovery links, per signed-in account.

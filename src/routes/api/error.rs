@@ -62,7 +62,9 @@ impl ResponseError for ApiError {
             AppError::Forbidden(_)
             | AppError::Suspended(_)
             | AppError::PasswordResetRequired
-            | AppError::EmailUnverified => StatusCode::FORBIDDEN,
+            | AppError::EmailUnverified
+            | AppError::TwoFactorOn
+            | AppError::TwoFactorRequired => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +84,10 @@ impl ResponseError for ApiError {
             AppError::NotFound(what) => ErrorBody::one(what, "not found"),
             AppError::Forbidden(what) => ErrorBody::one(what, "forbidden"),
             AppError::EmailUnverified => ErrorBody::one("email", crate::error::EMAIL_UNVERIFIED),
+            AppError::TwoFactorOn => ErrorBody::one("twoFactor", crate::error::TWO_FACTOR_ON),
+            AppError::TwoFactorRequired => {
+                ErrorBody::one("twoFactor", crate::error::TWO_FACTOR_REQUIRED)
+            }
             AppError::Suspended(message) => ErrorBody::one("account", message.clone()),
             AppError::PasswordResetRequired => ErrorBody::one(
                 "password",

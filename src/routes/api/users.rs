@@ -10,6 +10,7 @@ use super::openapi::{
     Conflict, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
 use crate::domain::users;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// `POST /api/users`: sign up.
@@ -45,7 +46,9 @@ pub async fn register(
     tag = "User and Authentication",
     operation_id = "Login",
     summary = "Sign in with email and password",
-    description = "Repeated failures for one account slow further attempts down (429).",
+    description = "Repeated failures for one account slow further attempts down (429). \
+        An account with two-factor sign-in is refused (403, `twoFactor`): API clients use a \
+        personal access token for it.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "The user, signed in", body = UserBody),
@@ -65,6 +68,9 @@ pub async fn login(
     let ip = state.client_ip(&req);
     let user = users::login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
     users::check_api_access(&user)?;
+    if user.two_factor_since.is_some() {
+        return Err(AppError::TwoFactorOn.into());
+    }
     let token = state.tokens.issue(user.id, user.token_generation);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
 }

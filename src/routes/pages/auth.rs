@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::session::{self, CsrfForm, FlashKind, MaybeUser};
 use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
-use crate::domain::users::{self, LoginInput, RegisterInput};
+use crate::domain::users::{self, LoginInput, RegisterInput, User};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -35,6 +35,8 @@ struct RegisterPage {
 pub struct LoginForm {
     email: Option<String>,
     password: Option<String>,
+    /// "Keep me signed in" (a checkbox: present when ticked).
+    remember: Option<String>,
 }
 
 /// The sign-up form as posted.
@@ -73,29 +75,17 @@ pub async fn login(
 ) -> PageResult {
     let form = form.0;
     let email = form.email.clone().unwrap_or_default();
+    let kept = form.remember.is_some();
     let input = LoginInput {
         email: form.email,
         password: form.password,
     };
     match users::login(&state.db, state.bcrypt_cost, input, state.client_ip(&req)).await {
-        Ok(user) if user.password_reset_required => {
-            session::sign_in(&req, &user)?;
-            session::flash(
-                &req,
-                FlashKind::Info,
-                "An administrator asked you to choose a new password before going on.",
-            );
-            Ok(redirect("/settings"))
+        Ok(user) if user.two_factor_since.is_some() => {
+            session::begin_second_step(&req, user.id, kept)?;
+            Ok(redirect("/login/two-factor"))
         }
-        Ok(user) => {
-            session::sign_in(&req, &user)?;
-            session::flash(
-                &req,
-                FlashKind::Success,
-                format!("Welcome back, {}!", user.username),
-            );
-            Ok(redirect("/"))
-        }
+        Ok(user) => signed_in(&req, &user, kept).await,
         Err(err) => {
             let wait = match &err {
                 AppError::TooManyAttempts(seconds) => Some(*seconds),
@@ -122,6 +112,26 @@ pub async fn login(
             Ok(response)
         }
     }
+}
+
+/// Signs `user` in and sends them on: to the settings when staff asked for a new
+/// password, else home with a greeting. Shared by both steps of signing in.
+pub async fn signed_in(req: &HttpRequest, user: &User, kept: bool) -> PageResult {
+    session::sign_in(req, user, kept).await?;
+    if user.password_reset_required {
+        session::flash(
+            req,
+            FlashKind::Info,
+            "An administrator asked you to choose a new password before going on.",
+        );
+        return Ok(redirect("/settings"));
+    }
+    session::flash(
+        req,
+        FlashKind::Success,
+        format!("Welcome back, {}!", user.username),
+    );
+    Ok(redirect("/"))
 }
 
 /// `GET /register`
@@ -159,7 +169,7 @@ pub async fn register(
     };
     match crate::app::accounts::register(&state.app, state.bcrypt_cost, input).await {
         Ok(user) => {
-            session::sign_in(&req, &user)?;
+            session::sign_in(&req, &user, false).await?;
             session::flash(
                 &req,
                 FlashKind::Success,
@@ -180,7 +190,14 @@ pub async fn register(
 }
 
 /// `POST /logout` (never a GET: a link or an image elsewhere must not sign anyone out).
-pub async fn logout(req: HttpRequest, _form: CsrfForm<EmptyForm>) -> PageResult {
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _form: CsrfForm<EmptyForm>,
+) -> PageResult {
+    if let Some(key) = session::session_key(&req) {
+        crate::app::sessions::end_key(&state.app, key).await?;
+    }
     session::sign_out(&req)?;
     session::flash(&req, FlashKind::Info, "You have signed out.");
     Ok(redirect("/"))

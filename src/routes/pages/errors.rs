@@ -89,7 +89,9 @@ impl ResponseError for PageError {
                 AppError::Forbidden(_)
                 | AppError::Suspended(_)
                 | AppError::PasswordResetRequired
-                | AppError::EmailUnverified,
+                | AppError::EmailUnverified
+                | AppError::TwoFactorOn
+                | AppError::TwoFactorRequired,
             )
             | Self::Csrf => StatusCode::FORBIDDEN,
             Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +123,13 @@ impl ResponseError for PageError {
                 "your email {}",
                 crate::error::EMAIL_UNVERIFIED
             )]),
+            Self::App(AppError::TwoFactorOn) => Failure::Rejected(vec![format!(
+                "two-factor sign-in {}",
+                crate::error::TWO_FACTOR_ON
+            )]),
+            Self::App(AppError::TwoFactorRequired) => {
+                Failure::Rejected(vec![crate::error::TWO_FACTOR_REQUIRED.into()])
+            }
             Self::App(AppError::PasswordResetRequired) => {
                 Failure::Rejected(vec!["choose a new password in your settings first".into()])
             }

@@ -17,9 +17,11 @@ mod recovery;
 mod report;
 mod search;
 pub mod session;
+mod sessions;
 mod settings;
 mod static_files;
 mod syndication;
+mod two_factor;
 mod verification;
 pub mod views;
 mod webhooks;
@@ -67,6 +69,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(recovery::reset_form),
         )
         .route("/password/reset/{token}", web::post().to(recovery::reset))
+        .route(
+            "/login/two-factor",
+            web::get().to(two_factor::second_step_form),
+        )
+        .route("/login/two-factor", web::post().to(two_factor::second_step))
+        .route("/settings/two-factor", web::get().to(two_factor::settings))
+        .route("/settings/two-factor", web::post().to(two_factor::enable))
+        .route(
+            "/settings/two-factor/disable",
+            web::post().to(two_factor::disable),
+        )
+        .route(
+            "/settings/two-factor/codes",
+            web::post().to(two_factor::new_codes),
+        )
+        .route("/settings/sessions", web::get().to(sessions::list))
+        .route(
+            "/settings/sessions/end-all",
+            web::post().to(sessions::end_all),
+        )
+        .route("/settings/sessions/{id}/end", web::post().to(sessions::end))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save))
         .route("/settings/email", web::post().to(messaging::save_email))

@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::errors::PageError;
+use crate::domain::sessions::{IDLE_DAYS, KEPT_IDLE_DAYS};
 use crate::domain::users::User;
 use crate::error::AppError;
+use crate::middleware::kept_session::{KeptSession, NewDevice};
 use crate::state::AppState;
 
 const CSRF_KEY: &str = "csrf";
@@ -23,8 +25,18 @@ const SEEN_KEY: &str = "seen";
 const SIGNED_IN_KEY: &str = "signed_in";
 /// The account's token generation when this session signed in (absent: 0).
 const GENERATION_KEY: &str = "generation";
-/// A signed-in browser stays signed in while it keeps visiting at least this often.
-const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
+/// The session's random key; its row in `sessions` holds the hash (see
+/// `domain::sessions`), and ending that row ends this session.
+const SESSION_KEY: &str = "key";
+/// "Keep me signed in" was ticked.
+const KEPT_KEY: &str = "kept";
+/// A sign-in waiting for its two-factor code: who, since when, and whether kept.
+const PENDING_KEY: &str = "second_step";
+/// How long a password stays good for the second step.
+const PENDING_SECS: i64 = 5 * 60;
+/// The browser's long-lived random id: a sign-in from one an account never used is
+/// emailed to its owner.
+pub const DEVICE_COOKIE: &str = "conduit_device";
 /// How stale the stored last visit may be before a page writes it again. Writing it on
 /// every request (as actix-identity's own visit deadline does) would re-encrypt and
 /// re-send the session cookie with every page; this way a reader gets a new cookie at
@@ -55,17 +67,48 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
     };
     let session = req.get_session();
     let now = chrono::Utc::now().timestamp();
-    match visit(session.get::<i64>(SEEN_KEY).ok().flatten(), now) {
-        Visit::Recent => {}
-        Visit::Mark => session
-            .insert(SEEN_KEY, now)
-            .map_err(|e| AppError::Internal(format!("session insert: {e}")))?,
+    let kept = session
+        .get::<bool>(KEPT_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    let idle_days = if kept { KEPT_IDLE_DAYS } else { IDLE_DAYS };
+    let seen = session.get::<i64>(SEEN_KEY).ok().flatten();
+    let mark = match visit(seen, now, idle_days * 24 * 3600) {
+        Visit::Recent => false,
+        Visit::Mark => true,
         Visit::IdleTooLong => {
             sign_out(req)?;
             return Ok(None);
         }
-    }
+    };
     let state = state_of(req)?;
+    // Ended from the session list (here or on another instance): signed out.
+    let Some(key) = session.get::<String>(SESSION_KEY).ok().flatten() else {
+        sign_out(req)?;
+        return Ok(None);
+    };
+    let hash = crate::domain::sessions::key_hash(&key);
+    let app = &state.app;
+    if !crate::app::sessions::live_keys(app, id, false)
+        .await?
+        .contains(&hash)
+        && !crate::app::sessions::live_keys(app, id, true)
+            .await?
+            .contains(&hash)
+    {
+        sign_out(req)?;
+        return Ok(None);
+    }
+    if mark {
+        session
+            .insert(SEEN_KEY, now)
+            .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+        crate::app::sessions::touch(app, key, state.client_ip(req)).await?;
+    }
+    if kept {
+        req.extensions_mut().insert(KeptSession);
+    }
     let Some(user) = crate::app::viewer::account(&state.app, id).await? else {
         return Ok(None);
     };
@@ -96,15 +139,15 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
 enum Visit {
     /// Seen within [`SEEN_PRECISION`]: nothing to write.
     Recent,
-    /// Write the mark (first visit, or the mark has aged).
+    /// Write the mark (first visit, or the mark has aged), here and in the session's row.
     Mark,
-    /// Away longer than [`IDLE_TIMEOUT_SECS`]: signed out.
+    /// Away longer than the session's idle limit: signed out.
     IdleTooLong,
 }
 
-fn visit(seen: Option<i64>, now: i64) -> Visit {
+fn visit(seen: Option<i64>, now: i64, idle_secs: i64) -> Visit {
     match seen {
-        Some(seen) if now - seen > IDLE_TIMEOUT_SECS => Visit::IdleTooLong,
+        Some(seen) if now - seen > idle_secs => Visit::IdleTooLong,
         Some(seen) if now - seen < SEEN_PRECISION => Visit::Recent,
         _ => Visit::Mark,
     }
@@ -175,11 +218,13 @@ impl FromRequest for StaffUser {
             let user = load_user(&req)
                 .await?
                 .ok_or(PageError::App(AppError::MissingToken))?;
-            if user.is_staff() {
-                Ok(Self(user))
-            } else {
-                Err(PageError::App(AppError::Forbidden("admin area")))
+            if !user.is_staff() {
+                return Err(PageError::App(AppError::Forbidden("admin area")));
             }
+            if state_of(&req)?.require_staff_two_factor && user.two_factor_since.is_none() {
+                return Err(PageError::App(AppError::TwoFactorRequired));
+            }
+            Ok(Self(user))
         })
     }
 }
@@ -204,9 +249,40 @@ impl FromRequest for AdminUser {
     }
 }
 
-/// Signs `user` in: a new session key (so a planted cookie is useless) and a new CSRF token.
-pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
+/// Signs `user` in (their password, and their second factor if they have one, were
+/// checked): a new session key (so a planted cookie is useless), a new CSRF token, and
+/// a row in the session list. `kept`: "Keep me signed in".
+pub async fn sign_in(req: &HttpRequest, user: &User, kept: bool) -> Result<(), PageError> {
+    let state = state_of(req)?;
+    let key = crate::domain::sessions::new_key();
+    let device = match req.cookie(DEVICE_COOKIE) {
+        Some(cookie) if !cookie.value().is_empty() => cookie.value().to_owned(),
+        _ => {
+            let device = crate::domain::sessions::new_key();
+            req.extensions_mut().insert(NewDevice(device.clone()));
+            device
+        }
+    };
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    crate::app::sessions::start(
+        &state.app,
+        crate::domain::sessions::NewSession {
+            user_id: user.id,
+            key: key.clone(),
+            device,
+            user_agent,
+            ip: state.client_ip(req),
+            persistent: kept,
+        },
+    )
+    .await?;
     let session = req.get_session();
+    session.remove(PENDING_KEY);
     // `Identity::login` renews too; renewing here keeps that guarantee visible and
     // independent of the identity crate's behaviour.
     session.renew();
@@ -221,7 +297,57 @@ pub fn sign_in(req: &HttpRequest, user: &User) -> Result<(), PageError> {
     insert(SEEN_KEY, now)?;
     insert(SIGNED_IN_KEY, now)?;
     insert(GENERATION_KEY, i64::from(user.token_generation))?;
+    session
+        .insert(SESSION_KEY, key)
+        .and_then(|()| session.insert(KEPT_KEY, kept))
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    if kept {
+        req.extensions_mut().insert(KeptSession);
+    }
     rotate_csrf(&session)
+}
+
+/// The random key of the visitor's session, if signed in.
+pub fn session_key(req: &HttpRequest) -> Option<String> {
+    req.get_session().get::<String>(SESSION_KEY).ok().flatten()
+}
+
+/// A sign-in waiting for its two-factor code.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    /// Whose password was right.
+    pub user_id: i32,
+    /// When (Unix seconds).
+    at: i64,
+    /// "Keep me signed in".
+    pub kept: bool,
+}
+
+/// Remembers that `user_id`'s password was right; the code comes next (within
+/// [`PENDING_SECS`]). The session is renewed, as at sign-in.
+pub fn begin_second_step(req: &HttpRequest, user_id: i32, kept: bool) -> Result<(), PageError> {
+    let session = req.get_session();
+    session.renew();
+    let pending = PendingSignIn {
+        user_id,
+        at: chrono::Utc::now().timestamp(),
+        kept,
+    };
+    session
+        .insert(PENDING_KEY, pending)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    rotate_csrf(&session)
+}
+
+/// The sign-in waiting for its code, if its password was right recently enough.
+pub fn pending_second_step(req: &HttpRequest) -> Option<PendingSignIn> {
+    let session = req.get_session();
+    let pending = session.get::<PendingSignIn>(PENDING_KEY).ok().flatten()?;
+    if chrono::Utc::now().timestamp() - pending.at > PENDING_SECS {
+        session.remove(PENDING_KEY);
+        return None;
+    }
+    Some(pending)
 }
 
 /// Whether this session signed in (or proved its password) within the last
@@ -251,6 +377,9 @@ pub fn sign_out(req: &HttpRequest) -> Result<(), PageError> {
     session.remove(SEEN_KEY);
     session.remove(SIGNED_IN_KEY);
     session.remove(GENERATION_KEY);
+    session.remove(SESSION_KEY);
+    session.remove(KEPT_KEY);
+    session.remove(PENDING_KEY);
     session.renew();
     rotate_csrf(&session)
 }
@@ -413,14 +542,15 @@ mod tests {
     #[test]
     fn the_last_visit_is_written_rarely_and_ends_idle_sessions() {
         let now = 1_000_000_000;
-        assert_eq!(visit(None, now), Visit::Mark);
-        assert_eq!(visit(Some(now), now), Visit::Recent);
-        assert_eq!(visit(Some(now - SEEN_PRECISION + 1), now), Visit::Recent);
-        assert_eq!(visit(Some(now - SEEN_PRECISION), now), Visit::Mark);
-        assert_eq!(visit(Some(now - IDLE_TIMEOUT_SECS), now), Visit::Mark);
+        let idle = IDLE_DAYS * 24 * 3600;
+        assert_eq!(visit(None, now, idle), Visit::Mark);
+        assert_eq!(visit(Some(now), now, idle), Visit::Recent);
         assert_eq!(
-            visit(Some(now - IDLE_TIMEOUT_SECS - 1), now),
-            Visit::IdleTooLong
+            visit(Some(now - SEEN_PRECISION + 1), now, idle),
+            Visit::Recent
         );
+        assert_eq!(visit(Some(now - SEEN_PRECISION), now, idle), Visit::Mark);
+        assert_eq!(visit(Some(now - idle), now, idle), Visit::Mark);
+        assert_eq!(visit(Some(now - idle - 1), now, idle), Visit::IdleTooLong);
     }
 }

@@ -31,6 +31,8 @@ struct SettingsValues {
     /// The saved address, and whether it is confirmed.
     saved_email: String,
     verified: bool,
+    /// Two-factor sign-in is on.
+    two_factor: bool,
 }
 
 impl SettingsValues {
@@ -42,6 +44,7 @@ impl SettingsValues {
             email: user.email.clone(),
             saved_email: user.email.clone(),
             verified: user.email_verified_at.is_some(),
+            two_factor: user.two_factor_since.is_some(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub async fn save(
         email: form.email.clone().unwrap_or_default(),
         saved_email: user.0.email.clone(),
         verified: user.0.email_verified_at.is_some(),
+        two_factor: user.0.two_factor_since.is_some(),
     };
     let changes = UserChanges {
         username: Some(form.username),
