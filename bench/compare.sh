@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Two builds side by side on the same seeded data: the anonymous read routes, each
-# binary in turn, several passes, medians. For "does this change cost the read path
-# anything?" (run-to-run noise on a 2-core machine is about ±10 %, hence the passes).
-# Builds nothing.
+# Two builds side by side on the same seeded data: the anonymous read routes (or, with
+# --signed-in, the signed-in ones), each binary in turn, several passes, medians. For
+# "does this change cost the read path anything?" (run-to-run noise on a 2-core machine
+# is about ±10 %, hence the passes). Builds nothing.
 #
-#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres]
+# --signed-in: the list, the single article and the feed as 1,000 different members
+# (tokens from bench/tokens.py), and the article page with a session cookie signed in
+# through the form by each binary in turn.
+#
+#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres] [--signed-in]
 #                    [--articles 10000] [--passes 3] [--duration 10s] [--connections 64]
 #                    [--pg-url postgres://root@127.0.0.1/test] [--data-dir /tmp/conduit-bench]
 #                    [--out results.md]
 set -euo pipefail
 
 base_bin="" new_bin="" backend="sqlite" articles=10000 passes=3 duration="10s"
-connections=64 port=19470 out=""
+connections=64 port=19470 out="" signed_in=0
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --pg-url) pg_url="$2"; shift 2 ;;
     --data-dir) data_dir="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --signed-in) signed_in=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +50,27 @@ trap stop EXIT
 
 results="$data_dir/compare-$backend.tsv"
 : >"$results"
+if [ "$signed_in" = 1 ]; then
+  members=$(( seeded_users < 1000 ? seeded_users : 1000 ))
+  python3 "$here/tokens.py" --count "$members" >"$data_dir/compare-tokens.txt"
+  export BENCH_TOKENS="$data_dir/compare-tokens.txt"
+  bench_email="compare-$RANDOM$RANDOM@example.com" bench_password="bench-password-123"
+  registered=""
+fi
+# Signs the bench user in through the form; exports its session cookie as BENCH_COOKIE.
+session_cookie() {
+  local jar="$data_dir/compare-cookies.txt" csrf
+  rm -f "$jar"
+  csrf=$(curl -fs -c "$jar" "$base/login" \
+    | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
+  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
+    --data-urlencode "email=$bench_email" --data-urlencode "password=$bench_password" "$base/login"
+  BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
+  export BENCH_COOKIE
+  # A cookie that did not sign in would measure the anonymous page.
+  curl -fs -H "Cookie: $BENCH_COOKIE" "$base/" | grep -q 'data-auth-state="authenticated"' \
+    || { echo "the bench user's session did not sign in" >&2; exit 1; }
+}
 for pass in $(seq 1 "$passes"); do
   for which in base new; do
     bin=$base_bin; [ "$which" = new ] && bin=$new_bin
@@ -56,11 +82,31 @@ for pass in $(seq 1 "$passes"); do
     for path in / "/article/$slug" /api/articles "/api/articles/$slug" /api/tags; do
       wrk -t1 -c4 -d1s "$base$path" >/dev/null 2>&1
     done
-    for route in "GET /|/" "GET /article/:slug|/article/$slug" "GET /api/articles|/api/articles" \
-        "GET /api/articles/:slug|/api/articles/$slug" "GET /api/tags|/api/tags"; do
-      result=$(measure "$connections" "$base${route#*|}")
-      printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
-    done
+    if [ "$signed_in" = 1 ]; then
+      if [ -z "$registered" ]; then
+        curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' "$base/api/users" \
+          -d "{\"user\":{\"username\":\"compare$RANDOM$RANDOM\",\"email\":\"$bench_email\",\"password\":\"$bench_password\"}}"
+        registered=1
+      fi
+      session_cookie
+      for path in /api/articles "/api/articles/$slug" /api/articles/feed; do
+        BENCH_PATH="$path" wrk -t1 -c4 -d1s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
+      done
+      for route in "GET /api/articles ($members members)|/api/articles" \
+          "GET /api/articles/:slug ($members members)|/api/articles/$slug" \
+          "GET /api/articles/feed ($members members)|/api/articles/feed"; do
+        result=$(BENCH_PATH="${route#*|}" measure "$connections" -s "$here/lua/members.lua" "$base")
+        printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
+      done
+      result=$(measure "$connections" -s "$here/lua/session.lua" "$base/article/$slug")
+      printf '%s\t%s\t%s\n' "$which" "GET /article/:slug (session)" "${result%%|*}" >>"$results"
+    else
+      for route in "GET /|/" "GET /article/:slug|/article/$slug" "GET /api/articles|/api/articles" \
+          "GET /api/articles/:slug|/api/articles/$slug" "GET /api/tags|/api/tags"; do
+        result=$(measure "$connections" "$base${route#*|}")
+        printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
+      done
+    fi
     stop
   done
 done

@@ -60,6 +60,8 @@ test('pages for members fit both widths', async () => {
     settings: '/settings',
     notifications: '/notifications',
     webhooks: '/settings/webhooks',
+    'two-factor': '/settings/two-factor',
+    sessions: '/settings/sessions',
     report: `/report?kind=user&target=${writer}`,
   };
   for (const [name, route] of Object.entries(pages)) {
