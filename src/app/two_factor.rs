@@ -137,6 +137,7 @@ pub async fn second_step(
         Some(_) => LoginOutcome::Success,
         None => LoginOutcome::WrongCode,
     };
+    let ip_again = ip.clone();
     sign_in_events::record(&db, Some(&user), outcome, ip).await?;
     match proof {
         None => Err(AppError::Validation(FieldErrors::single(
@@ -146,7 +147,14 @@ pub async fn second_step(
         Some(Proof::AppCode) => Ok(user),
         Some(Proof::RecoveryCode) => {
             let left = codes_left(app, user_id).await?;
+            let (actor, name) = (Actor::user(&user, ip_again), user.username.clone());
             app.write(move |tx| {
+                audit::record(
+                    tx.conn,
+                    &actor,
+                    AuditEntry::on("two_factor.recovery_code", "user", user_id, name)
+                        .change("", format!("signed in with a recovery code; {left} left")),
+                )?;
                 Ok(events::security_notice(
                     tx.conn,
                     user_id,

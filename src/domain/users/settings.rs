@@ -158,10 +158,19 @@ pub fn update(
     if new_address {
         changes.email_verified_at = Some(None);
     }
+    let actor = Actor::user(&current, ip);
+    if new_address {
+        audit::record(
+            conn,
+            &actor,
+            AuditEntry::on("email.change", "user", current.id, &current.username)
+                .change(&current.email, changes.email.as_deref().unwrap_or_default()),
+        )?;
+    }
     if changes.password_hash.is_some() {
         audit::record(
             conn,
-            &Actor::user(&current, ip),
+            &actor,
             AuditEntry::on("password.change", "user", current.id, &current.username)
                 .change("", "password changed"),
         )?;

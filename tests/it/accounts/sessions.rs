@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use awc::http::StatusCode;
 
+use crate::admin::{audit_total, signed_in, with_role};
 use crate::cluster::Cluster;
 use crate::helpers::{TestApp, emails};
 use crate::pages::browser::{Browser, PASSWORD};
@@ -121,6 +122,9 @@ async fn signing_out_everywhere_ends_api_tokens_too(app: TestApp) {
     );
     // Signing in again works.
     sign_in(&first, "bob", false).await;
+    with_role(&app, "auditor", "admin").await;
+    let admin = signed_in(&app, "auditor").await;
+    assert_eq!(audit_total(&admin, "action=session.end_all").await, 1);
 }
 
 async fn a_signed_out_cookie_stays_signed_out(app: TestApp) {

@@ -6,7 +6,7 @@ use awc::http::StatusCode;
 use serde_json::json;
 use totp_rs::{Builder, Secret};
 
-use crate::admin::with_role;
+use crate::admin::{audit_total, signed_in, with_role};
 use crate::helpers::{TestApp, emails_to};
 use crate::pages::browser::{Browser, PASSWORD, Page};
 
@@ -184,6 +184,18 @@ async fn recovery_codes_work_once(app: TestApp) {
         page.expect(StatusCode::OK)
             .contains("You have 9 recovery codes left")
     );
+
+    // Each step is in the audit log.
+    with_role(&app, "auditor", "admin").await;
+    let admin = signed_in(&app, "auditor").await;
+    for (query, count) in [
+        ("action=two_factor.enable", 1),
+        ("action=login.password", 2),
+        ("action=two_factor.recovery_code", 1),
+        ("action=login.failure", 1),
+    ] {
+        assert_eq!(audit_total(&admin, query).await, count, "{query}");
+    }
 }
 
 async fn guesses_are_slowed_down(app: TestApp) {
