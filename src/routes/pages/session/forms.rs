@@ -1,0 +1,176 @@
+//! What forms rely on in the session: the per-session CSRF token every state-changing
+//! form carries, one-shot flash messages, and where to go after an action.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::super::errors::PageError;
+use crate::error::AppError;
+
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+/// Name of the hidden field every state-changing form carries.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> Result<String, PageError> {
+    if let Ok(Some(token)) = session.get::<String>(CSRF_KEY) {
+        return Ok(token);
+    }
+    rotate_csrf(session)?;
+    session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .ok_or_else(|| AppError::Internal("csrf token not stored".into()).into())
+}
+
+pub(super) fn rotate_csrf(session: &Session) -> Result<(), PageError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session
+        .insert(CSRF_KEY, token)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")).into())
+}
+
+/// Compares without an early exit, so timing says nothing about the expected token.
+fn same_token(expected: &str, presented: &str) -> bool {
+    expected.len() == presented.len()
+        && expected
+            .bytes()
+            .zip(presented.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// How a flash message looks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FlashKind {
+    /// Something worked.
+    Success,
+    /// Neutral news.
+    Info,
+}
+
+/// A message shown once, on the next page rendered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// Style.
+    pub kind: FlashKind,
+    /// Text (escaped when shown).
+    pub text: String,
+}
+
+impl Flash {
+    /// CSS modifier for its kind.
+    pub fn css_class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash-success",
+            FlashKind::Info => "flash-info",
+        }
+    }
+}
+
+/// Queues a flash message for the next page.
+pub fn flash(req: &HttpRequest, kind: FlashKind, text: impl Into<String>) {
+    let message = Flash {
+        kind,
+        text: text.into(),
+    };
+    if let Err(e) = req.get_session().insert(FLASH_KEY, message) {
+        log::warn!("cannot store flash message: {e}");
+    }
+}
+
+/// Takes the pending flash message, if any (so it shows once).
+pub fn take_flash(session: &Session) -> Option<Flash> {
+    let flash = session.get::<Flash>(FLASH_KEY).ok().flatten()?;
+    session.remove(FLASH_KEY);
+    Some(flash)
+}
+
+/// A submitted form whose CSRF token matched the session's; anything else is a 403.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = PageError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        let session = req.get_session();
+        Box::pin(async move {
+            let body = body.await.map_err(|_| PageError::BadForm)?;
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&body).map_err(|_| PageError::BadForm)?;
+            let presented = fields
+                .iter()
+                .find(|(name, _)| name == CSRF_FIELD)
+                .map(|(_, value)| value.as_str())
+                .unwrap_or_default();
+            let expected = session.get::<String>(CSRF_KEY).ok().flatten();
+            match expected {
+                Some(expected) if same_token(&expected, presented) => {}
+                _ => return Err(PageError::Csrf),
+            }
+            serde_urlencoded::from_bytes(&body)
+                .map(Self)
+                .map_err(|_| PageError::BadForm)
+        })
+    }
+}
+
+/// Where to go after an action: the local path the form named, else `fallback`.
+/// Only same-site paths are accepted (no `//host` or `\` tricks), so this is no open
+/// redirect.
+pub fn local_next(next: Option<&str>, fallback: &str) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => fallback.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        assert_eq!(
+            local_next(Some("/article/a?page=2"), "/"),
+            "/article/a?page=2"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(local_next(Some(bad), "/home"), "/home", "{bad:?}");
+        }
+        assert_eq!(local_next(None, "/x"), "/x");
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same_token("abcd", "abcd"));
+        assert!(!same_token("abcd", "abce"));
+        assert!(!same_token("abcd", "abc"));
+        assert!(!same_token("abcd", ""));
+    }
+}
