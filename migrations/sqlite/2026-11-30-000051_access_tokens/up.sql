@@ -1,0 +1,15 @@
+-- Personal access tokens: named, scoped API credentials that the owner creates and
+-- revokes. Only the SHA-256 of the secret is kept (the secret is shown once); a revoked
+-- token keeps its row (revoked_at set) so the audit trail can name it.
+CREATE TABLE access_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP,
+    last_used_at TIMESTAMP,
+    revoked_at TIMESTAMP
+);
+CREATE INDEX access_tokens_user_idx ON access_tokens (user_id);
