@@ -56,7 +56,8 @@ pub enum Stale {
         follower: i32,
     },
     /// The account `id` changed in a way only its own requests see (password, email, a
-    /// required reset): its cached row goes.
+    /// required reset, an access token created or revoked): its cached row and its set
+    /// of live access tokens go.
     Account {
         /// The user's id.
         id: i32,
@@ -120,7 +121,10 @@ pub async fn apply(c: &Caches, stale: &Stale) {
             c.marks.invalidate(follower).await;
             c.feeds.invalidate_all();
         }
-        Stale::Account { id } => c.accounts.invalidate(id).await,
+        Stale::Account { id } => {
+            c.accounts.invalidate(id).await;
+            c.live_tokens.invalidate(id).await;
+        }
         Stale::Unread { users } => {
             for user in users {
                 c.unread.invalidate(user).await;
@@ -148,6 +152,8 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 /// Drops every entry of every cache.
 pub fn everything(c: &Caches) {
     c.accounts.invalidate_all();
+    c.token_grants.invalidate_all();
+    c.live_tokens.invalidate_all();
     c.marks.invalidate_all();
     c.unread.invalidate_all();
     c.articles.invalidate_all();

@@ -22,6 +22,7 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::access_tokens::Grant;
 use crate::domain::articles::{ArticleFilter, ArticleView, Cursor};
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
@@ -94,6 +95,12 @@ pub struct Caches {
     /// User id → the account row, as signed-in requests check it (role, suspension, a
     /// required password reset) and show it (name, picture).
     pub accounts: Store<i32, Arc<User>>,
+    /// SHA-256 of an access token's secret → what it grants (facts that never change;
+    /// only unrevoked tokens are loaded).
+    pub token_grants: Store<String, Arc<Grant>>,
+    /// User id → the ids of their live access tokens: a token works only while it is
+    /// here, so creating or revoking one drops its owner's entry (`Stale::Account`).
+    pub live_tokens: Store<i32, Arc<Vec<i32>>>,
     /// User id → what that reader's view of shared content depends on (follows,
     /// favorites, own hidden content).
     pub marks: Store<i32, Arc<ViewerMarks>>,
@@ -207,8 +214,16 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(9), ttl, g, |_, v| {
+            accounts: Store::new("accounts", share(8), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
+            }),
+            // One percent between them: two thirds for the grants (~300 B each), a
+            // third for the live sets (~200 B).
+            token_grants: Store::new("token_grants", share(2) / 3, ttl, g, |k, _| {
+                clamp(ENTRY_OVERHEAD + text(k) + 64)
+            }),
+            live_tokens: Store::new("live_tokens", share(1) / 3, ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 + 24 + 4 * v.len() as u64)
             }),
             marks: Store::new("marks", share(6), ttl, g, |_, v| {
                 let favorites = v.favorites.as_ref().map_or(0, Vec::len);
@@ -285,6 +300,8 @@ impl Caches {
             profiles,
             feeds,
             accounts,
+            token_grants,
+            live_tokens,
             marks,
             unread,
             tags,
