@@ -30,7 +30,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 33] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 34] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -64,6 +64,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("reauth", accounts::reauth::tests()),
         ("recovery", accounts::recovery::tests()),
         ("verification", accounts::verification::tests()),
+        ("tokens", accounts::tokens::tests()),
     ];
     groups
         .into_iter()
