@@ -1,6 +1,7 @@
 -- Personal access tokens: named, scoped API credentials that the owner creates and
--- revokes. Only the SHA-256 of the secret is kept (the secret is shown once); a revoked
--- token keeps its row (revoked_at set) so the audit trail can name it.
+-- revokes. Only the SHA-256 of the secret is kept (the secret is shown once). Revoking
+-- sets revoked_at rather than deleting the row, so the owner's tokens can be told apart
+-- from those revoked, and when, should a leak be investigated.
 CREATE TABLE access_tokens (
     id SERIAL PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
