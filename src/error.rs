@@ -88,6 +88,9 @@ pub enum AppError {
     /// The caller may not act on the named thing (403).
     #[error("{0} forbidden")]
     Forbidden(&'static str),
+    /// The access token presented lacks the named scope for this request (403).
+    #[error("token lacks the {0} scope")]
+    InsufficientScope(&'static str),
     /// The site asks for a proved email address before publishing or commenting (403).
     #[error("email address not verified")]
     EmailUnverified,

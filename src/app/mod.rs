@@ -6,6 +6,7 @@
 //! these functions and never touch a cache themselves; so do the command line and
 //! `conduit worker`.
 
+pub mod access_tokens;
 pub mod accounts;
 pub mod answers;
 pub mod articles;

@@ -56,8 +56,9 @@ pub enum Stale {
         follower: i32,
     },
     /// The account `id` changed in a way only its own requests see (password, email, a
-    /// required reset, two-factor sign-in, a session started or ended): its cached row
-    /// and its set of live sessions go.
+    /// required reset, two-factor sign-in, a session started or ended, an access token
+    /// created or revoked): its cached row and its sets of live sessions and live access
+    /// tokens go.
     Account {
         /// The user's id.
         id: i32,
@@ -124,6 +125,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
         Stale::Account { id } => {
             c.accounts.invalidate(id).await;
             c.sessions.invalidate(id).await;
+            c.live_tokens.invalidate(id).await;
         }
         Stale::Unread { users } => {
             for user in users {
@@ -153,6 +155,8 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 pub fn everything(c: &Caches) {
     c.accounts.invalidate_all();
     c.sessions.invalidate_all();
+    c.token_grants.invalidate_all();
+    c.live_tokens.invalidate_all();
     c.marks.invalidate_all();
     c.unread.invalidate_all();
     c.articles.invalidate_all();

@@ -1,6 +1,7 @@
 //! The rules of Conduit, one module per feature. Routes for pages and for the API
 //! both call these functions; nothing here knows about HTTP.
 
+pub mod access_tokens;
 pub mod articles;
 pub mod audit;
 pub mod comments;

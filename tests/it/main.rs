@@ -30,7 +30,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 35] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 36] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -66,6 +66,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("verification", accounts::verification::tests()),
         ("two_factor", accounts::two_factor::tests()),
         ("sessions", accounts::sessions::tests()),
+        ("tokens", accounts::tokens::tests()),
     ];
     groups
         .into_iter()

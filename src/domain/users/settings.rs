@@ -194,9 +194,13 @@ pub fn update(
 
 /// Signs `user_id` out of every session and API token (inside the caller's write
 /// transaction, which must also mark the account stale so every instance drops its
-/// cached row): each carries the generation it was issued under.
+/// cached row and its set of live access tokens): sessions and JWTs carry the
+/// generation they were issued under, and personal access tokens are revoked (signing
+/// out everywhere follows a suspected takeover, and a token minted meanwhile must not
+/// outlive it).
 pub fn sign_out_everywhere(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
     crate::domain::sessions::end_all(conn, user_id, None)?;
+    crate::domain::access_tokens::revoke_all(conn, user_id)?;
     diesel::update(users::table.find(user_id))
         .set(users::token_generation.eq(users::token_generation + 1))
         .execute(conn)

@@ -259,16 +259,19 @@ impl RateLimits {
     }
 }
 
-/// The signed-in account, if any: the API token's user, or the page session's identity.
-fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
-    let token_user = req
+/// The signed-in account, if any: the API token's user (a JWT's or an access token's),
+/// or the page session's identity.
+async fn account_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    let token = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
-        .and_then(|(_, token)| state.tokens.verify(token.trim()).ok());
-    if let Some(bearer) = token_user {
-        return Some(bearer.user_id.to_string());
+        .map(|(_, token)| token.trim().to_owned());
+    if let Some(token) = token
+        && let Some(user_id) = crate::routes::api::extract::token_user(state, &token).await
+    {
+        return Some(user_id.to_string());
     }
     actix_identity::IdentityExt::get_identity(req)
         .ok()
@@ -326,7 +329,7 @@ pub async fn limit_rate(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let ip = client_ip(req.request(), state.trust_proxy);
-    let account = account_of(&req, &state);
+    let account = account_of(&req, &state).await;
     let verdict = (state.rate_limits)
         .admit(&state.db, action, ip, account)
         .await;

@@ -53,7 +53,7 @@ struct Operation {
     path: String,
     summary: String,
     description: Prose,
-    auth: &'static str,
+    auth: String,
     params: Vec<Field>,
     body: Option<TypeRef>,
     responses: Vec<ResponseView>,
@@ -246,22 +246,37 @@ fn schema_view(name: &str, schema: &Value) -> SchemaView {
     }
 }
 
-fn auth_of(operation: &Value) -> &'static str {
+fn auth_of(operation: &Value) -> String {
     let Some(requirements) = operation.get("security").and_then(Value::as_array) else {
-        return "none";
+        return "none".into();
     };
     let anonymous = requirements
         .iter()
         .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
-    let names = |r: &Value| r.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
-    match (
-        anonymous,
-        requirements.iter().filter_map(names).flatten().next(),
-    ) {
-        (_, None) => "none",
-        (true, Some(_)) => "optional: Authorization: Token <jwt>",
-        (false, Some(name)) if name == "Token" => "required: Authorization: Token <jwt>",
-        (false, Some(_)) => "required: Authorization: Bearer <CONDUIT_METRICS_TOKEN>",
+    let named = requirements
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.iter())
+        .next();
+    let token = |scopes: &Value| {
+        let scopes: Vec<&str> = scopes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        format!(
+            "Authorization: Token <jwt or access token> (scope: {})",
+            scopes.join(", ")
+        )
+    };
+    match (anonymous, named) {
+        (_, None) => "none".into(),
+        (true, Some((_, scopes))) => format!("optional: {}", token(scopes)),
+        (false, Some((name, scopes))) if name == "Token" => {
+            format!("required: {}", token(scopes))
+        }
+        (false, Some(_)) => "required: Authorization: Bearer <CONDUIT_METRICS_TOKEN>".into(),
     }
 }
 

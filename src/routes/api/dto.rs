@@ -258,6 +258,8 @@ wrapped_request! {
     NewReportRequest { report: input::NewReport }
     /// `{"webhook": …}` to register a webhook endpoint.
     NewWebhookRequest { webhook: input::NewWebhook }
+    /// `{"token": …}` to create a personal access token.
+    NewAccessTokenRequest { token: input::NewAccessToken }
 }
 
 /// `value` serialized as an anonymous reader gets it, with the places of each reader's

@@ -60,6 +60,7 @@ impl ResponseError for ApiError {
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_)
+            | AppError::InsufficientScope(_)
             | AppError::Suspended(_)
             | AppError::PasswordResetRequired
             | AppError::EmailUnverified
@@ -83,6 +84,9 @@ impl ResponseError for ApiError {
             ),
             AppError::NotFound(what) => ErrorBody::one(what, "not found"),
             AppError::Forbidden(what) => ErrorBody::one(what, "forbidden"),
+            AppError::InsufficientScope(scope) => {
+                ErrorBody::one("token", format!("lacks the `{scope}` scope"))
+            }
             AppError::EmailUnverified => ErrorBody::one("email", crate::error::EMAIL_UNVERIFIED),
             AppError::TwoFactorOn => ErrorBody::one("twoFactor", crate::error::TWO_FACTOR_ON),
             AppError::TwoFactorRequired => {

@@ -3,22 +3,41 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::domain::access_tokens::{self, Scope, Scopes};
 use crate::domain::users::User;
 use crate::error::AppError;
 use crate::middleware::request_log::LoggedUser;
 use crate::state::AppState;
 
 /// The user a valid `Authorization: Token …` (or `Bearer …`) header names; 401 otherwise.
+/// The token is the JWT from sign-in or a personal access token (`cdt_…`); a request
+/// other than GET or HEAD whose token lacks the `write` scope is refused with 403.
 pub struct ApiUser {
     /// The account as the application holds it now (a deleted or suspended account's
     /// token stops working at once, on every instance).
     pub user: User,
     /// The token as presented, echoed back in user responses.
     pub token: String,
+    /// What the token may do (a JWT may do everything).
+    pub scopes: Scopes,
+    /// The personal access token's id, when authenticated by one.
+    pub access_token: Option<i32>,
+}
+
+impl ApiUser {
+    /// 403 unless the token has `scope` (staff actions ask for `admin`).
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(AppError::InsufficientScope(scope.as_str()).into())
+        }
+    }
 }
 
 /// Like [`ApiUser`] but for routes where signing in is optional; a bad token is still 401.
@@ -47,28 +66,75 @@ fn presented_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     Ok(Some(token.to_owned()))
 }
 
+/// Who `token` speaks for, what it may do, and the JWT's generation (a personal access
+/// token has none: signing out everywhere revokes it instead).
+struct Credential {
+    user_id: i32,
+    scopes: Scopes,
+    access_token: Option<i32>,
+    generation: Option<i32>,
+}
+
+async fn credential(state: &AppState, token: &str) -> Result<Credential, ApiError> {
+    if access_tokens::is_access_token(token) {
+        let grant = crate::app::access_tokens::check(&state.app, token).await?;
+        return Ok(Credential {
+            user_id: grant.user_id,
+            scopes: grant.scopes,
+            access_token: Some(grant.token_id),
+            generation: None,
+        });
+    }
+    let bearer = state
+        .tokens
+        .verify(token)
+        .map_err(|_| AppError::InvalidToken)?;
+    Ok(Credential {
+        user_id: bearer.user_id,
+        scopes: Scopes::ALL,
+        access_token: None,
+        generation: Some(bearer.generation),
+    })
+}
+
+/// The account `token` (a JWT or an access token) speaks for, if it is valid: what the
+/// middleware that counts per account needs, from the same caches as the extractor.
+pub async fn token_user(state: &AppState, token: &str) -> Option<i32> {
+    credential(state, token).await.ok().map(|c| c.user_id)
+}
+
 async fn authenticate(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: String,
 ) -> Result<ApiUser, ApiError> {
-    let bearer = state
-        .tokens
-        .verify(&token)
-        .map_err(|_| AppError::InvalidToken)?;
-    let user = crate::app::viewer::account(&state.app, bearer.user_id)
+    let credential = credential(&state, &token).await?;
+    let user = crate::app::viewer::account(&state.app, credential.user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
     // Signed out everywhere since (a password reset): the cached account row is dropped
     // on every instance by the write that raised the generation.
-    if user.token_generation != bearer.generation {
+    if credential
+        .generation
+        .is_some_and(|generation| generation != user.token_generation)
+    {
         return Err(AppError::InvalidToken.into());
     }
     let user = (*user).clone();
     // A suspended account's tokens stop working at once, with the reason.
     crate::domain::users::check_api_access(&user)?;
     req.extensions_mut().insert(LoggedUser(user.id));
-    Ok(ApiUser { user, token })
+    let auth = ApiUser {
+        user,
+        token,
+        scopes: credential.scopes,
+        access_token: credential.access_token,
+    };
+    // Reading is all a token without `write` may do, whatever the route.
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        auth.require(Scope::Write)?;
+    }
+    Ok(auth)
 }
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;

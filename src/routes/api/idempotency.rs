@@ -3,7 +3,8 @@
 //! `Idempotent-Replayed: true`) instead of a second article or comment; the same key with
 //! a different request is a 422, and one still running is a 409. Only successful (2xx)
 //! responses are kept: a failed request changed nothing and may be retried with its key.
-//! Requests without a valid token pass through untouched (they have no "same user").
+//! Requests without a valid token pass through untouched (they have no "same user"), and
+//! so do the POSTs in [`NOT_KEPT`].
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,15 +25,15 @@ fn key_error(message: &str) -> ApiError {
     ApiError(AppError::Validation(FieldErrors::single(HEADER, message)))
 }
 
-fn token_user(req: &ServiceRequest, state: &AppState) -> Option<i32> {
+async fn token_user(req: &ServiceRequest, state: &AppState) -> Option<i32> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (_, token) = value.trim().split_once(' ')?;
-    state
-        .tokens
-        .verify(token.trim())
-        .ok()
-        .map(|bearer| bearer.user_id)
+    super::extract::token_user(state, token.trim()).await
 }
+
+/// POSTs whose answer is never kept: creating an access token answers with its
+/// secret, which is stored nowhere (only its hash).
+pub const NOT_KEPT: [&str; 1] = ["/api/user/tokens"];
 
 /// The middleware (wrapped around the `/api` scope).
 pub async fn replay(
@@ -44,10 +45,11 @@ pub async fn replay(
         .get(HEADER)
         .map(|v| v.to_str().map(|s| s.trim().to_owned()));
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(key), Some(state), true) = (key, state, req.method() == Method::POST) else {
+    let kept = req.method() == Method::POST && !NOT_KEPT.contains(&req.path());
+    let (Some(key), Some(state), true) = (key, state, kept) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let Some(user_id) = token_user(&req, &state) else {
+    let Some(user_id) = token_user(&req, &state).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = match key {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
+use crate::domain::access_tokens::NewToken;
 use crate::domain::articles::{ArticleChanges, ArticleInput};
 use crate::domain::comments::CommentInput;
 use crate::domain::moderation::reports::ReportInput;
@@ -217,6 +218,33 @@ impl From<NewWebhook> for WebhookInput {
             secret: w.secret,
             events: w.events,
             site_wide: w.site_wide,
+        }
+    }
+}
+
+/// A new personal access token.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AccessTokenInput)]
+pub struct NewAccessToken {
+    /// A label of 1 to 60 characters, to tell your tokens apart.
+    #[schema(required = true, value_type = String, max_length = 60)]
+    name: Option<String>,
+    /// What it may do: `read`, `write` and `admin` (staff accounts only); at least one.
+    #[schema(required = true, value_type = Vec<String>)]
+    scopes: Option<Vec<String>>,
+    /// Days until it stops working: 7, 30, 90 or 365; absent or `null` for never.
+    #[serde(rename = "expiresInDays", default)]
+    #[schema(value_type = Option<i64>)]
+    expires_in_days: Option<i64>,
+}
+
+impl From<NewAccessToken> for NewToken {
+    fn from(t: NewAccessToken) -> Self {
+        Self {
+            name: t.name,
+            scopes: t.scopes.unwrap_or_default(),
+            expires_in_days: t.expires_in_days,
+            current_password: None,
         }
     }
 }

@@ -11,10 +11,12 @@ mod input;
 mod notifications;
 pub mod openapi;
 mod openapi_idempotency;
+mod openapi_scopes;
 mod profiles;
 mod reports;
 mod search;
 mod tags;
+mod tokens;
 mod users;
 mod webhooks;
 
@@ -37,6 +39,9 @@ pub fn table() -> Vec<Endpoint> {
         Endpoint::new(M::POST, "/users/login", users::login),
         Endpoint::new(M::GET, "/user", users::current),
         Endpoint::new(M::PUT, "/user", users::update),
+        Endpoint::new(M::GET, "/user/tokens", tokens::list),
+        Endpoint::new(M::POST, "/user/tokens", tokens::create),
+        Endpoint::new(M::DELETE, "/user/tokens/{id}", tokens::revoke),
         Endpoint::new(M::GET, "/profiles/{username}", profiles::get),
         Endpoint::new(M::POST, "/profiles/{username}/follow", profiles::follow),
         Endpoint::new(M::DELETE, "/profiles/{username}/follow", profiles::unfollow),

@@ -13,8 +13,10 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
+use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, notifications, profiles, reports, search, tags, users, webhooks,
+    articles, comments, docs, notifications, profiles, reports, search, tags, tokens, users,
+    webhooks,
 };
 use crate::routes::ops;
 
@@ -26,13 +28,18 @@ use crate::routes::ops;
         description = "The RealWorld Conduit JSON API with Conduit's extensions, plus the \
             operations endpoints. Errors always have the shape \
             `{\"errors\": {\"field\": [\"message\"]}}`. Send the token from sign-up or \
-            sign-in as `Authorization: Token <jwt>`."
+            sign-in as `Authorization: Token <jwt>`, or a personal access token (created \
+            at `POST /api/user/tokens` or in the site's settings) as \
+            `Authorization: Token cdt_…`."
     ),
     paths(
         users::register,
         users::login,
         users::current,
         users::update,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
         profiles::get,
         profiles::follow,
         profiles::unfollow,
@@ -65,7 +72,7 @@ use crate::routes::ops;
         ops::metrics,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&SecuritySchemes, &IdempotencyKeys),
+    modifiers(&SecuritySchemes, &IdempotencyKeys, &TokenScopes),
     tags(
         (name = "User and Authentication", description = "Sign up, sign in and settings."),
         (name = "Profile", description = "Public profiles and following."),
@@ -93,8 +100,13 @@ impl Modify for SecuritySchemes {
             "Token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
-                "`Token <jwt>` with the token returned by sign-up or sign-in \
-                 (`Bearer <jwt>` is accepted too).",
+                "`Token <jwt>` with the token returned by sign-up or sign-in, or \
+                 `Token cdt_…` with a personal access token (`Bearer` is accepted too). \
+                 Each operation lists the scope it needs: `read` (every token reads), \
+                 `write` (every method but GET and HEAD) or `admin` (staff actions; \
+                 staff accounts only). A sign-in token has every scope; an access token \
+                 only those chosen when it was created, and a request beyond them gets \
+                 403 with the error under `token`.",
             ))),
         );
         components.add_security_scheme(

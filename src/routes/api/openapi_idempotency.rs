@@ -9,20 +9,22 @@ use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, Required, ResponseBuilder};
 
-use super::idempotency::HEADER;
+use super::idempotency::{HEADER, NOT_KEPT};
 use crate::domain::idempotency::MAX_KEY_LEN;
 
 /// The response header on a replayed answer.
 pub const REPLAYED: &str = "Idempotent-Replayed";
 
-/// Describes idempotency keys on every POST that requires a token.
+/// Describes idempotency keys on every POST that requires a token (but those whose
+/// answers are never kept, see [`NOT_KEPT`]).
 pub struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             if let Some(post) = item.post.as_mut()
                 && needs_token(post)
+                && !NOT_KEPT.contains(&path.as_str())
             {
                 describe(post);
             }
@@ -108,7 +110,7 @@ fn describe(operation: &mut Operation) {
 
 /// Adds `what` to the `status` answer: a new error answer, or one more case of an
 /// existing one.
-fn mention(
+pub(super) fn mention(
     responses: &mut std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>>,
     status: &str,
     what: &str,

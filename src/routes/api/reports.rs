@@ -12,6 +12,7 @@ use super::input::NewReport;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
+use crate::domain::access_tokens::Scope;
 use crate::domain::moderation::reports::{self, Report, ReportInput, ReportView};
 use crate::domain::time;
 use crate::error::AppError;
@@ -114,7 +115,8 @@ pub struct QueueQuery {
     offset: Option<String>,
 }
 
-/// `GET /api/reports`: the open reports, oldest first (staff only, else 403).
+/// `GET /api/reports`: the open reports, oldest first (staff only, else 403; an access
+/// token needs the `admin` scope).
 #[utoipa::path(
     get,
     path = "/api/reports",
@@ -122,7 +124,7 @@ pub struct QueueQuery {
     operation_id = "GetOpenReports",
     summary = "The open reports, oldest first (moderators and admins)",
     params(QueueQuery),
-    security(("Token" = [])),
+    security(("Token" = ["admin"])),
     responses(
         (status = 200, description = "A page of open reports", body = ReportsBody),
         Unauthorized,
@@ -138,6 +140,7 @@ pub async fn open(
     if !auth.user.is_staff() {
         return Err(AppError::Forbidden("reports").into());
     }
+    auth.require(Scope::Admin)?;
     let page = crate::domain::articles::PageRequest::parse(
         query.limit.as_deref(),
         query.offset.as_deref(),

@@ -82,6 +82,7 @@ pub async fn login(
     tag = "User and Authentication",
     operation_id = "GetCurrentUser",
     summary = "The signed-in user",
+    description = "`token` is the token presented: the sign-in token, or a personal access token.",
     security(("Token" = [])),
     responses(
         (status = 200, description = "The user and their token", body = UserBody),
@@ -99,6 +100,8 @@ pub async fn current(auth: ApiUser) -> HttpResponse {
     tag = "User and Authentication",
     operation_id = "UpdateCurrentUser",
     summary = "Change the signed-in user's settings",
+    description = "With a personal access token (and its `write` scope), a new email or \
+        password also needs `currentPassword` (422 without it).",
     request_body = UpdateUserRequest,
     security(("Token" = [])),
     responses(
@@ -118,12 +121,19 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let changes: UpdateUser = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
+    // RealWorld clients change the email or the password with the sign-in token alone;
+    // an access token is a long-lived credential for a script, and must not be enough
+    // to take the account over.
+    let reauth = match auth.access_token {
+        Some(_) => users::Reauth::Required,
+        None => users::Reauth::IfGiven,
+    };
     let user = crate::app::accounts::update(
         &state.app,
         state.bcrypt_cost,
         auth.user.id,
         changes.into(),
-        users::Reauth::IfGiven,
+        reauth,
         ip,
     )
     .await?;

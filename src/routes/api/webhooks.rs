@@ -11,8 +11,9 @@ use super::input::NewWebhook;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
+use crate::domain::access_tokens::Scope;
 use crate::domain::time;
-use crate::domain::webhooks::{self, Delivery, Webhook};
+use crate::domain::webhooks::{self, Delivery, Webhook, WebhookInput};
 use crate::state::AppState;
 
 /// A webhook as the API shows it (the secret is never shown again).
@@ -105,7 +106,8 @@ pub struct RedeliveryBody {
     operation_id = "CreateWebhook",
     summary = "Register a webhook endpoint",
     description = "Targets on private, loopback or link-local addresses are refused (422) \
-        unless the server allows them. `siteWide` is for admins only (403).",
+        unless the server allows them. `siteWide` is for admins only (403), and an access \
+        token needs the `admin` scope for it.",
     request_body = NewWebhookRequest,
     security(("Token" = [])),
     responses(
@@ -122,12 +124,16 @@ pub async fn create(
     auth: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input: NewWebhook = wrapped_json(&body, "webhook")?;
+    let input: WebhookInput = wrapped_json::<NewWebhook>(&body, "webhook")?.into();
+    // A staff power: an access token needs its `admin` scope.
+    if input.site_wide {
+        auth.require(Scope::Admin)?;
+    }
     let hook = webhooks::create(
         &state.db,
         auth.user.id,
         &auth.user.role,
-        input.into(),
+        input,
         state.webhook_allow_private,
     )
     .await?;

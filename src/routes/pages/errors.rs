@@ -87,6 +87,7 @@ impl ResponseError for PageError {
             Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
             Self::App(
                 AppError::Forbidden(_)
+                | AppError::InsufficientScope(_)
                 | AppError::Suspended(_)
                 | AppError::PasswordResetRequired
                 | AppError::EmailUnverified
@@ -117,7 +118,9 @@ impl ResponseError for PageError {
             }
             Self::App(AppError::NotFound(_)) => Failure::NotFound,
             Self::App(AppError::Forbidden("admin area")) => Failure::StaffOnly,
-            Self::App(AppError::Forbidden(_)) => Failure::Forbidden,
+            Self::App(AppError::Forbidden(_) | AppError::InsufficientScope(_)) => {
+                Failure::Forbidden
+            }
             Self::App(AppError::Suspended(message)) => Failure::Rejected(vec![message.clone()]),
             Self::App(AppError::EmailUnverified) => Failure::Rejected(vec![format!(
                 "your email {}",

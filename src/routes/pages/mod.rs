@@ -21,6 +21,7 @@ mod sessions;
 mod settings;
 mod static_files;
 mod syndication;
+mod tokens;
 mod two_factor;
 mod verification;
 pub mod views;
@@ -100,6 +101,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/verify-email/{token}",
             web::get().to(verification::confirm),
+        )
+        .route("/settings/tokens", web::get().to(tokens::list))
+        .route("/settings/tokens", web::post().to(tokens::create))
+        .route(
+            "/settings/tokens/{id}/revoke",
+            web::post().to(tokens::revoke),
         )
         .route("/settings/webhooks", web::get().to(webhooks::list))
         .route("/settings/webhooks", web::post().to(webhooks::create))

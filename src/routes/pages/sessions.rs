@@ -86,7 +86,7 @@ pub async fn end_all(
     session::flash(
         &req,
         FlashKind::Info,
-        "You are signed out everywhere, API tokens included.",
+        "You are signed out everywhere, and every API token is revoked.",
     );
     Ok(redirect("/login"))
 }

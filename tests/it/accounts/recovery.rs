@@ -21,7 +21,7 @@ crate::tests![
 ];
 
 /// Asks for a link for `email` through the form; answers the page.
-async fn ask(app: &TestApp, email: &str) -> crate::pages::browser::Page {
+pub async fn ask(app: &TestApp, email: &str) -> crate::pages::browser::Page {
     Browser::new(app)
         .submit("/password/forgot", "/password/forgot", &[("email", email)])
         .await
@@ -29,7 +29,7 @@ async fn ask(app: &TestApp, email: &str) -> crate::pages::browser::Page {
 
 /// The recovery links mailed to `email` (`/password/reset/<token>` paths, in no order),
 /// once there are at least `count`.
-async fn links(app: &TestApp, email: &str, count: usize) -> Vec<String> {
+pub async fn links(app: &TestApp, email: &str, count: usize) -> Vec<String> {
     emails_to(app, "password-reset-", email, count)
         .await
         .iter()
