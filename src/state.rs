@@ -38,6 +38,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// Key that signs unsubscribe links (the app secret).
     pub link_key: Secret,
+    /// Seals the TOTP keys of two-factor sign-in at rest.
+    pub totp_sealer: crate::auth::sealed::Sealer,
     /// The site's address as readers reach it (`CONDUIT_PUBLIC_URL`, no trailing `/`):
     /// feeds, sitemaps and link previews carry absolute URLs.
     pub public_url: String,
@@ -74,6 +76,7 @@ impl AppState {
             workers,
             webhook_allow_private: config.jobs.webhook_allow_private,
             link_key: config.secret_key.clone(),
+            totp_sealer: crate::auth::sealed::Sealer::new(&config.secret_key, "totp"),
             public_url: config.jobs.public_url.clone(),
             bench_ceiling: config
                 .bench_ceiling_bytes

@@ -5,6 +5,7 @@
 
 use super::App;
 use crate::auth::password;
+use crate::auth::sealed::Sealer;
 use crate::cache::Stale;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::sign_in_events::{self, LoginOutcome};
@@ -18,15 +19,16 @@ use crate::jobs::kinds::Notice;
 /// `code` proves the app has it. Returns the recovery codes, to show once.
 pub async fn enable(
     app: &App,
+    sealer: &Sealer,
     user: &User,
     secret: String,
     code: String,
     ip: Option<String>,
 ) -> AppResult<Vec<String>> {
     let actor = Actor::user(user, ip);
-    let (user_id, name) = (user.id, user.username.clone());
+    let (user_id, name, sealer) = (user.id, user.username.clone(), sealer.clone());
     app.write(move |tx| {
-        let codes = two_factor::enable(tx.conn, user_id, &secret, &code)?;
+        let codes = two_factor::enable(tx.conn, &sealer, user_id, &secret, &code)?;
         audit::record(
             tx.conn,
             &actor,
@@ -119,6 +121,7 @@ pub async fn codes_left(app: &App, user_id: i32) -> AppResult<i64> {
 /// growing delay as passwords (429 with the seconds to wait); 401 when refused.
 pub async fn second_step(
     app: &App,
+    sealer: &Sealer,
     user_id: i32,
     code: String,
     ip: Option<String>,
@@ -130,8 +133,9 @@ pub async fn second_step(
     if let Some(wait) = user.login_wait(time::now()) {
         return Err(AppError::TooManyAttempts(wait));
     }
+    let sealer = sealer.clone();
     let proof = app
-        .write(move |tx| two_factor::verify(tx.conn, user_id, &code))
+        .write(move |tx| two_factor::verify(tx.conn, &sealer, user_id, &code))
         .await?;
     let outcome = match proof {
         Some(_) => LoginOutcome::Success,

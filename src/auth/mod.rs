@@ -2,4 +2,5 @@
 
 pub mod link_token;
 pub mod password;
+pub mod sealed;
 pub mod token;

@@ -2,7 +2,8 @@
 //! steps, one step of clock drift either way, as every authenticator app expects), and
 //! ten single-use recovery codes stored hashed.
 //!
-//! A code works once: the last accepted time step is stored, and a code of that step or
+//! The key is stored sealed (see `auth::sealed`), so a copy of the database alone
+//! cannot make codes. A code works once: the last accepted time step is stored, and a code of that step or
 //! an earlier one is refused (RFC 6238 §5.2). Both the step and the recovery codes are
 //! spent by a conditional `UPDATE`, so two instances checking the same code at once
 //! cannot both accept it. Wrong codes count as failed sign-ins (see
@@ -14,6 +15,7 @@ use qrcode::render::svg;
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::auth::link_token::stored_hash;
+use crate::auth::sealed::Sealer;
 use crate::db::DbConnection;
 use crate::db::schema::{recovery_codes, two_factor, users};
 use crate::domain::time;
@@ -90,6 +92,7 @@ fn step_column(step: u64) -> i64 {
 /// has it (422 on `code` otherwise). Returns the recovery codes, shown once.
 pub fn enable(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     user_id: i32,
     secret: &str,
     code: &str,
@@ -104,7 +107,7 @@ pub fn enable(
     diesel::insert_into(two_factor::table)
         .values((
             two_factor::user_id.eq(user_id),
-            two_factor::secret.eq(secret),
+            two_factor::secret.eq(sealer.seal(secret)),
             two_factor::last_step.eq(step_column(step)),
         ))
         .execute(conn)?;
@@ -168,8 +171,13 @@ pub enum Proof {
 
 /// Checks `code` (from the app, or a recovery code) for `user_id` and spends it: a
 /// code of a step already used, or a used recovery code, is refused. `None`: refused.
-pub fn verify(conn: &mut DbConnection, user_id: i32, code: &str) -> AppResult<Option<Proof>> {
-    let Some(secret) = two_factor::table
+pub fn verify(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    user_id: i32,
+    code: &str,
+) -> AppResult<Option<Proof>> {
+    let Some(sealed) = two_factor::table
         .find(user_id)
         .select(two_factor::secret)
         .first::<String>(conn)
@@ -177,7 +185,9 @@ pub fn verify(conn: &mut DbConnection, user_id: i32, code: &str) -> AppResult<Op
     else {
         return Ok(None);
     };
-    if let Some(step) = step_of(&secret, code)? {
+    // Sealed under another site key (it was changed): only recovery codes still work.
+    let secret = sealer.open(&sealed).unwrap_or_default();
+    if let Some(step) = step_of(&secret, code).unwrap_or(None) {
         let step = step_column(step);
         let spent = diesel::update(
             two_factor::table

@@ -84,7 +84,14 @@ pub async fn second_step(
     };
     let code = form.0.code.unwrap_or_default();
     let ip = state.client_ip(&req);
-    match crate::app::two_factor::second_step(&state.app, pending.user_id, code, ip).await {
+    let step = crate::app::two_factor::second_step(
+        &state.app,
+        &state.totp_sealer,
+        pending.user_id,
+        code,
+        ip,
+    );
+    match step.await {
         Ok(user) => signed_in(&req, &user, pending.kept).await,
         Err(err) => {
             let status = match &err {
@@ -164,7 +171,9 @@ pub async fn enable(
     };
     let code = form.0.code.unwrap_or_default();
     let ip = state.client_ip(&req);
-    match crate::app::two_factor::enable(&state.app, &user.0, secret, code, ip).await {
+    let enabled =
+        crate::app::two_factor::enable(&state.app, &state.totp_sealer, &user.0, secret, code, ip);
+    match enabled.await {
         Ok(codes) => {
             req.get_session().remove(ENROLLING_KEY);
             ok(&CodesPage {

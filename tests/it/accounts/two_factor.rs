@@ -104,6 +104,30 @@ async fn enrolment_turns_it_on_and_each_code_works_once(app: TestApp) {
     assert_eq!(marked(body, "two-factor-secret"), secret, "the same secret");
     let (_, codes) = enrol(&browser).await;
     assert!(codes.iter().all(|c| c.len() == 24), "{codes:?}");
+    // The database holds the key sealed, and the recovery codes only hashed.
+    let stored: Vec<String> = {
+        use diesel::prelude::*;
+        let db = crate::jobs::db_of(&app);
+        let mut conn = db.conn().expect("connection");
+        let key = conduit::db::schema::two_factor::table
+            .select(conduit::db::schema::two_factor::secret)
+            .first::<String>(&mut *conn)
+            .expect("a key");
+        let mut all: Vec<String> = conduit::db::schema::recovery_codes::table
+            .select(conduit::db::schema::recovery_codes::code_hash)
+            .load(&mut *conn)
+            .expect("codes");
+        all.push(key);
+        all
+    };
+    assert!(stored.last().is_some_and(|key| key.starts_with("v1:")));
+    for value in &stored {
+        assert!(!value.contains(&secret), "the key in the clear");
+        assert!(
+            codes.iter().all(|c| !value.contains(&c.replace('-', ""))),
+            "a recovery code in the clear"
+        );
+    }
     let status = browser.get("/settings/two-factor").await;
     assert!(
         status
