@@ -10,7 +10,7 @@ use super::home::path_segment;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
 use super::views::{Chrome, FormErrors, form_errors};
 use super::{PageResult, ok, redirect, render};
-use crate::domain::users::{Reauth, User, UserChanges};
+use crate::domain::users::{User, UserChanges};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -99,11 +99,7 @@ pub async fn save(
         .current_password
         .as_ref()
         .is_some_and(|p| !p.is_empty());
-    let reauth = if session::recently_signed_in(&req, state.reauth_window_secs) {
-        Reauth::IfGiven
-    } else {
-        Reauth::Required
-    };
+    let reauth = session::reauth(&req, state.reauth_window_secs);
     let ip = state.client_ip(&req);
     let saved = crate::app::accounts::update(
         &state.app,

@@ -84,14 +84,6 @@ struct Created {
     secret: String,
 }
 
-fn reauth_of(state: &AppState, req: &HttpRequest) -> Reauth {
-    if session::recently_signed_in(req, state.reauth_window_secs) {
-        Reauth::IfGiven
-    } else {
-        Reauth::Required
-    }
-}
-
 async fn page(
     state: &AppState,
     req: &HttpRequest,
@@ -121,7 +113,7 @@ async fn page(
         form,
         scopes,
         expiries,
-        needs_password: reauth_of(state, req) == Reauth::Required,
+        needs_password: session::reauth(req, state.reauth_window_secs) == Reauth::Required,
         created,
     })
 }
@@ -179,7 +171,7 @@ pub async fn create(
         state.bcrypt_cost,
         user.0.clone(),
         raw,
-        reauth_of(&state, &req),
+        session::reauth(&req, state.reauth_window_secs),
         state.client_ip(&req),
     )
     .await;

@@ -362,6 +362,16 @@ pub fn recently_signed_in(req: &HttpRequest, window_secs: i64) -> bool {
     at.is_some_and(|at| chrono::Utc::now().timestamp() - at < window_secs)
 }
 
+/// What changing a credential (the email, the password, an access token) asks of this
+/// session: its password only once the sign-in is older than `window_secs`.
+pub fn reauth(req: &HttpRequest, window_secs: i64) -> crate::domain::users::Reauth {
+    if recently_signed_in(req, window_secs) {
+        crate::domain::users::Reauth::IfGiven
+    } else {
+        crate::domain::users::Reauth::Required
+    }
+}
+
 /// Records that the session just proved its password (the window starts again).
 pub fn reauthenticated(req: &HttpRequest) {
     if let Err(e) = req
