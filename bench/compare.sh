@@ -8,14 +8,17 @@
 # (tokens from bench/tokens.py), and the article page with a session cookie signed in
 # through the form by each binary in turn.
 #
-#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres] [--signed-in]
+# --pin: the server (and PostgreSQL's processes) on CPU 0, wrk on CPU 1, so that the two
+# do not trade cores between runs (less noise on a 2-core machine).
+#
+#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres] [--signed-in] [--pin]
 #                    [--articles 10000] [--passes 3] [--duration 10s] [--connections 64]
 #                    [--pg-url postgres://root@127.0.0.1/test] [--data-dir /tmp/conduit-bench]
 #                    [--out results.md]
 set -euo pipefail
 
 base_bin="" new_bin="" backend="sqlite" articles=10000 passes=3 duration="10s"
-connections=64 port=19470 out="" signed_in=0
+connections=64 port=19470 out="" signed_in=0 pin=0
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
     --data-dir) data_dir="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --signed-in) signed_in=1; shift ;;
+    --pin) pin=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +50,21 @@ seed_site "$new_bin" "$backend" "$articles" "$pg_url" "$data_dir"
 base="http://127.0.0.1:$port"
 pid=""
 stop() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
-trap stop EXIT
+server_prefix=""
+unpin_postgres() { :; }
+if [ "$pin" = 1 ]; then
+  command -v taskset >/dev/null || { echo "--pin needs taskset (util-linux)" >&2; exit 2; }
+  server_prefix="taskset -c 0"
+  export WRK_PREFIX="taskset -c 1"
+  if [ "$backend" = postgres ]; then
+    # New backends inherit the postmaster's CPU set.
+    for p in $(pgrep -x postgres; pgrep -f '^postgres:'); do taskset -a -cp 0 "$p" >/dev/null 2>&1 || true; done
+    unpin_postgres() {
+      for p in $(pgrep -x postgres; pgrep -f '^postgres:'); do taskset -a -cp 0-1 "$p" >/dev/null 2>&1 || true; done
+    }
+  fi
+fi
+trap 'stop; unpin_postgres' EXIT
 
 results="$data_dir/compare-$backend.tsv"
 : >"$results"
@@ -68,14 +86,19 @@ session_cookie() {
   BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
   export BENCH_COOKIE
   # A cookie that did not sign in would measure the anonymous page.
-  curl -fs -H "Cookie: $BENCH_COOKIE" "$base/" | grep -q 'data-auth-state="authenticated"' \
-    || { echo "the bench user's session did not sign in" >&2; exit 1; }
+  # (Read whole first: `grep -q` stopping early would fail curl's pipe under pipefail.)
+  local home
+  home=$(curl -fs -H "Cookie: $BENCH_COOKIE" "$base/")
+  case "$home" in
+    *'data-auth-state="authenticated"'*) ;;
+    *) echo "the bench user's session did not sign in" >&2; exit 1 ;;
+  esac
 }
 for pass in $(seq 1 "$passes"); do
   for which in base new; do
     bin=$base_bin; [ "$which" = new ] && bin=$new_bin
     CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
-      "$bin" serve >"$data_dir/compare-server.log" 2>&1 &
+      $server_prefix "$bin" serve >"$data_dir/compare-server.log" 2>&1 &
     pid=$!
     wait_up "$base" "$data_dir/compare-server.log"
     slug=$(curl -fs "$base/api/articles?limit=1" | json "d['articles'][0]['slug']")
@@ -117,7 +140,8 @@ rows = {}
 for line in open(path):
     which, route, rps = line.rstrip("\n").split("\t")
     rows.setdefault(route, {}).setdefault(which, []).append(float(rps))
-print(f"### {backend}, {articles} articles: base vs new, median req/s of {passes} alternating passes ({duration}, {conns} connections)")
+pinned = " server on CPU 0, wrk on CPU 1," if __import__("os").environ.get("WRK_PREFIX") else ""
+print(f"### {backend}, {articles} articles: base vs new, median req/s of {passes} alternating passes ({duration}, {conns} connections,{pinned})")
 print()
 print("| route | base | new | change | all passes (base / new) |")
 print("|---|---|---|---|---|")

@@ -43,7 +43,7 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 measure() {
   local conns="$1"; shift
   local text
-  text=$(wrk -t2 -c"$conns" -d"$duration" --timeout 10s --latency "$@" 2>&1)
+  text=$(${WRK_PREFIX:-} wrk -t2 -c"$conns" -d"$duration" --timeout 10s --latency "$@" 2>&1)
   echo "$text" >>"$data_dir/wrk.log"
   python3 - "$text" <<'PY'
 import re, sys

@@ -32,10 +32,10 @@ pub async fn keep_sessions(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let secure = req.connection_info().scheme() == "https";
     let mut res = next.call(req).await?;
     let device = res.request().extensions().get::<NewDevice>().cloned();
     if let Some(NewDevice(id)) = device {
+        let secure = res.request().connection_info().scheme() == "https";
         let cookie = Cookie::build(DEVICE_COOKIE, id)
             .path("/")
             .http_only(true)
