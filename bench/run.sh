@@ -84,6 +84,9 @@ csrf=$(curl -fs -c "$jar" "$base/login" \
   | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
 curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
   --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login"
+# Read the welcome message once, as the browser would (else every request rewrites the
+# session cookie to remove it again).
+curl -fs -b "$jar" -c "$jar" -o /dev/null "$base/"
 BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
 export BENCH_COOKIE
 

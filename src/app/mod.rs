@@ -19,6 +19,7 @@ pub mod reads;
 pub mod recovery;
 pub mod search;
 pub mod sessions;
+pub mod site_settings;
 pub mod two_factor;
 pub mod verification;
 pub mod viewer;

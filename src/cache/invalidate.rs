@@ -70,6 +70,8 @@ pub enum Stale {
     },
     /// Tags were renamed or merged: tag names are part of every cached article.
     Tags,
+    /// An admin changed a site setting.
+    SiteSettings,
     /// Anything else, or too much to name: every entry of every cache. Moderation
     /// (hiding, featuring, deleting, suspending, role changes) is rare and changes what
     /// lists, counts, threads and the featured section show, so it uses this.
@@ -132,6 +134,7 @@ pub async fn apply(c: &Caches, stale: &Stale) {
                 c.unread.invalidate(user).await;
             }
         }
+        Stale::SiteSettings => c.site_settings.invalidate_all(),
         Stale::Tags => {
             c.articles.invalidate_all();
             c.summaries.invalidate_all();
@@ -154,6 +157,7 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 /// Drops every entry of every cache.
 pub fn everything(c: &Caches) {
     c.accounts.invalidate_all();
+    c.site_settings.invalidate_all();
     c.sessions.invalidate_all();
     c.token_grants.invalidate_all();
     c.live_tokens.invalidate_all();

@@ -91,6 +91,8 @@ pub struct Caches {
     pub feeds: Store<ListKey, Arc<FeedPage>>,
     /// The popular tags.
     pub tags: Store<(), Arc<Vec<String>>>,
+    /// The admin area's site settings (one entry).
+    pub site_settings: Store<(), Arc<crate::domain::site_settings::SiteSettings>>,
     /// The featured articles' ids, as anonymous readers see them.
     pub featured: Store<(), Arc<Vec<i32>>>,
     /// User id → the account row, as signed-in requests check it (role, suspension, a
@@ -214,6 +216,10 @@ impl Caches {
             }),
             tags: Store::new("tags", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
+            }),
+            // One small entry: a fixed few KiB, unless caching is off altogether.
+            site_settings: Store::new("site_settings", budget.min(4096), ttl, g, |_, _| {
+                clamp(ENTRY_OVERHEAD + 16)
             }),
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)

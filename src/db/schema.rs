@@ -94,6 +94,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     articles (id) {
         id -> Integer,
         slug -> Text,

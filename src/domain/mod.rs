@@ -19,6 +19,7 @@ pub mod roles;
 pub mod search;
 pub mod sessions;
 pub mod sign_in_events;
+pub mod site_settings;
 pub mod tags;
 pub mod time;
 pub mod two_factor;

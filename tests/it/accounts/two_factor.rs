@@ -7,6 +7,7 @@ use serde_json::json;
 use totp_rs::{Builder, Secret};
 
 use crate::admin::{audit_total, signed_in, with_role};
+use crate::cluster::Cluster;
 use crate::helpers::{TestApp, emails_to};
 use crate::pages::browser::{Browser, PASSWORD, Page};
 
@@ -16,6 +17,7 @@ crate::tests![
     guesses_are_slowed_down,
     turning_it_off_asks_for_the_password,
     staff_need_it_when_the_site_requires_it,
+    admins_can_require_it_for_staff_on_every_instance,
 ];
 
 /// The code `secret`'s app shows `steps_ahead` steps of 30 s from now.
@@ -311,4 +313,61 @@ async fn staff_need_it_when_the_site_requires_it(app: TestApp) {
     let member = Browser::new(&app);
     member.sign_in("frank").await;
     assert_eq!(member.get("/settings").await.status, StatusCode::OK);
+}
+
+async fn admins_can_require_it_for_staff_on_every_instance(app: TestApp) {
+    with_role(&app, "root", "admin").await;
+    with_role(&app, "keeper", "moderator").await;
+    let admin = signed_in(&app, "root").await;
+    let moderator = signed_in(&app, "keeper").await;
+    let postgres = app.config.database_url.kind() == conduit::db::BackendKind::Postgres;
+    let cluster = Cluster::start(&app, if postgres { 3 } else { 0 }, &[]).await;
+    // The moderator uses the admin area on every instance (each has the setting cached).
+    assert_eq!(moderator.get("/admin").await.status, StatusCode::OK);
+    for node in &cluster.nodes {
+        assert_eq!(
+            moderator.at(&node.base).get("/admin").await.status,
+            StatusCode::OK
+        );
+    }
+    let require = [("staff_two_factor", "on")];
+    // An admin without it would lock themselves out: refused, beside the box.
+    let early = admin
+        .submit("/admin/security", "/admin/security", &require)
+        .await;
+    let body = early.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"staffTwoFactor-error\""), "{body}");
+    enrol(&admin).await;
+    admin
+        .submit("/admin/security", "/admin/security", &require)
+        .await
+        .assert_redirect("/admin/security");
+
+    let refused = moderator.get("/admin").await;
+    assert!(
+        refused
+            .expect(StatusCode::FORBIDDEN)
+            .contains("turn on two-factor sign-in first")
+    );
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        let there = moderator.at(&node.base);
+        let since = std::time::Instant::now();
+        while there.get("/admin").await.status != StatusCode::FORBIDDEN {
+            assert!(
+                since.elapsed() < std::time::Duration::from_secs(1),
+                "instance {i} still lets the moderator in"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+    // Members' pages are not concerned; the admin (who has it) still gets in.
+    assert_eq!(moderator.get("/settings").await.status, StatusCode::OK);
+    assert_eq!(admin.get("/admin").await.status, StatusCode::OK);
+    assert_eq!(audit_total(&admin, "action=site.staff_two_factor").await, 1);
+
+    admin
+        .submit("/admin/security", "/admin/security", &[])
+        .await
+        .assert_redirect("/admin/security");
+    assert_eq!(moderator.get("/admin").await.status, StatusCode::OK);
 }

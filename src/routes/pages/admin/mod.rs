@@ -10,6 +10,7 @@ mod content;
 mod dashboard;
 mod jobs;
 mod reports;
+mod security;
 mod tags;
 mod users;
 
@@ -74,6 +75,8 @@ admin_routes! {
     get "/jobs" => jobs::show, Admin;
     post "/jobs/{id}/retry" => jobs::retry, Admin;
     post "/jobs/{id}/discard" => jobs::discard, Admin;
+    get "/security" => security::show, Admin;
+    post "/security" => security::save, Admin;
 }
 
 /// The admin area's route table, mounted by the site's.
@@ -131,6 +134,11 @@ pub const NAV: &[NavEntry] = &[
     NavEntry {
         href: "/admin/jobs",
         label: "Jobs",
+        role: Role::Admin,
+    },
+    NavEntry {
+        href: "/admin/security",
+        label: "Security",
         role: Role::Admin,
     },
 ];

@@ -225,8 +225,15 @@ impl FromRequest for StaffUser {
             if !user.is_staff() {
                 return Err(PageError::App(AppError::Forbidden("admin area")));
             }
-            if state_of(&req)?.require_staff_two_factor && user.two_factor_since.is_none() {
-                return Err(PageError::App(AppError::TwoFactorRequired));
+            if user.two_factor_since.is_none() {
+                let state = state_of(&req)?;
+                let required = state.require_staff_two_factor
+                    || crate::app::site_settings::current(&state.app)
+                        .await?
+                        .staff_two_factor;
+                if required {
+                    return Err(PageError::App(AppError::TwoFactorRequired));
+                }
             }
             Ok(Self(user))
         })
