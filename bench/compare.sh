@@ -11,14 +11,14 @@
 # --pin: the server (and PostgreSQL's processes) on CPU 0, wrk on CPU 1, so that the two
 # do not trade cores between runs (less noise on a 2-core machine).
 #
-#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres] [--signed-in] [--pin]
+#   bench/compare.sh --base OLD_BINARY --new NEW_BINARY [--backend sqlite|postgres] [--signed-in] [--pin] [--only ROUTE-SUBSTRING]
 #                    [--articles 10000] [--passes 3] [--duration 10s] [--connections 64]
 #                    [--pg-url postgres://root@127.0.0.1/test] [--data-dir /tmp/conduit-bench]
 #                    [--out results.md]
 set -euo pipefail
 
 base_bin="" new_bin="" backend="sqlite" articles=10000 passes=3 duration="10s"
-connections=64 port=19470 out="" signed_in=0 pin=0
+connections=64 port=19470 out="" signed_in=0 pin=0 only=""
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --signed-in) signed_in=1; shift ;;
     --pin) pin=1; shift ;;
+    --only) only="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -121,14 +122,20 @@ for pass in $(seq 1 "$passes"); do
       for route in "GET /api/articles ($members members)|/api/articles" \
           "GET /api/articles/:slug ($members members)|/api/articles/$slug" \
           "GET /api/articles/feed ($members members)|/api/articles/feed"; do
+        case "${route%%|*}" in *"$only"*) ;; *) continue ;; esac
         result=$(BENCH_PATH="${route#*|}" measure "$connections" -s "$here/lua/members.lua" "$base")
         printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
       done
-      result=$(measure "$connections" -s "$here/lua/session.lua" "$base/article/$slug")
-      printf '%s\t%s\t%s\n' "$which" "GET /article/:slug (session)" "${result%%|*}" >>"$results"
+      case "GET /article/:slug (session)" in
+        *"$only"*)
+          result=$(measure "$connections" -s "$here/lua/session.lua" "$base/article/$slug")
+          printf '%s\t%s\t%s\n' "$which" "GET /article/:slug (session)" "${result%%|*}" >>"$results"
+          ;;
+      esac
     else
       for route in "GET /|/" "GET /article/:slug|/article/$slug" "GET /api/articles|/api/articles" \
           "GET /api/articles/:slug|/api/articles/$slug" "GET /api/tags|/api/tags"; do
+        case "${route%%|*}" in *"$only"*) ;; *) continue ;; esac
         result=$(measure "$connections" "$base${route#*|}")
         printf '%s\t%s\t%s\n' "$which" "${route%%|*}" "${result%%|*}" >>"$results"
       done
@@ -143,8 +150,8 @@ rows = {}
 for line in open(path):
     which, route, rps = line.rstrip("\n").split("\t")
     rows.setdefault(route, {}).setdefault(which, []).append(float(rps))
-pinned = " server on CPU 0, wrk on CPU 1," if __import__("os").environ.get("WRK_PREFIX") else ""
-print(f"### {backend}, {articles} articles: base vs new, median req/s of {passes} alternating passes ({duration}, {conns} connections,{pinned})")
+pinned = "; server on CPU 0, wrk on CPU 1" if __import__("os").environ.get("WRK_PREFIX") else ""
+print(f"### {backend}, {articles} articles: base vs new, median req/s of {passes} alternating passes ({duration}, {conns} connections{pinned})")
 print()
 print("| route | base | new | change | all passes (base / new) |")
 print("|---|---|---|---|---|")
