@@ -118,7 +118,8 @@ pub async fn codes_left(app: &App, user_id: i32) -> AppResult<i64> {
 
 /// The second step of signing in `user_id` (whose password was right): checks and
 /// spends `code`. A wrong code counts as a failed sign-in, so guesses meet the same
-/// growing delay as passwords (429 with the seconds to wait); 401 when refused.
+/// growing delay as passwords (429 with the seconds to wait); 422 on `code` when
+/// refused. A recovery code used is audited and told to the owner with how many are left.
 pub async fn second_step(
     app: &App,
     sealer: &Sealer,
@@ -141,7 +142,7 @@ pub async fn second_step(
         Some(_) => LoginOutcome::Success,
         None => LoginOutcome::WrongCode,
     };
-    let ip_again = ip.clone();
+    let actor = Actor::user(&user, ip.clone());
     sign_in_events::record(&db, Some(&user), outcome, ip).await?;
     match proof {
         None => Err(AppError::Validation(FieldErrors::single(
@@ -151,7 +152,7 @@ pub async fn second_step(
         Some(Proof::AppCode) => Ok(user),
         Some(Proof::RecoveryCode) => {
             let left = codes_left(app, user_id).await?;
-            let (actor, name) = (Actor::user(&user, ip_again), user.username.clone());
+            let name = user.username.clone();
             app.write(move |tx| {
                 audit::record(
                     tx.conn,
