@@ -78,16 +78,7 @@ if [ "$signed_in" = 1 ]; then
 fi
 # Signs the bench user in through the form; exports its session cookie as BENCH_COOKIE.
 session_cookie() {
-  local jar="$data_dir/compare-cookies.txt" csrf
-  rm -f "$jar"
-  csrf=$(curl -fs -c "$jar" "$base/login" \
-    | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
-  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
-    --data-urlencode "email=$bench_email" --data-urlencode "password=$bench_password" "$base/login"
-  # The page after signing in shows (and so removes) the welcome message, as a browser
-  # would see it: a cookie still holding it would make every request rewrite the session.
-  curl -fs -b "$jar" -c "$jar" -o /dev/null "$base/"
-  BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
+  BENCH_COOKIE=$(sign_in_cookie "$base" "$bench_email" "$bench_password" "$data_dir/compare-cookies.txt")
   export BENCH_COOKIE
   # A cookie that did not sign in would measure the anonymous page.
   # (Read whole first: `grep -q` stopping early would fail curl's pipe under pipefail.)

@@ -89,3 +89,18 @@ site_sql() {
     sqlite3 "$DATABASE_URL" "$2"
   fi
 }
+
+# sign_in_cookie BASE EMAIL PASSWORD JAR: signs in through the form and prints the
+# session cookie ("conduit_session=…"). The page after signing in is read once, as a
+# browser would: it shows (and so removes) the welcome message, which a cookie still
+# holding would make every later request rewrite the session cookie to remove.
+sign_in_cookie() {
+  local base=$1 email=$2 password=$3 jar=$4 csrf
+  rm -f "$jar"
+  csrf=$(curl -fs -c "$jar" "$base/login" \
+    | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
+  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
+    --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login"
+  curl -fs -b "$jar" -c "$jar" -o /dev/null "$base/"
+  awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar"
+}

@@ -78,16 +78,7 @@ export BENCH_TOKEN="$token" BENCH_EMAIL="$email" BENCH_PASSWORD="$password" BENC
 members=$(( seeded_users < 10000 ? seeded_users : 10000 ))
 python3 "$here/tokens.py" --count "$members" >"$data_dir/tokens.txt"
 export BENCH_TOKENS="$data_dir/tokens.txt"
-jar="$data_dir/cookies.txt"
-rm -f "$jar"
-csrf=$(curl -fs -c "$jar" "$base/login" \
-  | python3 -c "import re,sys; print(re.search(r'name=\"csrf_token\" value=\"([^\"]+)\"', sys.stdin.read()).group(1))")
-curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
-  --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login"
-# Read the welcome message once, as the browser would (else every request rewrites the
-# session cookie to remove it again).
-curl -fs -b "$jar" -c "$jar" -o /dev/null "$base/"
-BENCH_COOKIE=$(awk '$6 == "conduit_session" {print "conduit_session=" $7}' "$jar")
+BENCH_COOKIE=$(sign_in_cookie "$base" "$email" "$password" "$data_dir/cookies.txt")
 export BENCH_COOKIE
 
 
