@@ -18,6 +18,11 @@ const FILES: &[Embedded] = &[
         bytes: include_bytes!("../static/app.css"),
     },
     Embedded {
+        path: "highlight.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../static/highlight.css"),
+    },
+    Embedded {
         path: "app.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/app.js"),
@@ -47,6 +52,8 @@ pub struct Asset {
 pub struct Assets {
     /// The stylesheet.
     pub css: String,
+    /// Colours of highlighted code (generated from syntect themes).
+    pub highlight_css: String,
     /// The script (debug hook and progressive enhancement).
     pub js: String,
     /// The avatar shown when a user has no image.
@@ -60,6 +67,7 @@ impl Assets {
     pub fn fingerprint() -> Self {
         Self {
             css: url_of("app.css"),
+            highlight_css: url_of("highlight.css"),
             js: url_of("app.js"),
             default_avatar: url_of("img/default-avatar.svg"),
             favicon: url_of("img/favicon.svg"),
@@ -96,6 +104,8 @@ mod tests {
         assert!(assets.default_avatar.contains("default-avatar.svg"));
         assert_eq!(assets.css.len(), "/static/app.css?v=".len() + 12);
         assert!(Assets::get("app.js").is_some());
+        assert!(assets.highlight_css.starts_with("/static/highlight.css?v="));
+        assert!(Assets::get("highlight.css").is_some());
         assert!(Assets::get("../Cargo.toml").is_none());
     }
 }

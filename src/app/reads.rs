@@ -252,7 +252,9 @@ pub async fn popular_tags(app: &App) -> AppResult<Arc<Vec<String>>> {
 }
 
 /// `body` rendered to safe HTML, cached by the hash of its content (so equal bodies,
-/// and an article's body across edits of other fields, render once).
+/// and an article's body across edits of other fields, render once). A miss renders on
+/// the blocking pool: highlighting a long listing is milliseconds of CPU, which an
+/// async worker would spend away from every other request it serves.
 pub async fn markdown_html(app: &App, body: &str) -> AppResult<Arc<str>> {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body.as_bytes());
@@ -260,8 +262,14 @@ pub async fn markdown_html(app: &App, body: &str) -> AppResult<Arc<str>> {
     key.copy_from_slice(&digest[..16]);
     app.caches
         .markdown
-        .get_or_load(u128::from_le_bytes(key), || async {
-            Ok(Arc::from(markdown::to_safe_html(body)))
+        .get_or_load(u128::from_le_bytes(key), || {
+            let body = body.to_owned();
+            async move {
+                let html = tokio::task::spawn_blocking(move || markdown::to_safe_html(&body))
+                    .await
+                    .map_err(|e| AppError::Internal(format!("rendering Markdown: {e}")))?;
+                Ok(Arc::from(html))
+            }
         })
         .await
 }

@@ -62,7 +62,7 @@ async fn seed_generates_a_usable_site(app: TestApp) {
     let body = one.json["article"]["body"].as_str().expect("body");
     assert!(body.len() > 1_000 && body.starts_with("## "), "{body}");
     let page = app.get(&format!("/article/{slug}"), None).await;
-    assert!(page.text.contains("<h2>"), "Markdown rendered");
+    assert!(page.text.contains("<h2 id=\"h-"), "Markdown rendered");
     let comments = app
         .get(&format!("/api/articles/{slug}/comments"), None)
         .await;

@@ -27,7 +27,10 @@ async fn anonymous_readers_see_the_article(app: TestApp) {
     let body = page.expect(StatusCode::OK);
     assert!(body.contains("class=\"article-page\""));
     assert!(body.contains("<div class=\"article-content\">"));
-    assert!(body.contains("<h1>Heading</h1>") && body.contains("<em>text</em>"));
+    assert!(
+        body.contains("<h1 id=\"h-heading\">Heading<a class=\"anchor\"")
+            && body.contains("<em>text</em>")
+    );
     assert!(body.contains("class=\"author\" href=\"/profile/alice\">alice</a>"));
     assert!(body.contains("default-avatar.svg"));
     assert!(body.contains("Follow alice</button>"));
