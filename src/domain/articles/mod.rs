@@ -73,6 +73,8 @@ pub struct ArticleView {
     pub favorited: bool,
     /// The writer, with the viewer's following state.
     pub author: Profile,
+    /// Minutes to read the body, counted once here so cached views carry it.
+    pub reading_minutes: u32,
 }
 
 /// Builds views for `rows` with three queries whatever their number: tags, the viewer's
@@ -119,6 +121,7 @@ pub(crate) fn load_views(
                 tags: tags_by_article.remove(&article.id).unwrap_or_default(),
                 favorited: favorited.contains(&article.id),
                 author,
+                reading_minutes: crate::domain::markdown::reading_minutes(&article.body),
                 article,
             })
         })

@@ -255,6 +255,8 @@ pub struct ArticleCard {
     pub author: AuthorView,
     /// Hidden by staff (only staff and the author get to see it at all).
     pub hidden: bool,
+    /// Minutes to read it.
+    pub reading_minutes: u32,
 }
 
 impl ArticleCard {
@@ -270,6 +272,7 @@ impl ArticleCard {
             date: date(view.article.created_at),
             author: AuthorView::of(assets, &view.author),
             hidden: view.article.hidden,
+            reading_minutes: view.reading_minutes,
         }
     }
 
