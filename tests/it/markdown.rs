@@ -70,7 +70,10 @@ async fn article_page_has_highlighting_alignment_and_anchors(app: TestApp) {
     // Heading ids, deduplicated, with self-links.
     for (level, id) in [(1, "h-getting-started"), (2, "h-getting-started-1")] {
         assert!(
-            page.contains(&format!("<h{level} id=\"{id}\">Getting started<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\"")),
+            page.contains(&format!(
+                "<h{level} id=\"{id}\">Getting started<a class=\"anchor\" href=\"#{id}\" \
+                 aria-label=\"Link to this section\""
+            )),
             "{id}: {page}"
         );
     }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, Tag, TagEnd};
 
-use super::highlight::highlight;
+use super::highlight::{MAX_DOCUMENT_BYTES, highlight};
 
 /// Prefix of every heading id, so an article cannot clobber the page's own ids (or the
 /// globals browsers name after ids). The sanitizer adds it to ids written in raw HTML.
@@ -26,6 +26,7 @@ pub(super) fn enrich<'a>(events: impl Iterator<Item = Event<'a>>, code: Code) ->
     let mut events = events;
     let mut ids = HeadingIds::default();
     let mut table = TableCells::default();
+    let mut highlight_budget = MAX_DOCUMENT_BYTES;
     while let Some(event) = events.next() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
@@ -33,15 +34,10 @@ pub(super) fn enrich<'a>(events: impl Iterator<Item = Event<'a>>, code: Code) ->
             {
                 let text = take_until(&mut events, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
                 let source = text_of(&text);
-                let lang = info.split([' ', ',']).next().unwrap_or_default();
                 out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(
                     info.clone(),
                 ))));
-                match highlight(lang, &source) {
-                    // The writer has opened `<pre><code class="language-…">` and will close it.
-                    Some(html) => out.push(Event::Html(html.into())),
-                    None => out.push(Event::Text(source.into())),
-                }
+                out.push(highlighted(&info, source, &mut highlight_budget));
                 out.push(Event::End(TagEnd::CodeBlock));
             }
             Event::Start(Tag::Heading { level, .. }) => {
@@ -50,12 +46,7 @@ pub(super) fn enrich<'a>(events: impl Iterator<Item = Event<'a>>, code: Code) ->
                 let id = ids.claim(&text_of(&inner));
                 out.push(Event::Html(format!("<{level} id=\"{id}\">").into()));
                 out.extend(inner);
-                out.push(Event::Html(
-                    format!(
-                        "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\"></a></{level}>"
-                    )
-                    .into(),
-                ));
+                out.push(Event::Html(format!("{}</{level}>", self_link(&id)).into()));
             }
             Event::Start(Tag::Table(alignments)) => {
                 table = TableCells {
@@ -78,6 +69,29 @@ pub(super) fn enrich<'a>(events: impl Iterator<Item = Event<'a>>, code: Code) ->
         }
     }
     out
+}
+
+/// The content of a fenced block whose info string is `info`: highlighted HTML when
+/// its language is known and `budget` (bytes left to highlight in this article) allows,
+/// else its text. The writer puts it inside `<pre><code class="language-…">`.
+fn highlighted<'a>(info: &str, source: String, budget: &mut usize) -> Event<'a> {
+    let lang = info.split([' ', ',']).next().unwrap_or_default();
+    let html = (source.len() <= *budget)
+        .then(|| highlight(lang, &source))
+        .flatten();
+    match html {
+        Some(html) => {
+            *budget -= source.len();
+            Event::Html(html.into())
+        }
+        None => Event::Text(source.into()),
+    }
+}
+
+/// The `#` link a heading ends with: empty (the `#` is drawn by CSS), so the heading's
+/// text stays its own; named for screen readers.
+fn self_link(id: &str) -> String {
+    format!("<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\"></a>")
 }
 
 /// The events up to the one `is_end` picks (consumed, not returned).

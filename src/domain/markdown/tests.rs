@@ -137,6 +137,13 @@ fn huge_blocks_are_left_plain() {
     assert!(!to_safe_html(&many_lines).contains("<span"));
     let fine = format!("```rust\n{}```", "let a = 1;\n".repeat(100));
     assert!(to_safe_html(&fine).contains("<span"));
+    // An article gets 32 KB highlighted in all: the block past that stays plain.
+    let block = format!("```rust\n{}```\n\n", "let a = 1;\n".repeat(1_800 / 2));
+    let html = to_safe_html(&format!("{block}{block}{block}{block}"));
+    assert_eq!(
+        html.matches("<code class=\"language-rust\"><span").count(),
+        3
+    );
 }
 
 #[test]
