@@ -18,6 +18,7 @@ tests![
     staff_read_the_history_but_cannot_restore,
     the_history_keeps_the_original_and_the_newest,
     deleting_the_article_deletes_its_revisions,
+    the_api_lists_revisions_for_the_author_and_staff,
 ];
 
 const ORIGINAL: &str = "Line one\nLine two\n<script>alert(1)</script>\n";
@@ -92,17 +93,23 @@ async fn article_id(app: &TestApp, slug: &str) -> i32 {
         conduit::domain::articles::Article::find_by_slug(conn, &slug)
             .map_err(conduit::error::AppError::from)
     })
-        .await
-        .expect("query")
-        .expect("article")
-        .id
+    .await
+    .expect("query")
+    .expect("article")
+    .id
 }
 
 async fn each_save_is_a_revision_listed_newest_first(app: TestApp) {
     let alice = app.register("alice").await;
     let slug = three_revisions(&app, &alice).await;
     // Saving the same content again adds nothing.
-    edit(&app, &alice, &slug, json!({"body": THIRD, "title": "Versioned again"})).await;
+    edit(
+        &app,
+        &alice,
+        &slug,
+        json!({"body": THIRD, "title": "Versioned again"}),
+    )
+    .await;
 
     let browser = signed_in(&app, "alice").await;
     let article = browser.get(&format!("/article/{slug}")).await;
@@ -117,7 +124,10 @@ async fn each_save_is_a_revision_listed_newest_first(app: TestApp) {
     assert_eq!(listed(body), [3, 2, 1]);
     assert_eq!(page.count("class=\"revision-editor\">alice</a>"), 3);
     assert!(body.contains("+3 −0 lines"), "the original's lines: {body}");
-    assert!(body.contains("+1 −1 lines"), "one line changed in revision 2");
+    assert!(
+        body.contains("+1 −1 lines"),
+        "one line changed in revision 2"
+    );
     assert!(body.contains(&format!(
         "/article/{slug}/history/diff?from=1&amp;to=2\">Changes</a>"
     )));
@@ -135,9 +145,15 @@ async fn the_diff_shows_lines_and_fields_escaped(app: TestApp) {
     assert!(body.contains("<del>Line two</del>"), "{body}");
     assert!(body.contains("<ins>Line 2</ins>"));
     assert!(body.contains("<ins>Line three</ins>"));
-    assert!(body.contains("<del>&#60;script&#62;alert(1)&#60;/script&#62;</del>"), "{body}");
+    assert!(
+        body.contains("<del>&#60;script&#62;alert(1)&#60;/script&#62;</del>"),
+        "{body}"
+    );
     assert!(!body.contains("<script>alert"), "never raw");
-    assert!(body.contains("<td class=\"diff-text\">Line one</td>"), "context");
+    assert!(
+        body.contains("<td class=\"diff-text\">Line one</td>"),
+        "context"
+    );
     assert!(body.contains("<del class=\"diff-del\">Versioned</del>"));
     assert!(body.contains("<ins class=\"diff-ins\">Versioned again</ins>"));
     assert!(body.contains("<ins class=\"diff-ins\">third</ins>"));
@@ -145,11 +161,18 @@ async fn the_diff_shows_lines_and_fields_escaped(app: TestApp) {
     assert!(body.contains("<li class=\"diff-ins\"><ins>gamma</ins></li>"));
     assert!(body.contains("<li class=\"diff-same\">beta</li>"));
     assert!(body.contains("Restore revision 1</button>"));
-    assert!(!body.contains("Restore revision 3"), "the current one is not offered");
+    assert!(
+        !body.contains("Restore revision 3"),
+        "the current one is not offered"
+    );
 
     // Without numbers: the newest against the one before; nonsense is a 404.
     let latest = browser.get(&format!("/article/{slug}/history/diff")).await;
-    assert!(latest.expect(StatusCode::OK).contains("Revision 2 → revision 3"));
+    assert!(
+        latest
+            .expect(StatusCode::OK)
+            .contains("Revision 2 → revision 3")
+    );
     for bad in ["from=x&to=3", "from=1&to=99", "from=-1"] {
         let page = browser
             .get(&format!("/article/{slug}/history/diff?{bad}"))
@@ -224,7 +247,11 @@ async fn strangers_get_not_found_and_change_nothing(app: TestApp) {
             format!("{path}/history"),
             format!("{path}/history/diff?from=1&to=3"),
         ] {
-            assert_eq!(visitor.get(&page).await.status, StatusCode::NOT_FOUND, "{page}");
+            assert_eq!(
+                visitor.get(&page).await.status,
+                StatusCode::NOT_FOUND,
+                "{page}"
+            );
         }
     }
     let token = bob.get("/settings").await.csrf();
@@ -264,12 +291,13 @@ async fn staff_read_the_history_but_cannot_restore(app: TestApp) {
     );
     let history = staff.get(&format!("{path}/history")).await;
     assert_eq!(listed(history.expect(StatusCode::OK)), [3, 2, 1]);
-    let diff = staff
-        .get(&format!("{path}/history/diff?from=1&to=3"))
-        .await;
+    let diff = staff.get(&format!("{path}/history/diff?from=1&to=3")).await;
     let body = diff.expect(StatusCode::OK);
     assert!(body.contains("<ins>Line three</ins>"));
-    assert!(!body.contains("Restore revision"), "only the author restores");
+    assert!(
+        !body.contains("Restore revision"),
+        "only the author restores"
+    );
     let token = staff.get("/settings").await.csrf();
     let refused = staff
         .post_raw(
@@ -300,7 +328,10 @@ async fn the_history_keeps_the_original_and_the_newest(app: TestApp) {
     let diff = browser
         .get(&format!("/article/{slug}/history/diff?from=1&to=56"))
         .await;
-    assert!(diff.expect(StatusCode::OK).contains("<ins>Version 54</ins>"));
+    assert!(
+        diff.expect(StatusCode::OK)
+            .contains("<ins>Version 54</ins>")
+    );
 }
 
 async fn deleting_the_article_deletes_its_revisions(app: TestApp) {
@@ -308,7 +339,44 @@ async fn deleting_the_article_deletes_its_revisions(app: TestApp) {
     let slug = three_revisions(&app, &alice).await;
     let id = article_id(&app, &slug).await;
     assert_eq!(stored(&app, id).await, 3);
-    let reply = app.delete(&format!("/api/articles/{slug}"), Some(&alice)).await;
+    let reply = app
+        .delete(&format!("/api/articles/{slug}"), Some(&alice))
+        .await;
     assert!(reply.status.is_success(), "{}", reply.text);
     assert_eq!(stored(&app, id).await, 0);
+}
+
+async fn the_api_lists_revisions_for_the_author_and_staff(app: TestApp) {
+    let alice = app.register("alice").await;
+    let slug = three_revisions(&app, &alice).await;
+    let path = format!("/api/articles/{slug}/revisions");
+    let reply = app.get(&path, Some(&alice)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json["revisionsCount"], 3);
+    let revisions = reply.json["revisions"].as_array().expect("a list");
+    let numbers: Vec<i64> = revisions
+        .iter()
+        .filter_map(|r| r["number"].as_i64())
+        .collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert_eq!(revisions[0]["editor"], "alice");
+    assert_eq!(revisions[0]["title"], "Versioned again");
+    assert_eq!(revisions[2]["addedLines"], 3);
+    assert!(
+        revisions[0]["createdAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+
+    let staff = with_role(&app, "mod", "moderator").await;
+    assert_eq!(app.get(&path, Some(&staff)).await.status, StatusCode::OK);
+    let bob = app.register("bob").await;
+    let refused = app.get(&path, Some(&bob)).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(
+        refused.json["errors"]["article"].is_array(),
+        "{}",
+        refused.text
+    );
+    assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
 }

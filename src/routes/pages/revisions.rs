@@ -270,14 +270,8 @@ pub async fn restore(
     match revisions::restore(&state.app, user.id, slug, number).await {
         Ok(done) => {
             let text = match done.recorded {
-                Some(new) => format!(
-                    "Revision {} is restored, as revision {new}.",
-                    done.restored
-                ),
-                None => format!(
-                    "Revision {} is already the current content.",
-                    done.restored
-                ),
+                Some(new) => format!("Revision {} is restored, as revision {new}.", done.restored),
+                None => format!("Revision {} is already the current content.", done.restored),
             };
             session::flash(&req, FlashKind::Success, text);
             Ok(redirect(&format!("/article/{}", done.slug)))
