@@ -19,6 +19,7 @@ tests![
     the_history_keeps_the_original_and_the_newest,
     deleting_the_article_deletes_its_revisions,
     the_api_lists_revisions_for_the_author_and_staff,
+    racing_edits_each_get_a_number,
 ];
 
 const ORIGINAL: &str = "Line one\nLine two\n<script>alert(1)</script>\n";
@@ -379,4 +380,28 @@ async fn the_api_lists_revisions_for_the_author_and_staff(app: TestApp) {
         refused.text
     );
     assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn racing_edits_each_get_a_number(app: TestApp) {
+    let alice = app.register("alice").await;
+    let slug = app.publish(&alice, "Raced", &[]).await;
+    // Eight edits at once: each is a revision of its own, none fails on the numbering.
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let request = app
+                .client
+                .put(format!("{}/api/articles/{slug}", app.address))
+                .insert_header(("Authorization", format!("Token {alice}")));
+            actix_web::rt::spawn(async move {
+                let body = json!({"article": {"body": format!("Raced body {i}")}});
+                request.send_json(&body).await.expect("answered").status()
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.await.expect("task"), StatusCode::OK);
+    }
+    let browser = signed_in(&app, "alice").await;
+    let history = browser.get(&format!("/article/{slug}/history")).await;
+    assert_eq!(listed(&history.body), (1..=9).rev().collect::<Vec<i32>>());
 }
