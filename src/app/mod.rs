@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod profiles;
 pub mod reads;
 pub mod recovery;
+pub mod revisions;
 pub mod search;
 pub mod sessions;
 pub mod site_settings;

@@ -159,6 +159,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_revisions (id) {
+        id -> Integer,
+        article_id -> Integer,
+        number -> Integer,
+        editor_id -> Integer,
+        created_at -> Timestamp,
+        title -> Text,
+        description -> Text,
+        body -> Text,
+        tags -> Text,
+        added_lines -> Integer,
+        removed_lines -> Integer,
+    }
+}
+
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_revisions -> users (editor_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -175,6 +193,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     follows,
     comments,
+    article_revisions,
 );
 
 diesel::table! {

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod profiles;
 pub mod recovery;
+pub mod revisions;
 pub mod roles;
 pub mod search;
 pub mod sessions;

@@ -20,6 +20,7 @@ mod pages;
 mod process;
 mod profiles;
 mod restart;
+mod revisions;
 mod search;
 mod security;
 mod seed;
@@ -31,7 +32,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 37] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 38] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -69,6 +70,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("sessions", accounts::sessions::tests()),
         ("tokens", accounts::tokens::tests()),
         ("markdown", markdown::tests()),
+        ("revisions", revisions::tests()),
     ];
     groups
         .into_iter()

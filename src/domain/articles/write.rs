@@ -6,7 +6,7 @@ use super::list::one_view;
 use super::{Article, ArticleView};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
-use crate::domain::{events, input, search, tags, time, visibility};
+use crate::domain::{events, input, revisions, search, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
 /// A new article, as received (from the editor form or the API).
@@ -126,6 +126,7 @@ pub fn create(
     tags::set_for_article(conn, article.id, &tags)?;
     search::index(conn, &[article.id])?;
     let view = one_view(conn, Some(author_id), article)?;
+    revisions::record_original(conn, &view.article, author_id, &view.tags)?;
     events::article_published(conn, &view.article, &view.author.username)?;
     Ok(view)
 }
@@ -181,6 +182,7 @@ pub fn update(
     }
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
     let view = one_view(conn, Some(user_id), article)?;
+    revisions::record(conn, &view.article, user_id, &view.tags)?;
     events::article_updated(conn, &view.article, &view.author.username)?;
     Ok(view)
 }

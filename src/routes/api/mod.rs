@@ -14,6 +14,7 @@ mod openapi_idempotency;
 mod openapi_scopes;
 mod profiles;
 mod reports;
+mod revisions;
 mod search;
 mod tags;
 mod tokens;
@@ -53,6 +54,7 @@ pub fn table() -> Vec<Endpoint> {
         Endpoint::new(M::DELETE, "/articles/{slug}", articles::delete),
         Endpoint::new(M::POST, "/articles/{slug}/favorite", articles::favorite),
         Endpoint::new(M::DELETE, "/articles/{slug}/favorite", articles::unfavorite),
+        Endpoint::new(M::GET, "/articles/{slug}/revisions", revisions::list),
         Endpoint::new(M::GET, "/articles/{slug}/comments", comments::list),
         Endpoint::new(M::POST, "/articles/{slug}/comments", comments::add),
         Endpoint::new(

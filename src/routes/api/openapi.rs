@@ -15,8 +15,8 @@ use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
 use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, notifications, profiles, reports, search, tags, tokens, users,
-    webhooks,
+    articles, comments, docs, notifications, profiles, reports, revisions, search, tags, tokens,
+    users, webhooks,
 };
 use crate::routes::ops;
 
@@ -51,6 +51,7 @@ use crate::routes::ops;
         articles::delete,
         articles::favorite,
         articles::unfavorite,
+        revisions::list,
         comments::list,
         comments::add,
         comments::delete,

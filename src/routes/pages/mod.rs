@@ -15,6 +15,7 @@ mod messaging;
 mod profile;
 mod recovery;
 mod report;
+mod revisions;
 mod search;
 pub mod session;
 mod sessions;
@@ -140,6 +141,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/editor/{slug}", web::post().to(editor::save))
         .route("/article/{slug}", web::get().to(article::show))
         .route("/article/{slug}/delete", web::post().to(article::delete))
+        .route("/article/{slug}/history", web::get().to(revisions::history))
+        .route(
+            "/article/{slug}/history/diff",
+            web::get().to(revisions::diff),
+        )
+        .route(
+            "/article/{slug}/history/{number}/restore",
+            web::post().to(revisions::restore),
+        )
         .route(
             "/article/{slug}/favorite",
             web::post().to(article::favorite),
