@@ -23,6 +23,11 @@ const FILES: &[Embedded] = &[
         bytes: include_bytes!("../static/app.js"),
     },
     Embedded {
+        path: "image_upload.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/image_upload.js"),
+    },
+    Embedded {
         path: "img/default-avatar.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../static/img/default-avatar.svg"),
@@ -49,6 +54,8 @@ pub struct Assets {
     pub css: String,
     /// The script (debug hook and progressive enhancement).
     pub js: String,
+    /// The editor's image upload (see `templates/partials/image_upload.html`).
+    pub image_upload: String,
     /// The avatar shown when a user has no image.
     pub default_avatar: String,
     /// The tab icon.
@@ -61,6 +68,7 @@ impl Assets {
         Self {
             css: url_of("app.css"),
             js: url_of("app.js"),
+            image_upload: url_of("image_upload.js"),
             default_avatar: url_of("img/default-avatar.svg"),
             favicon: url_of("img/favicon.svg"),
         }

@@ -12,6 +12,7 @@ mod comments;
 mod counted;
 mod discovery;
 mod helpers;
+mod images;
 mod jobs;
 mod openapi;
 mod ops;
@@ -30,7 +31,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 36] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 37] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -67,6 +68,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("two_factor", accounts::two_factor::tests()),
         ("sessions", accounts::sessions::tests()),
         ("tokens", accounts::tokens::tests()),
+        ("images", images::tests()),
     ];
     groups
         .into_iter()
