@@ -118,7 +118,9 @@ pub async fn read_upload(
             value.extend_from_slice(&chunk);
         }
         if over {
-            return Err(UploadError::Unreadable(format!("field `{name}` is too long")));
+            return Err(UploadError::Unreadable(format!(
+                "field `{name}` is too long"
+            )));
         }
         if filename.is_none() && received.fields.len() < FIELDS_MAX {
             received

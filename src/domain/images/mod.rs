@@ -115,7 +115,7 @@ pub fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB {
         let tenths = bytes * 10 / MB;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} MB", tenths / 10)
         } else {
             format!("{}.{} MB", tenths / 10, tenths % 10)
@@ -147,5 +147,4 @@ mod tests {
         assert_eq!(human_size(2048), "2 KB");
         assert_eq!(human_size(12), "12 bytes");
     }
-
 }

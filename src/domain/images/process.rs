@@ -151,7 +151,11 @@ fn detect(bytes: &[u8]) -> AppResult<Format> {
         Ok(found) => Format::of(found).ok_or_else(|| {
             refused(format!(
                 "is a {} image, which is not accepted: {ACCEPTED}",
-                found.extensions_str().first().unwrap_or(&"other").to_uppercase()
+                found
+                    .extensions_str()
+                    .first()
+                    .unwrap_or(&"other")
+                    .to_uppercase()
             ))
         }),
         Err(_) if looks_like_svg(bytes) => Err(refused(format!(
@@ -268,7 +272,13 @@ fn variant_sizes(width: u32, height: u32, purpose: Purpose) -> Vec<(u32, u32)> {
         Purpose::Article => {
             let largest = width.min(WIDTHS[WIDTHS.len() - 1]);
             let mut sizes = vec![scaled(largest)];
-            sizes.extend(WIDTHS.iter().rev().filter(|&&w| w < largest).map(|&w| scaled(w)));
+            sizes.extend(
+                WIDTHS
+                    .iter()
+                    .rev()
+                    .filter(|&&w| w < largest)
+                    .map(|&w| scaled(w)),
+            );
             sizes
         }
     }
@@ -309,7 +319,10 @@ fn encode(picture: &DynamicImage, width: u32, height: u32, format: Format) -> Ap
                 other => Some(DynamicImage::ImageRgb8(other.to_rgb8())),
             };
             let encoder = image::codecs::png::PngEncoder::new(&mut data);
-            eight_bit.as_ref().unwrap_or(picture).write_with_encoder(encoder)
+            eight_bit
+                .as_ref()
+                .unwrap_or(picture)
+                .write_with_encoder(encoder)
         }
     };
     written.map_err(|e| AppError::Internal(format!("image encoding: {e}")))?;

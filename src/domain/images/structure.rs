@@ -143,7 +143,9 @@ mod tests {
         // The smallest GIF: 1x1, no colour table, one image, trailer.
         let gif: &[u8] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b";
         assert_eq!(image_length(Format::Gif, gif), Some(gif.len()));
-        let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9];
+        let jpeg: &[u8] = &[
+            0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9,
+        ];
         assert_eq!(image_length(Format::Jpeg, jpeg), Some(jpeg.len()));
         assert_eq!(image_length(Format::Jpeg, &jpeg[..6]), None);
     }

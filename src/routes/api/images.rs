@@ -96,7 +96,10 @@ pub struct ImagesBody {
 
 /// The multipart form of an upload.
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "describes the multipart body for the OpenAPI document")]
+#[expect(
+    dead_code,
+    reason = "describes the multipart body for the OpenAPI document"
+)]
 pub struct ImageUpload {
     /// A PNG, JPEG, WebP or GIF file. Its name's extension and its declared type, when
     /// given, must match its contents.

@@ -70,7 +70,11 @@ pub fn png_bomb() -> Vec<u8> {
     header.extend_from_slice(&[8, 6, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &header);
     // A zlib stream of stored nothing-much: the decoder must not get this far.
-    chunk(&mut out, b"IDAT", &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    );
     chunk(&mut out, b"tEXt", &[b'x'; 900]);
     chunk(&mut out, b"IEND", &[]);
     out
@@ -87,7 +91,9 @@ pub fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
     tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
     // GPS IFD at 26: GPSLatitudeRef "N", GPSLatitude 48/1 0/1 0/1 at offset 56.
     tiff.extend_from_slice(&[0x00, 0x02]);
-    tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&[
+        0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0, 0, 0,
+    ]);
     tiff.extend_from_slice(&[0x00, 0x02, 0x00, 0x05, 0x00, 0x00, 0x00, 0x03]);
     tiff.extend_from_slice(&56u32.to_be_bytes());
     tiff.extend_from_slice(&[0, 0, 0, 0]);

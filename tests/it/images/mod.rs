@@ -29,8 +29,10 @@ fn multipart(fields: &[(&str, &str)], filename: &str, content_type: &str, file: 
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     body.extend_from_slice(
@@ -100,7 +102,11 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, awc::http::header::Hea
         .await
         .expect("answered");
     let bytes = response.body().limit(20 * 1024 * 1024).await.expect("body");
-    (response.status(), response.headers().clone(), bytes.to_vec())
+    (
+        response.status(),
+        response.headers().clone(),
+        bytes.to_vec(),
+    )
 }
 
 async fn stored_count(app: &TestApp, token: &str) -> usize {
@@ -119,10 +125,34 @@ fn header<'a>(headers: &'a awc::http::header::HeaderMap, name: &str) -> &'a str 
 async fn every_format_uploads_and_is_served_back(app: TestApp) {
     let token = app.register("painter").await;
     let cases = [
-        ("wide.png", "image/png", png(1500, 900), "image/png", ImageFormat::Png),
-        ("photo.jpg", "image/jpeg", jpeg(700, 500), "image/jpeg", ImageFormat::Jpeg),
-        ("pic.webp", "image/webp", encoded(400, 300, ImageFormat::WebP), "image/png", ImageFormat::Png),
-        ("anim.gif", "image/gif", encoded(200, 100, ImageFormat::Gif), "image/png", ImageFormat::Png),
+        (
+            "wide.png",
+            "image/png",
+            png(1500, 900),
+            "image/png",
+            ImageFormat::Png,
+        ),
+        (
+            "photo.jpg",
+            "image/jpeg",
+            jpeg(700, 500),
+            "image/jpeg",
+            ImageFormat::Jpeg,
+        ),
+        (
+            "pic.webp",
+            "image/webp",
+            encoded(400, 300, ImageFormat::WebP),
+            "image/png",
+            ImageFormat::Png,
+        ),
+        (
+            "anim.gif",
+            "image/gif",
+            encoded(200, 100, ImageFormat::Gif),
+            "image/png",
+            ImageFormat::Png,
+        ),
     ];
     for (name, declared, bytes, served_type, served_format) in cases {
         let reply = api_upload(&app, &token, name, declared, &bytes).await;
@@ -141,7 +171,10 @@ async fn every_format_uploads_and_is_served_back(app: TestApp) {
             .map(|w| w["width"].as_i64().expect("width"))
             .collect();
         let original = image["width"].as_i64().expect("width");
-        assert!(widths.iter().all(|&w| w <= original), "{name}: never upscaled");
+        assert!(
+            widths.iter().all(|&w| w <= original),
+            "{name}: never upscaled"
+        );
         for width in &widths {
             let path = image["widths"]
                 .as_array()
@@ -203,7 +236,12 @@ async fn the_page_form_and_the_avatar_upload(app: TestApp) {
         &app,
         "/settings/images",
         &cookies,
-        multipart(&[("csrf_token", &csrf)], "a.png", "image/png", &png(300, 200)),
+        multipart(
+            &[("csrf_token", &csrf)],
+            "a.png",
+            "image/png",
+            &png(300, 200),
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
@@ -221,14 +259,21 @@ async fn the_page_form_and_the_avatar_upload(app: TestApp) {
             ("Cookie", browser.cookie_header()),
             ("Accept", "application/json".into()),
         ],
-        multipart(&[("csrf_token", &csrf)], "b.jpg", "image/jpeg", &jpeg(120, 80)),
+        multipart(
+            &[("csrf_token", &csrf)],
+            "b.jpg",
+            "image/jpeg",
+            &jpeg(120, 80),
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    assert!(reply.json["image"]["markdown"]
-        .as_str()
-        .expect("markdown")
-        .ends_with("-120.jpg)"));
+    assert!(
+        reply.json["image"]["markdown"]
+            .as_str()
+            .expect("markdown")
+            .ends_with("-120.jpg)")
+    );
 
     // No CSRF token: refused before the file is read, nothing stored.
     let reply = send_multipart(
@@ -245,23 +290,42 @@ async fn the_page_form_and_the_avatar_upload(app: TestApp) {
         &app,
         "/settings/images",
         &cookies,
-        multipart(&[("csrf_token", &csrf)], "d.png", "image/png", b"not an image at all"),
+        multipart(
+            &[("csrf_token", &csrf)],
+            "d.png",
+            "image/png",
+            b"not an image at all",
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.text.contains("class=\"field-error\" id=\"image-error\""), "{}", reply.text);
+    assert!(
+        reply
+            .text
+            .contains("class=\"field-error\" id=\"image-error\""),
+        "{}",
+        reply.text
+    );
 
     // The avatar: a square of 256 pixels, on the profile at once.
     let reply = send_multipart(
         &app,
         "/settings/picture",
         &cookies,
-        multipart(&[("csrf_token", &csrf)], "me.png", "image/png", &png(400, 300)),
+        multipart(
+            &[("csrf_token", &csrf)],
+            "me.png",
+            "image/png",
+            &png(400, 300),
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     let profile = app.get("/api/profiles/sketcher", None).await;
-    let image = profile.json["profile"]["image"].as_str().expect("image").to_owned();
+    let image = profile.json["profile"]["image"]
+        .as_str()
+        .expect("image")
+        .to_owned();
     assert!(image.ends_with("-256.png"), "{image}");
     let path = &image[image.find("/images/").expect("our URL")..];
     let (status, _, body) = fetch(&app, path).await;
@@ -282,27 +346,71 @@ async fn hostile_files_are_refused_and_nothing_is_stored(app: TestApp) {
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
     let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
         ("bomb.png", "image/png", png_bomb(), "too large"),
-        ("photo.png", "image/png", jpeg(40, 40), "says .png in its name but is a JPEG"),
-        ("photo.jpg", "image/png", jpeg(40, 40), "declared as image/png but is a JPEG"),
+        (
+            "photo.png",
+            "image/png",
+            jpeg(40, 40),
+            "says .png in its name but is a JPEG",
+        ),
+        (
+            "photo.jpg",
+            "image/png",
+            jpeg(40, 40),
+            "declared as image/png but is a JPEG",
+        ),
         ("logo.svg", "image/svg+xml", svg.to_vec(), "SVG"),
-        ("cat.gif", "image/gif", gif_with_script, "after the end of the GIF image"),
-        ("cat.jpg", "image/jpeg", jpeg_with_zip, "after the end of the JPEG image"),
-        ("noise.png", "image/png", (0..5000u32).map(|i| (i * 7 % 251) as u8).collect(), "not an image"),
+        (
+            "cat.gif",
+            "image/gif",
+            gif_with_script,
+            "after the end of the GIF image",
+        ),
+        (
+            "cat.jpg",
+            "image/jpeg",
+            jpeg_with_zip,
+            "after the end of the JPEG image",
+        ),
+        (
+            "noise.png",
+            "image/png",
+            (0..5000u32).map(|i| (i * 7 % 251) as u8).collect(),
+            "not an image",
+        ),
         ("empty.png", "image/png", Vec::new(), "missing"),
     ];
     for (name, declared, bytes, message) in cases {
         let started = std::time::Instant::now();
         let reply = api_upload(&app, &token, name, declared, &bytes).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", reply.text);
-        let said = reply.json["errors"]["image"][0].as_str().unwrap_or_default();
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            reply.text
+        );
+        let said = reply.json["errors"]["image"][0]
+            .as_str()
+            .unwrap_or_default();
         assert!(said.contains(message), "{name}: {said}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{name} was slow");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{name} was slow"
+        );
     }
     // Not multipart at all.
     let reply = app
-        .post("/api/images", Some(&token), serde_json::json!({"image": "x"}))
+        .post(
+            "/api/images",
+            Some(&token),
+            serde_json::json!({"image": "x"}),
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
     assert_eq!(stored_count(&app, &token).await, 0);
     let quota = app.get("/api/user/images", Some(&token)).await;
     assert_eq!(quota.json["quota"]["usedBytes"], 0);
@@ -334,11 +442,18 @@ async fn the_quota_and_the_byte_limit(app: TestApp) {
     // Over the byte limit (and the server stops reading there).
     let big: Vec<u8> = png(1, 1).into_iter().chain(vec![0u8; 200 * 1024]).collect();
     let reply = api_upload(&app, &token, "big.png", "image/png", &big).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
-    assert!(reply.json["errors"]["image"][0]
-        .as_str()
-        .unwrap_or_default()
-        .contains("larger than the 64 KB limit"));
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.json["errors"]["image"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("larger than the 64 KB limit")
+    );
     // Noise does not compress: each of these stores some 30 KB.
     let noisy = |seed: u32| {
         let picture = image::RgbImage::from_fn(100, 100, |x, y| {
@@ -352,11 +467,18 @@ async fn the_quota_and_the_byte_limit(app: TestApp) {
     let first = api_upload(&app, &token, "one.png", "image/png", &noisy(1)).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     let second = api_upload(&app, &token, "two.png", "image/png", &noisy(2)).await;
-    assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", second.text);
-    assert!(second.json["errors"]["image"][0]
-        .as_str()
-        .unwrap_or_default()
-        .contains("would exceed your storage quota"));
+    assert_eq!(
+        second.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        second.text
+    );
+    assert!(
+        second.json["errors"]["image"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("would exceed your storage quota")
+    );
     assert_eq!(stored_count(&app, &token).await, 1);
 }
 
@@ -373,14 +495,20 @@ async fn owners_and_staff_delete(app: TestApp) {
         paths.push(reply.json["image"]["url"].as_str().expect("url").to_owned());
     }
     // Someone else may not delete it.
-    let refused = app.delete(&format!("/api/images/{}", ids[0]), Some(&other)).await;
+    let refused = app
+        .delete(&format!("/api/images/{}", ids[0]), Some(&other))
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
     assert_eq!(fetch(&app, &paths[0]).await.0, StatusCode::OK);
     // The owner may; then its URLs are gone.
-    let deleted = app.delete(&format!("/api/images/{}", ids[0]), Some(&owner)).await;
+    let deleted = app
+        .delete(&format!("/api/images/{}", ids[0]), Some(&owner))
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     assert_eq!(fetch(&app, &paths[0]).await.0, StatusCode::NOT_FOUND);
-    let again = app.delete(&format!("/api/images/{}", ids[0]), Some(&owner)).await;
+    let again = app
+        .delete(&format!("/api/images/{}", ids[0]), Some(&owner))
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 
     // Staff remove the other from the admin area, audited.
@@ -388,7 +516,11 @@ async fn owners_and_staff_delete(app: TestApp) {
     let listing = admin.get("/admin/images").await;
     assert!(listing.expect(StatusCode::OK).contains(&paths[1][..40]));
     let removed = admin
-        .submit("/admin/images", &format!("/admin/images/{}/remove", ids[1]), &[])
+        .submit(
+            "/admin/images",
+            &format!("/admin/images/{}/remove", ids[1]),
+            &[],
+        )
         .await;
     removed.assert_redirect("/admin/images");
     assert_eq!(fetch(&app, &paths[1]).await.0, StatusCode::NOT_FOUND);
@@ -396,5 +528,8 @@ async fn owners_and_staff_delete(app: TestApp) {
     // A member cannot reach the admin list.
     let member = Browser::new(&app);
     member.sign_in("other").await;
-    assert_eq!(member.get("/admin/images").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.get("/admin/images").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -6,6 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{AdminFrame, StaffUser, actor, frame};
+use crate::error::AppError;
 use crate::routes::pages::auth::EmptyForm;
 use crate::routes::pages::images::ImageRow;
 use crate::routes::pages::session::{CsrfForm, FlashKind, flash};
@@ -55,7 +56,13 @@ pub async fn remove(
     id: web::Path<i32>,
     _form: CsrfForm<EmptyForm>,
 ) -> PageResult {
-    crate::app::images::remove(&state.app, actor(&state, &req, &user.0), id.into_inner()).await?;
-    flash(&req, FlashKind::Success, "The image was removed.");
+    match crate::app::images::remove(&state.app, actor(&state, &req, &user.0), id.into_inner())
+        .await
+    {
+        Ok(()) => flash(&req, FlashKind::Success, "The image was removed."),
+        // Another staff member (or its owner) was quicker: the outcome is the same.
+        Err(AppError::NotFound(_)) => flash(&req, FlashKind::Info, "That image was already gone."),
+        Err(other) => return Err(other.into()),
+    }
     Ok(redirect("/admin/images"))
 }

@@ -42,7 +42,10 @@ pub async fn file(
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Opened on its own, an image is never a page that runs anything.
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"));
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ));
     if unchanged {
         return Ok(response.finish());
     }

@@ -47,7 +47,11 @@ async fn received(
         presented.is_some_and(|token| session::csrf_matches(&session, token))
     };
     let max = state.image_limits.max_bytes;
-    let refused = |message: String| Ok(Err(AppError::Validation(FieldErrors::single(FIELD, message))));
+    let refused = |message: String| {
+        Ok(Err(AppError::Validation(FieldErrors::single(
+            FIELD, message,
+        ))))
+    };
     match read_upload(parts, FIELD, max, gate).await {
         Err(UploadError::Refused) => Err(PageError::Csrf),
         Err(UploadError::TooLarge) => refused(too_big(max)),
@@ -125,7 +129,14 @@ pub async fn upload(
         }
         Err(err) => {
             let errors = form_errors(err)?;
-            super::page(&state, &req, &user, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+            super::page(
+                &state,
+                &req,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
         }
     }
 }
@@ -177,7 +188,11 @@ pub async fn picture(
     };
     match saved {
         Ok(_) => {
-            session::flash(&req, FlashKind::Success, "Your profile picture was updated.");
+            session::flash(
+                &req,
+                FlashKind::Success,
+                "Your profile picture was updated.",
+            );
             Ok(redirect("/settings"))
         }
         Err(err) => render(
