@@ -58,6 +58,7 @@ pub async fn upload(
         Purpose::Avatar => url_key(owner, &format!("avatar:{}", processed.sha256)),
     };
     app.write(move |tx| {
+        images::lock_owner(tx.conn, owner)?;
         if let Some(existing) = images::find_by_key(tx.conn, &key)? {
             return Ok(images::entry(tx.conn, existing)?);
         }

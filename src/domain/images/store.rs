@@ -117,6 +117,25 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Image>> {
         .optional()
 }
 
+/// Makes concurrent uploads of `owner` take turns until this transaction ends, so that
+/// two of them cannot both fit the quota that only one fits, nor both insert the same
+/// file. SQLite's write transactions already run one at a time; PostgreSQL locks the
+/// owner's row.
+pub fn lock_owner(conn: &mut DbConnection, owner: i32) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            users::table
+                .find(owner)
+                .select(users::id)
+                .for_update()
+                .first::<i32>(pg)
+                .optional()?;
+        }
+        DbConnection::Sqlite(_) => {}
+    }
+    Ok(())
+}
+
 /// Bytes `owner` stores now.
 pub fn used_bytes(conn: &mut DbConnection, owner: i32) -> QueryResult<i64> {
     let sum: Option<i64> = images::table
