@@ -125,10 +125,14 @@ pub fn process(upload: &Upload, max_bytes: usize, purpose: Purpose) -> AppResult
         Purpose::Avatar => square(picture),
     };
     let (width, height) = (picture.width(), picture.height());
-    let variants = variant_sizes(width, height, purpose)
-        .into_iter()
-        .map(|(w, h)| encode(&picture, w, h, stored))
-        .collect::<AppResult<Vec<_>>>()?;
+    // Each width is made from the one before (largest first): the full picture is read
+    // once, and is dropped as soon as the largest width exists.
+    let mut variants = Vec::new();
+    let mut source = picture;
+    for (w, h) in variant_sizes(width, height, purpose) {
+        source = scaled(source, w, h);
+        variants.push(encode(&source, stored)?);
+    }
     Ok(Processed {
         sha256: hex::encode(Sha256::digest(bytes)),
         format: stored,
@@ -284,18 +288,27 @@ fn variant_sizes(width: u32, height: u32, purpose: Purpose) -> Vec<(u32, u32)> {
     }
 }
 
-fn encode(picture: &DynamicImage, width: u32, height: u32, format: Format) -> AppResult<Encoded> {
-    let resized = if width == picture.width() && height == picture.height() {
-        None
-    } else if picture.width() / width >= 2 {
-        // Area averaging: integer arithmetic, and only the output is allocated (the
-        // Triangle filter's float intermediate is width × new height × 16 bytes, some
-        // 100 MB for a 16-megapixel photo).
-        Some(picture.thumbnail_exact(width, height))
+/// `picture` at `width` × `height` (never larger: see [`variant_sizes`]). The Triangle filter when its float
+/// intermediate (source width × new height × 16 bytes) is small; otherwise area
+/// averaging, which is integer arithmetic and allocates only its output (Triangle from a
+/// 16-megapixel photo to 2048 pixels would take some 130 MB more).
+fn scaled(picture: DynamicImage, width: u32, height: u32) -> DynamicImage {
+    if width == picture.width() && height == picture.height() {
+        return picture;
+    }
+    let intermediate = u64::from(picture.width()) * u64::from(height) * 16;
+    if intermediate <= TRIANGLE_BUFFER_MAX {
+        picture.resize_exact(width, height, FilterType::Triangle)
     } else {
-        Some(picture.resize_exact(width, height, FilterType::Triangle))
-    };
-    let picture = resized.as_ref().unwrap_or(picture);
+        picture.thumbnail_exact(width, height)
+    }
+}
+
+/// The most the Triangle filter may allocate for its intermediate.
+const TRIANGLE_BUFFER_MAX: u64 = 16 * 1024 * 1024;
+
+fn encode(picture: &DynamicImage, format: Format) -> AppResult<Encoded> {
+    let (width, height) = (picture.width(), picture.height());
     let mut data = Vec::new();
     let written = match format {
         Format::Jpeg => {
@@ -336,6 +349,26 @@ fn encode(picture: &DynamicImage, width: u32, height: u32, format: Format) -> Ap
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thin_picture_gets_every_width_once() {
+        let mut png = std::io::Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(image::RgbImage::new(1000, 1))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .expect("encodes");
+        let upload = Upload {
+            bytes: png.into_inner(),
+            filename: Some("line.png".into()),
+            content_type: None,
+        };
+        let done = process(&upload, 1 << 20, Purpose::Article).expect("accepted");
+        let widths: Vec<u32> = done.variants.iter().map(|v| v.width).collect();
+        assert_eq!(widths, vec![1000, 640, 320]);
+        for variant in &done.variants {
+            let decoded = image::load_from_memory(&variant.data).expect("decodes");
+            assert_eq!((decoded.width(), decoded.height()), (variant.width, 1));
+        }
+    }
 
     #[test]
     fn variants_are_never_upscaled() {
