@@ -7,6 +7,22 @@ use futures_util::StreamExt;
 
 use crate::domain::images::process::Upload;
 
+/// Uploads read and held at once, process-wide. Each holds up to the byte limit until
+/// it is stored, and all but one or two wait for a decode anyway: the others wait their
+/// turn before their body is read (their bytes stay in the network buffers), so that 20
+/// uploads of 5 MB at once hold 40 MB, not 100.
+const UPLOAD_SLOTS: usize = 8;
+
+/// Waits for one of the [`UPLOAD_SLOTS`]; hold it until the upload is stored or refused.
+pub async fn upload_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS
+        .get_or_init(|| tokio::sync::Semaphore::new(UPLOAD_SLOTS))
+        .acquire()
+        .await
+        .ok()
+}
+
 /// Longest text field kept (the CSRF token, an alt text).
 const TEXT_MAX: usize = 4096;
 /// Most text fields read.
@@ -68,7 +84,24 @@ async fn drain(part: actix_multipart::Field, mut parts: Multipart) {
 /// Reads `parts`, keeping the file field `file_field` up to `max_bytes`. `gate` sees
 /// the text fields that came before the file, before a byte of it is read (and at the
 /// end when no file came); when it says no, reading stops with [`UploadError::Refused`].
+///
+/// A body that takes longer than [`READ_TIMEOUT`] is refused, so that a client trickling
+/// bytes cannot hold one of the [`UPLOAD_SLOTS`] for long.
 pub async fn read_upload(
+    parts: Multipart,
+    file_field: &str,
+    max_bytes: usize,
+    gate: impl Fn(&[(String, String)]) -> bool,
+) -> Result<Received, UploadError> {
+    actix_web::rt::time::timeout(READ_TIMEOUT, read_parts(parts, file_field, max_bytes, gate))
+        .await
+        .unwrap_or_else(|_| Err(UploadError::Unreadable("the upload took too long".into())))
+}
+
+/// Longest an upload may take to arrive (5 MB at about 85 KB/s).
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn read_parts(
     mut parts: Multipart,
     file_field: &str,
     max_bytes: usize,

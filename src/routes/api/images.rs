@@ -13,7 +13,7 @@ use super::openapi::{Forbidden, NotFound, TooManyRequests, Unauthorized, Unproce
 use crate::domain::images::process::{FIELD, Purpose, too_big};
 use crate::domain::images::{ImageEntry, human_size};
 use crate::domain::time;
-use crate::routes::multipart::{UploadError, read_upload};
+use crate::routes::multipart::{UploadError, read_upload, upload_slot};
 use crate::state::AppState;
 
 /// One stored width.
@@ -135,6 +135,7 @@ pub async fn upload(
     parts: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let max = state.image_limits.max_bytes;
+    let _slot = upload_slot().await;
     let file = match read_upload(parts, FIELD, max, |_| true).await {
         Ok(form) => form.file.filter(|f| !f.bytes.is_empty()),
         Err(UploadError::TooLarge) => return Err(ApiError::unreadable(FIELD, too_big(max))),

@@ -18,7 +18,7 @@ use super::super::{PageError, PageResult, redirect, render};
 use crate::domain::images::process::{FIELD, Upload, too_big};
 use crate::domain::images::{ImageEntry, human_size};
 use crate::error::{AppError, FieldErrors};
-use crate::routes::multipart::{UploadError, read_upload};
+use crate::routes::multipart::{UploadError, read_upload, upload_slot};
 use crate::state::AppState;
 
 /// The header a script may send the CSRF token in.
@@ -96,6 +96,7 @@ pub async fn upload(
     parts: Multipart,
 ) -> PageResult {
     let json = wants_json(&req);
+    let _slot = upload_slot().await;
     let stored = match received(&state, &req, parts).await? {
         Ok(file) => {
             crate::app::images::upload(
@@ -171,6 +172,7 @@ pub async fn picture(
     user: CurrentUser,
     parts: Multipart,
 ) -> PageResult {
+    let _slot = upload_slot().await;
     let saved = match received(&state, &req, parts).await? {
         Ok(file) => {
             crate::app::images::set_avatar(
