@@ -28,6 +28,11 @@ const FILES: &[Embedded] = &[
         bytes: include_bytes!("../static/app.js"),
     },
     Embedded {
+        path: "image_upload.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/image_upload.js"),
+    },
+    Embedded {
         path: "img/default-avatar.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../static/img/default-avatar.svg"),
@@ -56,6 +61,8 @@ pub struct Assets {
     pub highlight_css: String,
     /// The script (debug hook and progressive enhancement).
     pub js: String,
+    /// The editor's image upload (see `templates/partials/image_upload.html`).
+    pub image_upload: String,
     /// The avatar shown when a user has no image.
     pub default_avatar: String,
     /// The tab icon.
@@ -69,6 +76,7 @@ impl Assets {
             css: url_of("app.css"),
             highlight_css: url_of("highlight.css"),
             js: url_of("app.js"),
+            image_upload: url_of("image_upload.js"),
             default_avatar: url_of("img/default-avatar.svg"),
             favicon: url_of("img/favicon.svg"),
         }

@@ -86,6 +86,11 @@ pub struct Config {
     /// Size of the fixed response served by `GET /bench/ceiling`, for the benchmark's
     /// ceiling (`CONDUIT_BENCH_CEILING_BYTES`); unset, the route does not exist.
     pub bench_ceiling_bytes: Option<u32>,
+    /// Largest image upload accepted, in bytes (`CONDUIT_IMAGE_MAX_BYTES`, default 5 MiB).
+    pub image_max_bytes: u32,
+    /// Bytes of stored images each member may hold (`CONDUIT_IMAGE_QUOTA_BYTES`, default
+    /// 50 MiB).
+    pub image_quota_bytes: u32,
     /// Background jobs, email and webhooks.
     pub jobs: JobsConfig,
 }
@@ -252,6 +257,18 @@ impl Config {
                     1..=16 * 1024 * 1024,
                 )?),
             };
+        let image_max_bytes = parse_number(
+            &lookup,
+            "CONDUIT_IMAGE_MAX_BYTES",
+            5 * 1024 * 1024,
+            1024..=64 * 1024 * 1024,
+        )?;
+        let image_quota_bytes = parse_number(
+            &lookup,
+            "CONDUIT_IMAGE_QUOTA_BYTES",
+            50 * 1024 * 1024,
+            0..=u32::MAX,
+        )?;
         let metrics_token = match lookup("CONDUIT_METRICS_TOKEN") {
             None => None,
             Some(token) if token.trim().len() >= 16 => {
@@ -295,6 +312,8 @@ impl Config {
             cache_ttl_secs,
             listener_backoff_ms,
             bench_ceiling_bytes,
+            image_max_bytes,
+            image_quota_bytes,
         })
     }
 }

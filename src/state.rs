@@ -48,6 +48,8 @@ pub struct AppState {
     pub caches: std::sync::Arc<Caches>,
     /// The thread receiving other instances' invalidations (`None` with caches off).
     pub listener: Option<Listener>,
+    /// Byte limits of image uploads and each member's storage quota.
+    pub image_limits: crate::app::images::ImageLimits,
     /// The fixed body of `GET /bench/ceiling`, when the benchmark asked for one.
     pub bench_ceiling: Option<actix_web::web::Bytes>,
 }
@@ -78,6 +80,10 @@ impl AppState {
             link_key: config.secret_key.clone(),
             totp_sealer: crate::auth::sealed::Sealer::new(&config.secret_key, "totp"),
             public_url: config.jobs.public_url.clone(),
+            image_limits: crate::app::images::ImageLimits {
+                max_bytes: config.image_max_bytes as usize,
+                quota_bytes: u64::from(config.image_quota_bytes),
+            },
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

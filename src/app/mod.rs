@@ -12,6 +12,7 @@ pub mod answers;
 pub mod articles;
 pub mod comments;
 pub mod discovery;
+pub mod images;
 pub mod moderation;
 pub mod notifications;
 pub mod profiles;

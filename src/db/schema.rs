@@ -330,3 +330,35 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Uploaded images (see `domain::images`).
+    images (id) {
+        id -> Integer,
+        url_key -> Text,
+        owner_id -> Integer,
+        sha256 -> Text,
+        format -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The encoded widths of each image.
+    image_variants (id) {
+        id -> Integer,
+        image_id -> Integer,
+        width -> Integer,
+        height -> Integer,
+        content_type -> Text,
+        data -> Binary,
+    }
+}
+
+diesel::joinable!(image_variants -> images (image_id));
+diesel::joinable!(images -> users (owner_id));
+diesel::allow_tables_to_appear_in_same_query!(image_variants, images);
+diesel::allow_tables_to_appear_in_same_query!(images, users);

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod email_settings;
 pub mod events;
 pub mod idempotency;
+pub mod images;
 pub mod input;
 pub mod markdown;
 pub mod moderation;

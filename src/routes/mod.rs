@@ -1,6 +1,7 @@
 //! HTTP handlers: thin layers that parse, call the domain and render.
 
 pub mod api;
+pub mod multipart;
 pub mod ops;
 pub mod pages;
 

@@ -12,6 +12,7 @@ mod comments;
 mod counted;
 mod discovery;
 mod helpers;
+mod images;
 mod jobs;
 mod markdown;
 mod openapi;
@@ -32,7 +33,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 38] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 39] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -71,6 +72,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("tokens", accounts::tokens::tests()),
         ("markdown", markdown::tests()),
         ("revisions", revisions::tests()),
+        ("images", images::tests()),
     ];
     groups
         .into_iter()

@@ -7,6 +7,7 @@ mod dto;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+mod images;
 mod input;
 mod notifications;
 pub mod openapi;
@@ -43,6 +44,9 @@ pub fn table() -> Vec<Endpoint> {
         Endpoint::new(M::GET, "/user/tokens", tokens::list),
         Endpoint::new(M::POST, "/user/tokens", tokens::create),
         Endpoint::new(M::DELETE, "/user/tokens/{id}", tokens::revoke),
+        Endpoint::new(M::POST, "/images", images::upload),
+        Endpoint::new(M::GET, "/user/images", images::mine),
+        Endpoint::new(M::DELETE, "/images/{id}", images::delete),
         Endpoint::new(M::GET, "/profiles/{username}", profiles::get),
         Endpoint::new(M::POST, "/profiles/{username}/follow", profiles::follow),
         Endpoint::new(M::DELETE, "/profiles/{username}/follow", profiles::unfollow),

@@ -15,7 +15,8 @@ use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
 use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, notifications, profiles, reports, revisions, search, tags, tokens,
+    articles, comments, docs, images, notifications, profiles, reports, revisions, search, tags,
+    tokens,
     users, webhooks,
 };
 use crate::routes::ops;
@@ -40,6 +41,9 @@ use crate::routes::ops;
         tokens::list,
         tokens::create,
         tokens::revoke,
+        images::upload,
+        images::mine,
+        images::delete,
         profiles::get,
         profiles::follow,
         profiles::unfollow,
@@ -81,6 +85,7 @@ use crate::routes::ops;
         (name = "Favorites", description = "Favoriting articles."),
         (name = "Comments", description = "Comments on articles."),
         (name = "Tags", description = "Tags in use."),
+        (name = "Images", description = "Uploading images for articles."),
         (name = "Reports", description = "Reporting content to the moderators."),
         (name = "Notifications", description = "The signed-in user's notifications."),
         (name = "Webhooks", description = "Signed HTTP callbacks for integrations."),

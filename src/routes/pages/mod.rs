@@ -11,6 +11,7 @@ mod discovery;
 mod editor;
 pub mod errors;
 mod home;
+pub(crate) mod images;
 mod messaging;
 mod profile;
 mod recovery;
@@ -92,6 +93,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(sessions::end_all),
         )
         .route("/settings/sessions/{id}/end", web::post().to(sessions::end))
+        .route("/images/{file}", web::get().to(images::file))
+        .route("/settings/images", web::get().to(images::list))
+        .route("/settings/images", web::post().to(images::upload))
+        .route(
+            "/settings/images/{id}/delete",
+            web::post().to(images::delete),
+        )
+        .route("/settings/picture", web::get().to(images::picture_form))
+        .route("/settings/picture", web::post().to(images::picture))
         .route("/settings", web::get().to(settings::form))
         .route("/settings", web::post().to(settings::save))
         .route("/settings/email", web::post().to(messaging::save_email))

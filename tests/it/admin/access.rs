@@ -36,6 +36,10 @@ fn concrete(
         // No such job: retrying it is a no-op and discarding it only asks to confirm.
         url = url.replace("{id}", "999999");
     }
+    if path.starts_with("/images/") {
+        // No such image: removing it is a no-op that says so.
+        url = url.replace("{id}", "999999");
+    }
     if path.starts_with("/reports/") {
         url = url.replace("{id}", report_id);
         // Deleting asks for confirmation, so no visitor changes anything here.

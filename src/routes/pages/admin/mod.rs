@@ -8,6 +8,7 @@ mod audit;
 mod chart;
 mod content;
 mod dashboard;
+mod images;
 mod jobs;
 mod reports;
 mod security;
@@ -69,6 +70,8 @@ admin_routes! {
     get "/tags" => tags::list, Moderator;
     post "/tags/rename" => tags::rename, Moderator;
     post "/tags/merge" => tags::merge, Moderator;
+    get "/images" => images::list, Moderator;
+    post "/images/{id}/remove" => images::remove, Moderator;
     get "/reports" => reports::queue, Moderator;
     post "/reports/{id}/resolve" => reports::resolve, Moderator;
     get "/audit" => audit::list, Admin;
@@ -124,6 +127,11 @@ pub const NAV: &[NavEntry] = &[
     NavEntry {
         href: "/admin/tags",
         label: "Tags",
+        role: Role::Moderator,
+    },
+    NavEntry {
+        href: "/admin/images",
+        label: "Images",
         role: Role::Moderator,
     },
     NavEntry {

@@ -49,6 +49,16 @@ fn same_token(expected: &str, presented: &str) -> bool {
             == 0
 }
 
+/// Whether `presented` is this session's CSRF token: for forms read another way than
+/// [`CsrfForm`] (a multipart upload checks it before reading the file).
+pub fn csrf_matches(session: &Session, presented: &str) -> bool {
+    session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .is_some_and(|expected| same_token(&expected, presented))
+}
+
 /// How a flash message looks.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum FlashKind {

@@ -1,0 +1,2 @@
+DROP TABLE image_variants;
+DROP TABLE images;
