@@ -3,6 +3,7 @@
 mod articles;
 mod comments;
 mod docs;
+mod drafts;
 mod dto;
 pub mod error;
 pub mod extract;
@@ -42,6 +43,7 @@ pub fn table() -> Vec<Endpoint> {
         Endpoint::new(M::GET, "/user/tokens", tokens::list),
         Endpoint::new(M::POST, "/user/tokens", tokens::create),
         Endpoint::new(M::DELETE, "/user/tokens/{id}", tokens::revoke),
+        Endpoint::new(M::GET, "/user/drafts", drafts::list),
         Endpoint::new(M::GET, "/profiles/{username}", profiles::get),
         Endpoint::new(M::POST, "/profiles/{username}/follow", profiles::follow),
         Endpoint::new(M::DELETE, "/profiles/{username}/follow", profiles::unfollow),

@@ -15,7 +15,7 @@ use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
 use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, notifications, profiles, reports, search, tags, tokens, users,
+    articles, comments, docs, drafts, notifications, profiles, reports, search, tags, tokens, users,
     webhooks,
 };
 use crate::routes::ops;
@@ -40,6 +40,7 @@ use crate::routes::ops;
         tokens::list,
         tokens::create,
         tokens::revoke,
+        drafts::list,
         profiles::get,
         profiles::follow,
         profiles::unfollow,

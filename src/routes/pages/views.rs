@@ -255,6 +255,8 @@ pub struct ArticleCard {
     pub author: AuthorView,
     /// Hidden by staff (only staff and the author get to see it at all).
     pub hidden: bool,
+    /// Not published yet (only its author sees it).
+    pub draft: bool,
 }
 
 impl ArticleCard {
@@ -270,6 +272,7 @@ impl ArticleCard {
             date: date(view.article.created_at),
             author: AuthorView::of(assets, &view.author),
             hidden: view.article.hidden,
+            draft: view.article.draft,
         }
     }
 
@@ -453,6 +456,7 @@ impl FormErrors {
             let (key, label) = match field {
                 "tagList" => ("tags", "tags"),
                 "currentPassword" => (field, "current password"),
+                "publishAt" => ("publish_at", "publish time"),
                 other => (other, other),
             };
             form.lines.push(format!("{label} {message}"));
