@@ -11,6 +11,7 @@ mod cluster;
 mod comments;
 mod counted;
 mod discovery;
+mod drafts;
 mod helpers;
 mod jobs;
 mod openapi;
@@ -30,7 +31,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 36] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 37] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -67,6 +68,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("two_factor", accounts::two_factor::tests()),
         ("sessions", accounts::sessions::tests()),
         ("tokens", accounts::tokens::tests()),
+        ("drafts", drafts::tests()),
     ];
     groups
         .into_iter()
