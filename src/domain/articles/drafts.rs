@@ -40,8 +40,34 @@ pub fn publish_time(errors: &mut FieldErrors, raw: &str) -> Option<NaiveDateTime
 
 /// Queues the job that publishes draft `article_id` at `at` (inside the caller's
 /// transaction).
-pub(super) fn schedule(conn: &mut DbConnection, article_id: i32, at: NaiveDateTime) -> AppResult<()> {
+pub(super) fn schedule(
+    conn: &mut DbConnection,
+    article_id: i32,
+    at: NaiveDateTime,
+) -> AppResult<()> {
     events::article_scheduled(conn, article_id, at)?;
+    Ok(())
+}
+
+/// Sets (`Some(Some)`), cancels (`Some(None)`) or keeps (`None`) the time at which
+/// `draft` is published; a new time queues its job (the older one then finds nothing).
+pub(super) fn reschedule(
+    conn: &mut DbConnection,
+    draft: &Article,
+    publish_at: Option<Option<NaiveDateTime>>,
+) -> AppResult<()> {
+    let Some(at) = publish_at else {
+        return Ok(());
+    };
+    if at == draft.publish_at {
+        return Ok(());
+    }
+    diesel::update(articles::table.find(draft.id))
+        .set(articles::publish_at.eq(at))
+        .execute(conn)?;
+    if let Some(at) = at {
+        schedule(conn, draft.id, at)?;
+    }
     Ok(())
 }
 

@@ -15,11 +15,11 @@ use crate::db::schema::{articles, favorites};
 use crate::domain::profiles::{self, Profile};
 use crate::domain::tags;
 
+pub use drafts::{DRAFTS_MAX, drafts_of, publish_scheduled, publish_time};
 pub use list::{
     ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
     get, ids_in_window, list, shared_views, viewer_marks,
 };
-pub use drafts::{DRAFTS_MAX, drafts_of, publish_scheduled, publish_time};
 pub use write::{
     ArticleChanges, ArticleInput, Edited, create, delete, editable, set_favorite, update,
 };

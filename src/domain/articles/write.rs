@@ -202,7 +202,10 @@ pub fn update(
             .and_then(|at| drafts::publish_time(&mut errors, at))
     });
     if !article.draft && raw.published == Some(false) {
-        errors.add("published", "a published article cannot become a draft again");
+        errors.add(
+            "published",
+            "a published article cannot become a draft again",
+        );
     }
     if !article.draft && matches!(publish_at, Some(Some(_))) {
         errors.add("publishAt", "only a draft can be scheduled");
@@ -227,7 +230,7 @@ pub fn update(
     }
     let published = article.draft && raw.published == Some(true);
     if article.draft && !published {
-        reschedule(conn, &article, publish_at)?;
+        drafts::reschedule(conn, &article, publish_at)?;
     }
     if published {
         drafts::publish_now(conn, &article)?;
@@ -238,28 +241,6 @@ pub fn update(
         events::article_updated(conn, &view.article, &view.author.username)?;
     }
     Ok(Edited { view, published })
-}
-
-/// Sets (`Some(Some)`), cancels (`Some(None)`) or keeps (`None`) the time at which
-/// `draft` is published; a new time queues its job (the older one then finds nothing).
-fn reschedule(
-    conn: &mut DbConnection,
-    draft: &Article,
-    publish_at: Option<Option<chrono::NaiveDateTime>>,
-) -> AppResult<()> {
-    let Some(at) = publish_at else {
-        return Ok(());
-    };
-    if at == draft.publish_at {
-        return Ok(());
-    }
-    diesel::update(articles::table.find(draft.id))
-        .set(articles::publish_at.eq(at))
-        .execute(conn)?;
-    if let Some(at) = at {
-        drafts::schedule(conn, draft.id, at)?;
-    }
-    Ok(())
 }
 
 /// The article `slug` loaded for its author to edit: 404 when missing, 403 when not

@@ -15,8 +15,8 @@ use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
 use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, drafts, notifications, profiles, reports, search, tags, tokens, users,
-    webhooks,
+    articles, comments, docs, drafts, notifications, profiles, reports, search, tags, tokens,
+    users, webhooks,
 };
 use crate::routes::ops;
 

@@ -3,9 +3,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
-use chrono::NaiveDateTime;
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
@@ -148,7 +148,11 @@ async fn posted_page(
     form: &EditorForm,
     errors: FormErrors,
 ) -> Result<EditorPage, super::PageError> {
-    let title = if slug.is_some() { "Edit article" } else { "New article" };
+    let title = if slug.is_some() {
+        "Edit article"
+    } else {
+        "New article"
+    };
     let chrome = Chrome::new(state, req, Some(&user.0), title, "editor")?;
     let mut editor = page(chrome, slug.clone(), form.values(), errors);
     if let Some(slug) = slug {
@@ -177,7 +181,12 @@ async fn preview(
 
 /// Where a successful save goes: a draft back to its editor, an article to its page.
 /// `published`: this save published it.
-fn after_save(req: &HttpRequest, view: &ArticleView, action: Action, published: bool) -> PageResult {
+fn after_save(
+    req: &HttpRequest,
+    view: &ArticleView,
+    action: Action,
+    published: bool,
+) -> PageResult {
     let slug = &view.article.slug;
     if !view.article.draft {
         let message = if published {

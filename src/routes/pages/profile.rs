@@ -190,7 +190,11 @@ pub async fn drafts(
                     slug: d.article.slug.clone(),
                     title: d.article.title.clone(),
                     description: d.article.description.clone(),
-                    edited: d.article.updated_at.format("%B %-d, %Y %H:%M UTC").to_string(),
+                    edited: d
+                        .article
+                        .updated_at
+                        .format("%B %-d, %Y %H:%M UTC")
+                        .to_string(),
                     scheduled: d
                         .article
                         .publish_at

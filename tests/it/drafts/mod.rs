@@ -156,7 +156,10 @@ pub async fn visible_anywhere(
     for reader in readers {
         let one = app.get(&format!("/api/articles/{slug}"), *reader).await;
         if one.status != StatusCode::NOT_FOUND {
-            seen.push(format!("GET /api/articles/{slug} as {reader:?}: {}", one.status));
+            seen.push(format!(
+                "GET /api/articles/{slug} as {reader:?}: {}",
+                one.status
+            ));
         }
     }
     let page = app.get(&format!("/article/{slug}"), None).await;
@@ -183,7 +186,12 @@ mod leaks {
 
         let draft = create(&app, &token, "Secret Plans", json!({"published": false})).await;
         let slug = draft["slug"].as_str().expect("slug").to_owned();
-        let readers = [None, Some(other.as_str()), Some(follower.as_str()), Some(token.as_str())];
+        let readers = [
+            None,
+            Some(other.as_str()),
+            Some(follower.as_str()),
+            Some(token.as_str()),
+        ];
         let leaks = visible_anywhere(&app, &slug, "Secret Plans", &readers, &follower).await;
         // The author's own GET of the article is the one expected hit.
         assert_eq!(
@@ -200,7 +208,10 @@ mod leaks {
         assert_eq!(mine.json["articlesCount"], 1);
         let theirs = app.get("/api/user/drafts", Some(&other)).await;
         assert_eq!(theirs.json["articlesCount"], 0, "{}", theirs.text);
-        assert_eq!(app.get("/api/user/drafts", None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.get("/api/user/drafts", None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
 
         // Editing it, favoriting or commenting by others: still nothing, and no events.
         let edited = app
@@ -212,7 +223,11 @@ mod leaks {
             .await;
         assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
         let favorite = app
-            .post(&format!("/api/articles/{slug}/favorite"), Some(&other), json!({}))
+            .post(
+                &format!("/api/articles/{slug}/favorite"),
+                Some(&other),
+                json!({}),
+            )
             .await;
         assert_eq!(favorite.status, StatusCode::NOT_FOUND);
         let comment = app
@@ -224,7 +239,11 @@ mod leaks {
             .await;
         assert_eq!(comment.status, StatusCode::NOT_FOUND);
         let db = db_of(&app);
-        assert_eq!(count_jobs(&db, "notify.fanout", None), 1, "the public one only");
+        assert_eq!(
+            count_jobs(&db, "notify.fanout", None),
+            1,
+            "the public one only"
+        );
         // The public article's delivery arrives; none for the draft.
         eventually(10, "the public article's delivery", || {
             published_deliveries(&seen) == 1
@@ -262,12 +281,27 @@ mod leaks {
             published.text
         );
         let everywhere = visible_anywhere(&app, &slug, "Secret Plans", &[None], &follower).await;
-        for place in ["/api/articles as None", "the follower's feed", "/api/tags", "/", "/feed.xml", "/sitemap-1.xml", "search as None", "the search page"] {
-            assert!(everywhere.iter().any(|p| p == place), "not in {place}: {everywhere:?}");
+        for place in [
+            "/api/articles as None",
+            "the follower's feed",
+            "/api/tags",
+            "/",
+            "/feed.xml",
+            "/sitemap-1.xml",
+            "search as None",
+            "the search page",
+        ] {
+            assert!(
+                everywhere.iter().any(|p| p == place),
+                "not in {place}: {everywhere:?}"
+            );
         }
         let list = app.get("/api/articles", None).await;
         assert_eq!(slugs(&list).first(), Some(&slug), "the newest article");
-        assert_eq!(app.get(&format!("/article/{slug}"), None).await.status, StatusCode::OK);
+        assert_eq!(
+            app.get(&format!("/article/{slug}"), None).await.status,
+            StatusCode::OK
+        );
         let mine = app.get("/api/user/drafts", Some(&token)).await;
         assert_eq!(mine.json["articlesCount"], 0, "{}", mine.text);
 
@@ -289,12 +323,24 @@ mod leaks {
                 json!({"article": {"published": false}}),
             )
             .await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
-        assert!(refused.json["errors"]["published"].is_array(), "{}", refused.text);
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.text
+        );
+        assert!(
+            refused.json["errors"]["published"].is_array(),
+            "{}",
+            refused.text
+        );
 
         let db = db_of(&app);
         eventually(10, "both deliveries", || published_deliveries(&seen) == 2).await;
-        eventually(10, "both notifications", || notifications_of(&db, "reader") == 2).await;
+        eventually(10, "both notifications", || {
+            notifications_of(&db, "reader") == 2
+        })
+        .await;
         actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(count_jobs(&db, "notify.fanout", None), 2);
         assert_eq!(published_deliveries(&seen), 2, "one per publication");

@@ -63,7 +63,12 @@ async fn a_scheduled_draft_is_published_by_the_workers(app: TestApp) {
             json!({"article": {"title": "t", "description": "d", "body": "b", "publishAt": "soon"}}),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     assert!(refused.json["errors"]["publishAt"].is_array());
 
     let draft = create(
@@ -92,7 +97,10 @@ async fn a_scheduled_draft_is_published_by_the_workers(app: TestApp) {
     assert!(is_public(&app, &slug).await);
     assert!(app.get("/api/tags", None).await.text.contains("secrettag"));
     eventually(10, "the delivery", || published_deliveries(&seen) == 1).await;
-    eventually(10, "the notification", || notifications_of(&db, "reader") == 1).await;
+    eventually(10, "the notification", || {
+        notifications_of(&db, "reader") == 1
+    })
+    .await;
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(count_jobs(&db, "notify.fanout", None), 1, "published once");
     assert_eq!(published_deliveries(&seen), 1);
@@ -167,7 +175,10 @@ async fn moving_or_cancelling_a_schedule_outdates_its_job(app: TestApp) {
             json!({"article": {"publishAt": in_seconds(60)}}),
         )
         .await;
-    assert_eq!(scheduling_published.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        scheduling_published.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 async fn three_instances_racing_publish_once(app: TestApp) {
@@ -208,15 +219,26 @@ async fn three_instances_racing_publish_once(app: TestApp) {
     })
     .await;
     eventually(10, "the delivery", || published_deliveries(&seen) == 1).await;
-    eventually(10, "the notification", || notifications_of(&db, "reader") == 1).await;
+    eventually(10, "the notification", || {
+        notifications_of(&db, "reader") == 1
+    })
+    .await;
     for node in &cluster.nodes {
         let list = node.get("/api/articles", None).await;
-        assert_eq!(slugs(&list).first(), Some(&slug), "every instance dropped its list");
+        assert_eq!(
+            slugs(&list).first(),
+            Some(&slug),
+            "every instance dropped its list"
+        );
         let feed = node.get("/api/articles/feed", Some(&follower)).await;
         assert!(slugs(&feed).contains(&slug));
     }
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(count_jobs(&db, "notify.fanout", None), 1, "published once");
     assert_eq!(published_deliveries(&seen), 1, "one webhook delivery");
-    assert_eq!(notifications_of(&db, "reader"), 1, "one notification per follower");
+    assert_eq!(
+        notifications_of(&db, "reader"),
+        1,
+        "one notification per follower"
+    );
 }
