@@ -2,34 +2,57 @@
 
 use super::App;
 use crate::cache::Stale;
-use crate::domain::articles::{self, Article, ArticleChanges, ArticleInput, ArticleView};
+use crate::domain::articles::{self, Article, ArticleChanges, ArticleInput, ArticleView, Edited};
 use crate::error::AppResult;
 
-/// Publishes an article by `author_id`.
+/// Publishes an article by `author_id`, or saves it as a draft (which no cache holds,
+/// so a draft stales nothing).
 pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult<ArticleView> {
     app.check_may_publish(author_id).await?;
     app.write(move |tx| {
         let view = articles::create(tx.conn, author_id, input)?;
-        tx.stale(Stale::ArticleCreated);
+        if !view.article.draft {
+            tx.stale(Stale::ArticleCreated);
+        }
         Ok(view)
     })
     .await
 }
 
-/// Edits the article `slug` for its author.
+/// What publishing a draft makes stale: whatever a new article does, and anything of it
+/// a cache may have picked up meanwhile. The editor and the scheduled job both use it.
+pub fn published_draft(id: i32, slug: String) -> [Stale; 2] {
+    [Stale::ArticleCreated, Stale::ArticleEdited { id, slug }]
+}
+
+/// The drafts of `user_id`, read from the database for them alone (never cached).
+pub async fn drafts(app: &App, user_id: i32) -> AppResult<Vec<ArticleView>> {
+    app.db
+        .run(move |conn| articles::drafts_of(conn, user_id))
+        .await
+}
+
+/// Edits the article `slug` for its author; `"published": true` publishes a draft.
 pub async fn update(
     app: &App,
     user_id: i32,
     slug: String,
     changes: ArticleChanges,
-) -> AppResult<ArticleView> {
+) -> AppResult<Edited> {
+    if changes.published == Some(true) {
+        app.check_may_publish(user_id).await?;
+    }
     app.write(move |tx| {
-        let view = articles::update(tx.conn, user_id, &slug, changes)?;
-        tx.stale(Stale::ArticleEdited {
-            id: view.article.id,
-            slug: view.article.slug.clone(),
-        });
-        Ok(view)
+        let edited = articles::update(tx.conn, user_id, &slug, changes)?;
+        let (id, slug) = (edited.view.article.id, edited.view.article.slug.clone());
+        if edited.published {
+            for stale in published_draft(id, slug) {
+                tx.stale(stale);
+            }
+        } else if !edited.view.article.draft {
+            tx.stale(Stale::ArticleEdited { id, slug });
+        }
+        Ok(edited)
     })
     .await
 }

@@ -118,10 +118,17 @@ pub async fn featured(app: &App, viewer: Option<i32>) -> AppResult<Vec<ArticleVi
     personalise(app, viewer, shared).await
 }
 
-/// The article `slug` as `viewer` sees it; 404 when it is hidden from them.
+/// The article `slug` as `viewer` sees it; 404 when it is hidden from them or someone
+/// else's draft. No cache holds a draft: its author reads it from the database.
 pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
     let (db, c) = (&app.db, &*app.caches);
-    let id = article_id(db, c, slug).await?;
+    let id = match (article_id(db, c, slug).await, viewer) {
+        (Ok(id), _) => id,
+        (Err(AppError::NotFound(_)), Some(_)) => {
+            return crate::domain::articles::get(db, viewer, slug.to_owned()).await;
+        }
+        (Err(e), _) => return Err(e),
+    };
     let shared = shared_articles(db, c, &[id]).await?;
     if let Some(view) = shared.first()
         && view.article.hidden
@@ -141,13 +148,14 @@ pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Ar
         .ok_or(AppError::NotFound("article"))
 }
 
-/// The id of the article `slug`; 404 when there is none.
+/// The id of the published article `slug`; 404 when there is none (or a draft).
 async fn article_id(db: &Db, c: &Caches, slug: &str) -> AppResult<i32> {
     c.slugs
         .get_or_load(slug.to_owned(), || {
             let slug = slug.to_owned();
             db.run(move |conn| {
                 Article::find_by_slug(conn, &slug)?
+                    .filter(|a| !a.draft)
                     .map(|a| a.id)
                     .ok_or(AppError::NotFound("article"))
             })

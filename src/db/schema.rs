@@ -114,6 +114,8 @@ diesel::table! {
         updated_at -> Timestamp,
         hidden -> Bool,
         featured_at -> Nullable<Timestamp>,
+        draft -> Bool,
+        publish_at -> Nullable<Timestamp>,
     }
 }
 

@@ -89,13 +89,16 @@ pub fn add(
     let view = views(conn, Some(author_id), vec![comment])?
         .pop()
         .ok_or_else(|| AppError::Internal("comment view missing".into()))?;
-    events::comment_created(
-        conn,
-        &article,
-        view.comment.id,
-        author_id,
-        &view.author.username,
-    )?;
+    // Only its author can comment on a draft (notes to self): nobody is told.
+    if !article.draft {
+        events::comment_created(
+            conn,
+            &article,
+            view.comment.id,
+            author_id,
+            &view.author.username,
+        )?;
+    }
     Ok(view)
 }
 

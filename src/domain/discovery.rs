@@ -33,7 +33,7 @@ pub fn sitemap_pages(conn: &mut DbConnection) -> QueryResult<Vec<SitemapPage>> {
     let sql = format!(
         "SELECT CAST((rn - 1) / {URLS_PER_SITEMAP} + 1 AS BIGINT) AS page, MAX(updated_at) AS lastmod \
          FROM (SELECT updated_at, ROW_NUMBER() OVER (ORDER BY id) AS rn \
-               FROM articles WHERE hidden = FALSE) numbered \
+               FROM articles WHERE hidden = FALSE AND draft = FALSE) numbered \
          GROUP BY 1 ORDER BY 1"
     );
     let rows: Vec<PageRow> = diesel::sql_query(sql).load(conn)?;
@@ -64,6 +64,7 @@ pub fn sitemap_entries(
     }
     articles::table
         .filter(articles::hidden.eq(false))
+        .filter(articles::draft.eq(false))
         .order(articles::id.asc())
         .offset((number - 1) * URLS_PER_SITEMAP)
         .limit(URLS_PER_SITEMAP)

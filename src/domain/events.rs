@@ -199,6 +199,21 @@ pub fn article_updated(conn: &mut DbConnection, article: &Article, author: &str)
     )
 }
 
+/// Draft `article_id` is to be published at `at`: the job that does it, due then. A
+/// later schedule queues another; the job publishes only while the draft is still due
+/// at the time it carries.
+pub fn article_scheduled(
+    conn: &mut DbConnection,
+    article_id: i32,
+    at: chrono::NaiveDateTime,
+) -> Result {
+    let publish = kinds::Publish {
+        article_id,
+        publish_at: at,
+    };
+    jobs::enqueue_at(conn, kinds::ARTICLE_PUBLISH, &publish, at).map(drop)
+}
+
 /// A deleted article (`article` as it was).
 pub fn article_deleted(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
     webhook_event(

@@ -9,11 +9,20 @@ use crate::error::{AppError, AppResult};
 /// How many tags the popular list shows.
 pub const POPULAR_LIMIT: i64 = 100;
 
-/// Tags in use, most used first (ties by name).
+/// Tags in use, most used first (ties by name); drafts' tags do not count (the few
+/// draft ids come from their partial index).
 pub async fn popular(db: &Db) -> AppResult<Vec<String>> {
+    use crate::db::schema::articles;
     db.run(|conn| {
         let names = tags::table
             .inner_join(article_tags::table)
+            .filter(
+                article_tags::article_id.ne_all(
+                    articles::table
+                        .filter(articles::draft.eq(true))
+                        .select(articles::id),
+                ),
+            )
             .group_by((tags::id, tags::name))
             .select(tags::name)
             .order_by((diesel::dsl::count_star().desc(), tags::name.asc()))

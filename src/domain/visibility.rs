@@ -1,5 +1,7 @@
 //! Who sees hidden content: staff and its author; everyone else gets "not found", as if
 //! it did not exist. Lists filter in SQL (a subquery, so no extra statement per page).
+//! Drafts are in no list at all, not even their author's (they have a tab of their
+//! own), and only their author opens one.
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
@@ -15,19 +17,21 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 /// A boxed condition on `T`'s rows.
 pub type Condition<T> = Box<dyn BoxableExpression<T, Backend, SqlType = Bool>>;
 
-/// Articles `viewer` may see in a list.
+/// Articles `viewer` may see in a list (never drafts).
 pub fn articles_for(viewer: Option<i32>) -> Condition<articles::table> {
     match viewer {
-        None => Box::new(articles::hidden.eq(false)),
+        None => Box::new(articles::draft.eq(false).and(articles::hidden.eq(false))),
         Some(id) => Box::new(
-            articles::hidden
-                .eq(false)
-                .or(articles::author_id.eq(id))
-                .or(exists(
-                    users::table
-                        .filter(users::id.eq(id))
-                        .filter(users::role.ne("user")),
-                )),
+            articles::draft.eq(false).and(
+                articles::hidden
+                    .eq(false)
+                    .or(articles::author_id.eq(id))
+                    .or(exists(
+                        users::table
+                            .filter(users::id.eq(id))
+                            .filter(users::role.ne("user")),
+                    )),
+            ),
         ),
     }
 }
@@ -62,13 +66,17 @@ pub fn is_staff(conn: &mut DbConnection, viewer: Option<i32>) -> QueryResult<boo
     .get_result(conn)
 }
 
-/// The article `slug` if `viewer` may see it; 404 when missing or hidden from them.
+/// The article `slug` if `viewer` may see it; 404 when missing, hidden from them, or
+/// someone else's draft.
 pub fn visible_article(
     conn: &mut DbConnection,
     viewer: Option<i32>,
     slug: &str,
 ) -> AppResult<Article> {
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
+    if article.draft && Some(article.author_id) != viewer {
+        return Err(AppError::NotFound("article"));
+    }
     if article.hidden && Some(article.author_id) != viewer && !is_staff(conn, viewer)? {
         return Err(AppError::NotFound("article"));
     }

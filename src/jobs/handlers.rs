@@ -3,6 +3,7 @@
 //! email file is named after what it is about.
 
 mod accounts;
+mod publishing;
 
 use askama::Template;
 
@@ -205,6 +206,7 @@ impl JobHandler for AppHandlers {
                 Ok(())
             }
             kinds::WEBHOOK_DELIVER => self.deliver(db, job),
+            kinds::ARTICLE_PUBLISH => self.publish_scheduled(db, job),
             other => Err(JobError::Permanent(format!("unknown job kind {other}"))),
         }
     }

@@ -26,9 +26,11 @@ pub const EMAIL_SECURITY: &str = "email.security";
 pub const WEBHOOK_EVENT: &str = "webhook.event";
 /// One HTTP delivery to one webhook.
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
+/// Publish a scheduled draft when it is due.
+pub const ARTICLE_PUBLISH: &str = "article.publish";
 
 /// Every kind the application's own handler runs.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     NOTIFY_FANOUT,
     NOTIFY_BATCH,
     NOTIFY_ONE,
@@ -40,6 +42,7 @@ pub const ALL: [&str; 11] = [
     EMAIL_SECURITY,
     WEBHOOK_EVENT,
     WEBHOOK_DELIVER,
+    ARTICLE_PUBLISH,
 ];
 
 /// Followers notified per batch job.
@@ -175,4 +178,14 @@ pub struct Event {
 pub struct Deliver {
     /// The delivery row.
     pub delivery_id: i32,
+}
+
+/// [`ARTICLE_PUBLISH`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Publish {
+    /// The draft.
+    pub article_id: i32,
+    /// The time it was scheduled for when this job was queued: the job publishes only if
+    /// the draft still has it.
+    pub publish_at: chrono::NaiveDateTime,
 }

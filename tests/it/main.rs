@@ -11,6 +11,7 @@ mod cluster;
 mod comments;
 mod counted;
 mod discovery;
+mod drafts;
 mod helpers;
 mod images;
 mod jobs;
@@ -33,7 +34,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 39] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 40] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -73,6 +74,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("markdown", markdown::tests()),
         ("revisions", revisions::tests()),
         ("images", images::tests()),
+        ("drafts", drafts::tests()),
     ];
     groups
         .into_iter()

@@ -260,13 +260,14 @@ pub fn ids_in_window(
 }
 
 /// The articles with these ids, in this order, as an anonymous reader sees them (no
-/// favorited or following state): the part every viewer shares.
+/// favorited or following state): the part every viewer shares, so never a draft.
 pub fn shared_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ArticleView>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut rows = articles::table
         .filter(articles::id.eq_any(ids))
+        .filter(articles::draft.eq(false))
         .select(Article::as_select())
         .load(conn)?;
     rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));

@@ -1,6 +1,7 @@
 //! Articles: reading (lists, feed, one article) and writing (publish, edit, delete,
 //! favorite). Every page of articles is loaded in a fixed number of queries.
 
+mod drafts;
 mod list;
 mod write;
 
@@ -14,11 +15,14 @@ use crate::db::schema::{articles, favorites};
 use crate::domain::profiles::{self, Profile};
 use crate::domain::tags;
 
+pub use drafts::{DRAFTS_MAX, drafts_of, publish_scheduled, publish_time};
 pub use list::{
     ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
     get, ids_in_window, list, shared_views, viewer_marks,
 };
-pub use write::{ArticleChanges, ArticleInput, create, delete, editable, set_favorite, update};
+pub use write::{
+    ArticleChanges, ArticleInput, Edited, create, delete, editable, set_favorite, update,
+};
 
 /// An article row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -46,6 +50,10 @@ pub struct Article {
     pub hidden: bool,
     /// When staff featured it (pinned on the home page), if they did.
     pub featured_at: Option<NaiveDateTime>,
+    /// Not published yet: only its author sees it, in no list.
+    pub draft: bool,
+    /// When a scheduled draft is to be published (by the `article.publish` job).
+    pub publish_at: Option<NaiveDateTime>,
 }
 
 impl Article {

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::list::one_view;
-use super::{Article, ArticleView};
+use super::{Article, ArticleView, drafts};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
 use crate::domain::{events, input, revisions, search, tags, time, visibility};
@@ -20,6 +20,10 @@ pub struct ArticleInput {
     pub body: Option<String>,
     /// Tags.
     pub tag_list: Option<Vec<String>>,
+    /// Save it unpublished.
+    pub draft: bool,
+    /// For a draft: when to publish it (see [`super::drafts::publish_time`]).
+    pub publish_at: Option<String>,
 }
 
 /// Edits to an article, as received: absent fields (outer `None`) stay as they are; an
@@ -34,6 +38,20 @@ pub struct ArticleChanges {
     pub body: Option<Option<String>>,
     /// New tags; `[]` removes all, `null` is refused.
     pub tag_list: Option<Option<Vec<String>>>,
+    /// `Some(true)` publishes a draft now; `Some(false)` keeps it a draft (refused for a
+    /// published article: unpublishing is not offered).
+    pub published: Option<bool>,
+    /// For a draft: a new publication time, or `None` to cancel the schedule.
+    pub publish_at: Option<Option<String>>,
+}
+
+/// What an edit did, besides the article as it now is.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    /// The article as its author sees it.
+    pub view: ArticleView,
+    /// The edit published a draft (lists, counts and tags change as for a new article).
+    pub published: bool,
 }
 
 #[derive(Insertable)]
@@ -47,6 +65,8 @@ struct NewArticle<'a> {
     favorites_count: i32,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    draft: bool,
+    publish_at: Option<chrono::NaiveDateTime>,
 }
 
 #[derive(AsChangeset)]
@@ -63,8 +83,9 @@ const SLUG_STEM_MAX: usize = 80;
 /// Attempts at a free slug before giving up.
 const SLUG_ATTEMPTS: usize = 8;
 
-/// Publishes an article by `author_id`, inside the caller's write transaction. Equal
-/// titles get distinct slugs.
+/// Publishes an article by `author_id` (or saves it as a draft, maybe scheduled), inside
+/// the caller's write transaction. Equal titles get distinct slugs. A draft fires no
+/// events until it is published.
 pub fn create(
     conn: &mut DbConnection,
     author_id: i32,
@@ -80,6 +101,13 @@ pub fn create(
     );
     let body = required_body(&mut errors, raw.body.as_deref());
     let tags = input::tag_list(&mut errors, raw.tag_list.as_deref().unwrap_or_default());
+    let publish_at = raw
+        .publish_at
+        .as_deref()
+        .and_then(|at| drafts::publish_time(&mut errors, at));
+    if publish_at.is_some() && !raw.draft {
+        errors.add("publishAt", "only a draft can be scheduled");
+    }
     errors.into_result()?;
 
     let now = time::now();
@@ -105,6 +133,8 @@ pub fn create(
             favorites_count: 0,
             created_at: now,
             updated_at: now,
+            draft: raw.draft,
+            publish_at,
         };
         let result = savepoint(conn, |conn| {
             diesel::insert_into(articles::table)
@@ -126,20 +156,26 @@ pub fn create(
     tags::set_for_article(conn, article.id, &tags)?;
     search::index(conn, &[article.id])?;
     let view = one_view(conn, Some(author_id), article)?;
-    revisions::record_original(conn, &view.article, author_id, &view.tags)?;
-    events::article_published(conn, &view.article, &view.author.username)?;
+    if let Some(at) = publish_at {
+        drafts::schedule(conn, view.article.id, at)?;
+    }
+    if !view.article.draft {
+        revisions::record_original(conn, &view.article, author_id, &view.tags)?;
+        events::article_published(conn, &view.article, &view.author.username)?;
+    }
     Ok(view)
 }
 
 /// Edits the article `slug` on behalf of `user_id`: 404 when missing, 403 when not
-/// theirs, then 422 for invalid changes. The slug stays, so links keep working.
+/// theirs, then 422 for invalid changes. The slug stays, so links keep working. Editing
+/// a draft fires no events; publishing it fires those of a new article.
 /// Runs inside the caller's write transaction.
 pub fn update(
     conn: &mut DbConnection,
     user_id: i32,
     slug: &str,
     raw: ArticleChanges,
-) -> AppResult<ArticleView> {
+) -> AppResult<Edited> {
     let article = owned_article(conn, user_id, slug)?;
     let mut errors = FieldErrors::default();
     let title = raw
@@ -162,6 +198,19 @@ pub fn update(
         }
         Some(Some(list)) => Some(input::tag_list(&mut errors, &list)),
     };
+    let publish_at = raw.publish_at.map(|at| {
+        at.as_deref()
+            .and_then(|at| drafts::publish_time(&mut errors, at))
+    });
+    if !article.draft && raw.published == Some(false) {
+        errors.add(
+            "published",
+            "a published article cannot become a draft again",
+        );
+    }
+    if !article.draft && matches!(publish_at, Some(Some(_))) {
+        errors.add("publishAt", "only a draft can be scheduled");
+    }
     errors.into_result()?;
 
     let searchable_change =
@@ -180,11 +229,22 @@ pub fn update(
     if searchable_change {
         search::index(conn, &[article.id])?;
     }
+    let published = article.draft && raw.published == Some(true);
+    if article.draft && !published {
+        drafts::reschedule(conn, &article, publish_at)?;
+    }
+    if published {
+        drafts::publish_now(conn, &article)?;
+    }
     let article = Article::find_by_slug(conn, slug)?.ok_or(AppError::NotFound("article"))?;
     let view = one_view(conn, Some(user_id), article)?;
-    revisions::record(conn, &view.article, user_id, &view.tags)?;
-    events::article_updated(conn, &view.article, &view.author.username)?;
-    Ok(view)
+    if !view.article.draft {
+        revisions::record(conn, &view.article, user_id, &view.tags)?;
+    }
+    if !view.article.draft && !published {
+        events::article_updated(conn, &view.article, &view.author.username)?;
+    }
+    Ok(Edited { view, published })
 }
 
 /// The article `slug` loaded for its author to edit: 404 when missing, 403 when not
@@ -206,7 +266,10 @@ pub fn delete(conn: &mut DbConnection, user_id: i32, slug: &str) -> AppResult<Ar
     let author = crate::domain::users::User::find(conn, user_id)?
         .map(|u| u.username)
         .unwrap_or_default();
-    events::article_deleted(conn, &article, &author)?;
+    // Nobody heard of a draft: its deletion is no news either.
+    if !article.draft {
+        events::article_deleted(conn, &article, &author)?;
+    }
     diesel::delete(articles::table.find(article.id)).execute(conn)?;
     Ok(article)
 }

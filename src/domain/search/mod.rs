@@ -147,11 +147,12 @@ struct CountRow {
 
 /// Who may see what, the tag and the author filters, on the index's article ids only:
 /// the match set never reads article rows (wide, with their bodies), only the few
-/// hidden ids (a partial index) and the tag and author indexes. `{id}` is the index's
+/// hidden ids and draft ids (partial indexes) and the tag and author indexes. `{id}` is the index's
 /// article id column, `{other}` the engine's null-safe "is not". Binds 2 to 5.
 fn filters(id: &str, other: &str) -> String {
     format!(
         "{id} NOT IN (SELECT h.id FROM articles h WHERE h.hidden AND h.author_id {other} $2 AND NOT $3) \
+         AND {id} NOT IN (SELECT d.id FROM articles d WHERE d.draft) \
          AND ($4 IS NULL OR {id} IN (SELECT x.article_id FROM article_tags x \
                                      JOIN tags t ON t.id = x.tag_id WHERE t.name = $4)) \
          AND ($5 IS NULL OR {id} IN (SELECT w.id FROM articles w WHERE w.author_id = $5))"

@@ -238,9 +238,9 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let changes: UpdateArticle = wrapped_json(&body, "article")?;
-    let view =
+    let edited =
         app::articles::update(&state.app, auth.user.id, slug.into_inner(), changes.into()).await?;
-    Ok(HttpResponse::Ok().json(ArticleBody::from(view)))
+    Ok(HttpResponse::Ok().json(ArticleBody::from(edited.view)))
 }
 
 /// `DELETE /api/articles/{slug}`

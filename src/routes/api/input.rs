@@ -119,6 +119,13 @@ pub struct NewArticle {
     /// Tags.
     #[serde(rename = "tagList", default)]
     tag_list: Option<Vec<String>>,
+    /// `false` saves a draft, seen only by its author (absent: published at once).
+    #[serde(default)]
+    published: Option<bool>,
+    /// For a draft: when to publish it (RFC 3339, e.g. `2030-01-31T09:30:00Z`).
+    #[serde(rename = "publishAt", default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    publish_at: Option<String>,
 }
 
 impl From<NewArticle> for ArticleInput {
@@ -128,6 +135,8 @@ impl From<NewArticle> for ArticleInput {
             description: a.description,
             body: a.body,
             tag_list: a.tag_list,
+            draft: a.published == Some(false),
+            publish_at: a.publish_at,
         }
     }
 }
@@ -147,6 +156,14 @@ pub struct UpdateArticle {
     /// New tags; `[]` removes all, `null` is refused.
     #[serde(rename = "tagList", default, deserialize_with = "present")]
     tag_list: Option<Option<Vec<String>>>,
+    /// `true` publishes a draft now; `false` keeps it a draft (a published article
+    /// cannot become one again).
+    #[serde(default)]
+    published: Option<bool>,
+    /// For a draft: a new time to publish it (RFC 3339), or `null` to cancel.
+    #[serde(rename = "publishAt", default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    publish_at: Option<Option<String>>,
 }
 
 impl From<UpdateArticle> for ArticleChanges {
@@ -156,6 +173,8 @@ impl From<UpdateArticle> for ArticleChanges {
             description: a.description,
             body: a.body,
             tag_list: a.tag_list,
+            published: a.published,
+            publish_at: a.publish_at,
         }
     }
 }

@@ -3,6 +3,7 @@
 mod articles;
 mod comments;
 mod docs;
+mod drafts;
 mod dto;
 pub mod error;
 pub mod extract;
@@ -47,6 +48,7 @@ pub fn table() -> Vec<Endpoint> {
         Endpoint::new(M::POST, "/images", images::upload),
         Endpoint::new(M::GET, "/user/images", images::mine),
         Endpoint::new(M::DELETE, "/images/{id}", images::delete),
+        Endpoint::new(M::GET, "/user/drafts", drafts::list),
         Endpoint::new(M::GET, "/profiles/{username}", profiles::get),
         Endpoint::new(M::POST, "/profiles/{username}/follow", profiles::follow),
         Endpoint::new(M::DELETE, "/profiles/{username}/follow", profiles::unfollow),

@@ -15,9 +15,8 @@ use super::error::ErrorBody;
 use super::openapi_idempotency::IdempotencyKeys;
 use super::openapi_scopes::TokenScopes;
 use super::{
-    articles, comments, docs, images, notifications, profiles, reports, revisions, search, tags,
-    tokens,
-    users, webhooks,
+    articles, comments, docs, drafts, images, notifications, profiles, reports, revisions, search,
+    tags, tokens, users, webhooks,
 };
 use crate::routes::ops;
 
@@ -44,6 +43,7 @@ use crate::routes::ops;
         images::upload,
         images::mine,
         images::delete,
+        drafts::list,
         profiles::get,
         profiles::follow,
         profiles::unfollow,

@@ -56,7 +56,12 @@ async fn page(
     let viewer = user.map(|u| u.id);
     let view = reads::article(&state.app, viewer, &slug).await?;
     let comments = reads::comments(&state.app, viewer, &slug).await?;
-    let body_html = reads::markdown_html(&state.app, &view.article.body).await?;
+    // A draft's body stays out of the shared Markdown cache: only its author reads it.
+    let body_html = if view.article.draft {
+        std::sync::Arc::from(crate::domain::markdown::to_safe_html(&view.article.body))
+    } else {
+        reads::markdown_html(&state.app, &view.article.body).await?
+    };
     let author_page = format!(
         "/profile/{}",
         super::home::path_segment(&view.author.username)

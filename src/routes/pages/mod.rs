@@ -178,6 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/profile/{username}/favorites",
             web::get().to(profile::favorites),
         )
+        .route("/profile/{username}/drafts", web::get().to(profile::drafts))
         .route(
             "/profile/{username}/follow",
             web::post().to(profile::follow),

@@ -26,10 +26,23 @@ struct ProfilePage {
     is_me: bool,
     /// `true` on the Favorited tab.
     favorites: bool,
+    /// The owner's drafts, on the Drafts tab only (`None` on the other tabs).
+    drafts: Option<Vec<DraftLine>>,
     /// URL-encoded username for links.
     path: String,
     articles: Vec<ArticleCard>,
     pagination: Pagination,
+}
+
+/// One draft on its author's Drafts tab.
+struct DraftLine {
+    slug: String,
+    title: String,
+    description: String,
+    /// Last edit, as shown.
+    edited: String,
+    /// When it is scheduled to be published (UTC), if it is.
+    scheduled: Option<String>,
 }
 
 /// Query string of the profile lists.
@@ -135,6 +148,7 @@ async fn show(
         bio: profile.bio,
         following: profile.following,
         favorites,
+        drafts: None,
         articles: ArticleCard::all(&state.assets, &list.articles),
         pagination: Pagination::new(&base, page, list.total).with_older(
             &base,
@@ -142,6 +156,54 @@ async fn show(
             list.total,
             list.articles.last(),
         ),
+        path,
+    })
+}
+
+/// `GET /profile/{username}/drafts`: the owner's unpublished articles; 404 to anyone
+/// else, as if the tab did not exist.
+pub async fn drafts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    username: web::Path<String>,
+) -> PageResult {
+    let profile = reads::profile(&state.app, Some(user.0.id), &username).await?;
+    if profile.username != user.0.username {
+        return Err(crate::error::AppError::NotFound("profile").into());
+    }
+    let drafts = app::articles::drafts(&state.app, user.0.id).await?;
+    let path = path_segment(&profile.username);
+    let chrome = Chrome::new(&state, &req, Some(&user.0), "Your drafts", "profile")?;
+    ok(&ProfilePage {
+        is_me: true,
+        chrome,
+        avatar: avatar(&state.assets, profile.image.as_deref()),
+        username: profile.username,
+        bio: profile.bio,
+        following: false,
+        favorites: false,
+        drafts: Some(
+            drafts
+                .iter()
+                .map(|d| DraftLine {
+                    slug: d.article.slug.clone(),
+                    title: d.article.title.clone(),
+                    description: d.article.description.clone(),
+                    edited: d
+                        .article
+                        .updated_at
+                        .format("%B %-d, %Y %H:%M UTC")
+                        .to_string(),
+                    scheduled: d
+                        .article
+                        .publish_at
+                        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                })
+                .collect(),
+        ),
+        articles: Vec::new(),
+        pagination: Pagination::new(&format!("/profile/{path}/drafts"), 1, 0),
         path,
     })
 }

@@ -257,6 +257,8 @@ pub struct ArticleCard {
     pub hidden: bool,
     /// Minutes to read it.
     pub reading_minutes: u32,
+    /// Not published yet (only its author sees it).
+    pub draft: bool,
 }
 
 impl ArticleCard {
@@ -273,6 +275,7 @@ impl ArticleCard {
             author: AuthorView::of(assets, &view.author),
             hidden: view.article.hidden,
             reading_minutes: view.reading_minutes,
+            draft: view.article.draft,
         }
     }
 
@@ -456,6 +459,7 @@ impl FormErrors {
             let (key, label) = match field {
                 "tagList" => ("tags", "tags"),
                 "currentPassword" => (field, "current password"),
+                "publishAt" => ("publish_at", "publish time"),
                 other => (other, other),
             };
             form.lines.push(format!("{label} {message}"));

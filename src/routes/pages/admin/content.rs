@@ -25,6 +25,8 @@ struct ArticleItem {
     date: String,
     hidden: bool,
     featured: bool,
+    /// Not published yet: its page answers 404 to everyone but its author.
+    draft: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -55,6 +57,7 @@ pub async fn articles(
             date: date(row.article.created_at),
             hidden: row.article.hidden,
             featured: row.article.featured_at.is_some(),
+            draft: row.article.draft,
             slug: row.article.slug,
             title: row.article.title,
             author: row.author,
