@@ -114,14 +114,16 @@ pub async fn restore(app: &App, user_id: i32, slug: String, number: i32) -> AppR
         description: Some(Some(revision.description.clone())),
         body: Some(Some(revision.body.clone())),
         tag_list: Some(Some(revision.tag_list())),
+        published: None,
+        publish_at: None,
     };
-    let view = super::articles::update(app, user_id, slug, changes).await?;
+    let edited = super::articles::update(app, user_id, slug, changes).await?;
     let after = app
         .db()
         .run(move |conn| revisions::latest_number(conn, article_id).map_err(AppError::from))
         .await?;
     Ok(Restored {
-        slug: view.article.slug,
+        slug: edited.view.article.slug,
         restored: number,
         recorded: (after > before).then_some(after),
     })

@@ -74,7 +74,7 @@ async fn preview_renders_the_body_and_saves_nothing(app: TestApp) {
         )
         .await;
     let html = page.expect(StatusCode::OK);
-    assert!(html.contains("<h1>Heading</h1>"), "{html}");
+    assert!(html.contains("<h1 id=\"h-heading\">Heading"), "{html}");
     assert!(html.contains("<em>text</em>"));
     assert!(!html.contains("<script>alert(1)"), "scripts are stripped");
     assert!(
@@ -112,7 +112,10 @@ async fn preview_renders_the_body_and_saves_nothing(app: TestApp) {
             ],
         )
         .await;
-    assert!(page.expect(StatusCode::OK).contains("<h2>Changed</h2>"));
+    assert!(
+        page.expect(StatusCode::OK)
+            .contains("<h2 id=\"h-changed\">Changed")
+    );
     assert_eq!(article_count(&app), before);
     let saved = browser.get(&format!("/editor/{slug}")).await;
     assert!(
