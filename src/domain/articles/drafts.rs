@@ -125,13 +125,19 @@ pub fn publish_scheduled(
     announce(conn, article_id)
 }
 
-/// The events of a publication, for the article as it now is.
+/// The events of a publication, for the article as it now is, and its history's first
+/// revision (drafts keep none: the history starts with what was published).
 fn announce(conn: &mut DbConnection, article_id: i32) -> AppResult<Option<Article>> {
     let (article, author) = articles::table
         .inner_join(users::table)
         .filter(articles::id.eq(article_id))
         .select((Article::as_select(), users::username))
         .first::<(Article, String)>(conn)?;
+    let tags: Vec<String> = crate::domain::tags::for_articles(conn, &[article_id])?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    crate::domain::revisions::record_original(conn, &article, article.author_id, &tags)?;
     events::article_published(conn, &article, &author)?;
     Ok(Some(article))
 }

@@ -96,6 +96,10 @@ async fn a_scheduled_draft_is_published_by_the_workers(app: TestApp) {
     assert!(slugs(&app.get("/api/articles/feed", Some(&follower)).await).contains(&slug));
     assert!(is_public(&app, &slug).await);
     assert!(app.get("/api/tags", None).await.text.contains("secrettag"));
+    let history = app
+        .get(&format!("/api/articles/{slug}/revisions"), Some(&token))
+        .await;
+    assert_eq!(history.json["revisionsCount"], 1, "{}", history.text);
     eventually(10, "the delivery", || published_deliveries(&seen) == 1).await;
     eventually(10, "the notification", || {
         notifications_of(&db, "reader") == 1
