@@ -78,8 +78,11 @@ pub enum Stale {
     Everything,
 }
 
-/// Drops what `stale` names from `c`.
+/// Drops what `stale` names from `c`, and announces it to live connections.
 pub async fn apply(c: &Caches, stale: &Stale) {
+    if *stale != Stale::Everything {
+        c.signals.send(stale);
+    }
     match stale {
         Stale::ArticleCreated => {
             c.lists.invalidate_all();
@@ -154,8 +157,9 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
     lists_changed(c);
 }
 
-/// Drops every entry of every cache.
+/// Drops every entry of every cache, and tells live connections to reload all.
 pub fn everything(c: &Caches) {
+    c.signals.send(&Stale::Everything);
     c.accounts.invalidate_all();
     c.site_settings.invalidate_all();
     c.sessions.invalidate_all();

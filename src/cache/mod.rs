@@ -17,6 +17,7 @@ pub mod broadcast;
 pub mod invalidate;
 pub mod listener;
 pub mod marked;
+pub mod signals;
 mod store;
 
 use std::collections::HashSet;
@@ -127,6 +128,8 @@ pub struct Caches {
     /// A search as anonymous readers run it (engine query, filters, page) → its hits
     /// and count.
     pub searches: Store<String, Arc<crate::domain::search::Found>>,
+    /// Every change applied here, announced to this process's live connections.
+    pub signals: signals::Signals,
 }
 
 /// Lists deeper than this many rows are not cached: crawlers walking every page would
@@ -265,6 +268,7 @@ impl Caches {
                 clamp(ENTRY_OVERHEAD + text(k) + 32 + hits)
             }),
             gate,
+            signals: signals::Signals::default(),
         }
     }
 
