@@ -28,6 +28,11 @@ const FILES: &[Embedded] = &[
         bytes: include_bytes!("../static/app.js"),
     },
     Embedded {
+        path: "live.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/live.js"),
+    },
+    Embedded {
         path: "image_upload.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/image_upload.js"),
@@ -61,6 +66,8 @@ pub struct Assets {
     pub highlight_css: String,
     /// The script (debug hook and progressive enhancement).
     pub js: String,
+    /// Live updates of the open page (comments, the bell, new articles).
+    pub live: String,
     /// The editor's image upload (see `templates/partials/image_upload.html`).
     pub image_upload: String,
     /// The avatar shown when a user has no image.
@@ -76,6 +83,7 @@ impl Assets {
             css: url_of("app.css"),
             highlight_css: url_of("highlight.css"),
             js: url_of("app.js"),
+            live: url_of("live.js"),
             image_upload: url_of("image_upload.js"),
             default_avatar: url_of("img/default-avatar.svg"),
             favicon: url_of("img/favicon.svg"),

@@ -93,6 +93,8 @@ pub struct Config {
     pub image_quota_bytes: u32,
     /// Background jobs, email and webhooks.
     pub jobs: JobsConfig,
+    /// Live pages (server-sent events).
+    pub live: crate::live::LiveConfig,
 }
 
 /// Configuration of the job workers, email and webhooks.
@@ -292,8 +294,10 @@ impl Config {
             None => load_or_create_key_file(&key_file_path(&database_url))?,
         };
         let jobs = JobsConfig::from_lookup(&lookup, &database_url, &bind)?;
+        let live = crate::live::LiveConfig::from_lookup(&lookup)?;
         Ok(Self {
             jobs,
+            live,
             database_url,
             bind,
             secret_key,
@@ -318,7 +322,7 @@ impl Config {
     }
 }
 
-fn parse_number(
+pub(crate) fn parse_number(
     lookup: &impl Fn(&str) -> Option<String>,
     var: &'static str,
     default: u32,

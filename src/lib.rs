@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod jobs;
+pub mod live;
 pub mod logging;
 pub mod middleware;
 pub mod routes;

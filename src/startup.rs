@@ -46,6 +46,23 @@ fn blocking_threads(db_pool_size: u32) -> usize {
     db_pool_size as usize + 4
 }
 
+/// Closes `hub` on SIGTERM or SIGINT (actix-web hears them too, and begins its graceful
+/// stop): open streams end at once instead of holding the stop for its whole grace.
+async fn close_live_on_signal(hub: std::sync::Arc<crate::live::Hub>) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    hub.close();
+}
+
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     server: Server,
@@ -54,6 +71,8 @@ pub struct Application {
     cache_listener: Option<Listener>,
     /// Held for as long as the server runs.
     _search_flusher: crate::app::search::IndexFlusher,
+    /// Live streams, ended when the server begins to stop.
+    live: std::sync::Arc<crate::live::Hub>,
 }
 
 impl Application {
@@ -104,6 +123,7 @@ impl Application {
             workers.clone(),
             cache_listener.clone(),
         ));
+        let live = std::sync::Arc::clone(&state.live);
         let cookie_key = Key::derive_from(config.secret_key.expose());
         let https = config.https;
         let server = HttpServer::new(move || {
@@ -155,6 +175,7 @@ impl Application {
             workers,
             cache_listener,
             _search_flusher: search_flusher,
+            live,
         })
     }
 
@@ -175,7 +196,14 @@ impl Application {
 
     /// Serves until stopped; then lets running jobs finish, within the same grace period.
     pub async fn run(self) -> std::io::Result<()> {
+        // Live streams never finish on their own: they end as the stop begins, so that
+        // the graceful stop waits only for real requests.
+        let closer = actix_web::rt::spawn(close_live_on_signal(std::sync::Arc::clone(
+            &self.live,
+        )));
         let served = self.server.await;
+        self.live.close();
+        closer.abort();
         if let Some(listener) = &self.cache_listener {
             listener.stop();
         }

@@ -33,6 +33,13 @@ struct ArticlePage {
     comment_draft: String,
 }
 
+impl ArticlePage {
+    /// The newest comment shown, where live updates of the thread start (0: none).
+    fn newest_comment(&self) -> i32 {
+        self.comments.iter().map(|c| c.id).max().unwrap_or(0)
+    }
+}
+
 /// A form that names where to go back to.
 #[derive(Deserialize)]
 pub struct NextForm {

@@ -38,6 +38,9 @@ struct HomePage {
     popular_tags: std::sync::Arc<Vec<String>>,
     /// Articles pinned by staff (first page of the Global Feed only).
     featured: Vec<ArticleCard>,
+    /// On the Global Feed's first page: the newest article shown (0: none), from which
+    /// live updates count new ones.
+    live_newest: Option<i32>,
 }
 
 impl HomePage {
@@ -121,7 +124,10 @@ async fn feed(
     let list =
         reads::article_list(&state.app, viewer.id(), filter, page_request(page, after)?).await?;
     let popular_tags = reads::popular_tags(&state.app).await?;
-    let featured = if tab == Tab::Global && page == 1 && after.is_none() {
+    let first_global_page = tab == Tab::Global && page == 1 && after.is_none();
+    let live_newest = first_global_page
+        .then(|| list.articles.first().map_or(0, |a| a.article.id));
+    let featured = if first_global_page {
         ArticleCard::all(
             &state.assets,
             &reads::featured(&state.app, viewer.id()).await?,
@@ -160,6 +166,7 @@ async fn feed(
         ),
         popular_tags,
         featured,
+        live_newest,
         tab,
     })
 }

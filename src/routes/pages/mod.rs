@@ -12,6 +12,7 @@ mod editor;
 pub mod errors;
 mod home;
 pub(crate) mod images;
+mod live;
 mod messaging;
 mod profile;
 mod recovery;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::head().to(static_files::serve))
         .route("/", web::get().to(home::home))
         .route("/search", web::get().to(search::search))
+        .route("/live", web::get().to(live::stream))
         .route("/robots.txt", web::get().to(discovery::robots))
         .route("/sitemap.xml", web::get().to(discovery::index))
         .route("/sitemap-{number}.xml", web::get().to(discovery::file))
