@@ -78,11 +78,17 @@ pub enum Stale {
     Everything,
 }
 
-/// Drops what `stale` names from `c`, and announces it to live connections.
+/// Drops what `stale` names from `c`, then announces it to live connections (after,
+/// so that a connection reloading at once, on another worker thread, cannot read the
+/// entries it is about).
 pub async fn apply(c: &Caches, stale: &Stale) {
+    drop_entries(c, stale).await;
     if *stale != Stale::Everything {
         c.signals.send(stale);
     }
+}
+
+async fn drop_entries(c: &Caches, stale: &Stale) {
     match stale {
         Stale::ArticleCreated => {
             c.lists.invalidate_all();
@@ -159,7 +165,6 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 
 /// Drops every entry of every cache, and tells live connections to reload all.
 pub fn everything(c: &Caches) {
-    c.signals.send(&Stale::Everything);
     c.accounts.invalidate_all();
     c.site_settings.invalidate_all();
     c.sessions.invalidate_all();
@@ -176,6 +181,7 @@ pub fn everything(c: &Caches) {
     c.api_articles.invalidate_all();
     c.article_pages.invalidate_all();
     lists_changed(c);
+    c.signals.send(&Stale::Everything);
 }
 
 /// Every list page, count, the tag list and the API's list responses.

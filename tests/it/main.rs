@@ -15,6 +15,7 @@ mod drafts;
 mod helpers;
 mod images;
 mod jobs;
+mod live;
 mod markdown;
 mod openapi;
 mod ops;
@@ -34,7 +35,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 40] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 42] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -75,6 +76,8 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("revisions", revisions::tests()),
         ("images", images::tests()),
         ("drafts", drafts::tests()),
+        ("live", live::streams::tests()),
+        ("live_bounds", live::bounds::tests()),
     ];
     groups
         .into_iter()
