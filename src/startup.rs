@@ -198,9 +198,7 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         // Live streams never finish on their own: they end as the stop begins, so that
         // the graceful stop waits only for real requests.
-        let closer = actix_web::rt::spawn(close_live_on_signal(std::sync::Arc::clone(
-            &self.live,
-        )));
+        let closer = actix_web::rt::spawn(close_live_on_signal(std::sync::Arc::clone(&self.live)));
         let served = self.server.await;
         self.live.close();
         closer.abort();

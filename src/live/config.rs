@@ -44,12 +44,7 @@ impl LiveConfig {
                 1..=3600,
             )?)),
             max_per_user: parse_number(lookup, "CONDUIT_LIVE_MAX_PER_USER", 8, 1..=10_000)?,
-            max_per_address: parse_number(
-                lookup,
-                "CONDUIT_LIVE_MAX_PER_ADDRESS",
-                32,
-                1..=100_000,
-            )?,
+            max_per_address: parse_number(lookup, "CONDUIT_LIVE_MAX_PER_ADDRESS", 32, 1..=100_000)?,
             buffer: parse_number(lookup, "CONDUIT_LIVE_BUFFER", 64, 1..=10_000)? as usize,
         })
     }
@@ -64,7 +59,10 @@ mod tests {
         let none = |_: &str| None;
         let cfg = LiveConfig::from_lookup(&none).expect("defaults");
         assert_eq!(cfg.heartbeat, Duration::from_secs(15));
-        assert_eq!((cfg.max_per_user, cfg.max_per_address, cfg.buffer), (8, 32, 64));
+        assert_eq!(
+            (cfg.max_per_user, cfg.max_per_address, cfg.buffer),
+            (8, 32, 64)
+        );
         let zero = |name: &str| (name == "CONDUIT_LIVE_BUFFER").then(|| "0".to_owned());
         let err = LiveConfig::from_lookup(&zero).expect_err("refused");
         assert_eq!(err.var, "CONDUIT_LIVE_BUFFER");

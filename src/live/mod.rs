@@ -66,11 +66,7 @@ impl Hub {
 
     /// A place for one more stream of `user` from `address`, held until the [`Slot`] is
     /// dropped; refused when either is at its cap or the server is closing.
-    pub fn admit(
-        self: &Arc<Self>,
-        user: Option<i32>,
-        address: String,
-    ) -> Result<Slot, Refusal> {
+    pub fn admit(self: &Arc<Self>, user: Option<i32>, address: String) -> Result<Slot, Refusal> {
         if *self.closing.borrow() {
             return Err(Refusal::Closing);
         }

@@ -129,9 +129,8 @@ impl Watch {
 
     /// What `stale` makes due for this connection.
     pub fn due(&self, stale: &Stale) -> Due {
-        let mine = |slug: &str| {
-            matches!(&self.topic, Some(Topic::Article { slug: s, .. }) if s == slug)
-        };
+        let mine =
+            |slug: &str| matches!(&self.topic, Some(Topic::Article { slug: s, .. }) if s == slug);
         let feed = matches!(self.topic, Some(Topic::GlobalFeed { .. }));
         match stale {
             Stale::Everything => Due::ALL,
@@ -215,7 +214,11 @@ impl Watch {
                 ids: now.iter().copied().collect(),
                 cursor: self.cursor,
             });
-            self.comments = now.iter().copied().filter(|id| *id <= self.cursor).collect();
+            self.comments = now
+                .iter()
+                .copied()
+                .filter(|id| *id <= self.cursor)
+                .collect();
         } else {
             for id in self.comments.difference(&now) {
                 out.push(Change::CommentRemoved {
@@ -238,7 +241,12 @@ impl Watch {
         Ok(())
     }
 
-    async fn feed(&mut self, app: &App, newest: Option<i32>, out: &mut Vec<Change>) -> AppResult<()> {
+    async fn feed(
+        &mut self,
+        app: &App,
+        newest: Option<i32>,
+        out: &mut Vec<Change>,
+    ) -> AppResult<()> {
         let page = PageRequest {
             limit: FEED_WINDOW,
             offset: 0,

@@ -125,8 +125,7 @@ async fn feed(
         reads::article_list(&state.app, viewer.id(), filter, page_request(page, after)?).await?;
     let popular_tags = reads::popular_tags(&state.app).await?;
     let first_global_page = tab == Tab::Global && page == 1 && after.is_none();
-    let live_newest = first_global_page
-        .then(|| list.articles.first().map_or(0, |a| a.article.id));
+    let live_newest = first_global_page.then(|| list.articles.first().map_or(0, |a| a.article.id));
     let featured = if first_global_page {
         ArticleCard::all(
             &state.assets,

@@ -34,14 +34,22 @@ async fn connection_caps_give_429(app: TestApp) {
     let first = must_open(&app.address, "/live", Some(&cookie)).await;
     let _second = must_open(&app.address, "/live", Some(&cookie)).await;
     let (status, _) = open(&app.address, "/live", Some(&cookie), None).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a third for one member");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a third for one member"
+    );
     // The address has room for one more, anonymous.
     let alice = app.register("alice").await;
     let slug = app.publish(&alice, "Open thread", &[]).await;
     let path = format!("/live?article={slug}");
     let _third = must_open(&app.address, &path, None).await;
     let (status, _) = open(&app.address, &path, None, None).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a fourth from one address");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fourth from one address"
+    );
     // A closed stream frees its place (noticed by its next heartbeat at the latest).
     drop(first);
     let started = Instant::now();
@@ -50,7 +58,10 @@ async fn connection_caps_give_429(app: TestApp) {
         if status == StatusCode::OK {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "place never freed");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "place never freed"
+        );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -106,8 +117,8 @@ async fn slow_client_is_dropped(app: TestApp) {
         .trim_start_matches("http://")
         .parse()
         .expect("address");
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-        .expect("socket");
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
     socket.set_recv_buffer_size(4096).expect("small window");
     socket.connect(&address.into()).expect("connect");
     let mut stream: std::net::TcpStream = socket.into();
@@ -119,7 +130,11 @@ async fn slow_client_is_dropped(app: TestApp) {
     let path = format!("/live?article={slug}");
     let probe = || async { open(&app.address, &path, None, None).await.0 };
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(probe().await, StatusCode::TOO_MANY_REQUESTS, "the slow client holds the place");
+    assert_eq!(
+        probe().await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the slow client holds the place"
+    );
     let started = Instant::now();
     // Comments pile up for it until its buffer is full.
     let body = "x".repeat(9_000);
@@ -167,7 +182,9 @@ async fn slow_client_is_dropped(app: TestApp) {
         );
     }
     // The rest of the site did not notice.
-    let reply = app.get(&format!("/api/articles/{slug}/comments"), None).await;
+    let reply = app
+        .get(&format!("/api/articles/{slug}/comments"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
@@ -181,10 +198,9 @@ async fn shutdown_ends_streams(app: TestApp) {
     server.terminate();
     // The stream ends at once, and the server does not wait out its grace period.
     assert!(events.next(Duration::from_secs(5)).await.is_none());
-    let (status, output) =
-        actix_web::rt::task::spawn_blocking(move || server.wait_with_output())
-            .await
-            .expect("waited");
+    let (status, output) = actix_web::rt::task::spawn_blocking(move || server.wait_with_output())
+        .await
+        .expect("waited");
     assert!(status.success(), "{output}");
     assert!(
         stopped.elapsed() < Duration::from_secs(10),
@@ -201,7 +217,12 @@ async fn comment_reaches_a_reader_on_another_instance(app: TestApp) {
     let alice = app.register("alice").await;
     let slug = app.publish(&alice, "Across", &[]).await;
     let cluster = Cluster::start(&app, 2, &[]).await;
-    let mut reader = must_open(&cluster.nodes[1].base, &format!("/live?article={slug}"), None).await;
+    let mut reader = must_open(
+        &cluster.nodes[1].base,
+        &format!("/live?article={slug}"),
+        None,
+    )
+    .await;
     reader.expect("comments").await;
     let reply = cluster.nodes[0]
         .post(

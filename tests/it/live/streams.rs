@@ -22,7 +22,13 @@ crate::tests![
 
 /// The ids of a `comments` event.
 fn ids(event: &super::Event) -> Vec<i64> {
-    event.data.as_array().expect("ids").iter().filter_map(|v| v.as_i64()).collect()
+    event
+        .data
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter_map(|v| v.as_i64())
+        .collect()
 }
 
 /// The newest article the Global Feed shows, as its page marks it for live updates.
@@ -31,12 +37,23 @@ async fn newest_on_home(app: &TestApp) -> String {
     let body = home.expect("home").body().await.expect("body");
     let body = String::from_utf8_lossy(&body).into_owned();
     let marker = "data-live-newest=\"";
-    let start = body.find(marker).expect("home page marks its newest article") + marker.len();
-    body[start..].chars().take_while(char::is_ascii_digit).collect()
+    let start = body
+        .find(marker)
+        .expect("home page marks its newest article")
+        + marker.len();
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
 }
 
 async fn thread(app: &TestApp, slug: &str, cookie: Option<&str>) -> Events {
-    let mut events = must_open(&app.address, &format!("/live?article={slug}&after=0"), cookie).await;
+    let mut events = must_open(
+        &app.address,
+        &format!("/live?article={slug}&after=0"),
+        cookie,
+    )
+    .await;
     events.expect("comments").await;
     events
 }
@@ -51,12 +68,23 @@ async fn new_comment_is_pushed_as_the_page_renders_it(app: TestApp) {
     assert_eq!(event.data["id"], id);
     let html = event.data["html"].as_str().expect("html");
     assert!(html.contains(&format!("id=\"comment-{id}\"")), "{html}");
-    assert!(html.contains("first &#38; &#60;b&#62;loud&#60;/b&#62;") || html.contains("first &amp; &lt;b&gt;loud&lt;/b&gt;"), "{html}");
+    assert!(
+        html.contains("first &#38; &#60;b&#62;loud&#60;/b&#62;")
+            || html.contains("first &amp; &lt;b&gt;loud&lt;/b&gt;"),
+        "{html}"
+    );
     // The same partial as the page: the page holds these very bytes.
-    let page = app.client.get(format!("{}/article/{slug}", app.address)).send().await;
+    let page = app
+        .client
+        .get(format!("{}/article/{slug}", app.address))
+        .send()
+        .await;
     let body = page.expect("page").body().await.expect("body");
     let body = String::from_utf8_lossy(&body);
-    assert!(body.contains(html.trim()), "live markup differs from the page's");
+    assert!(
+        body.contains(html.trim()),
+        "live markup differs from the page's"
+    );
 }
 
 async fn deleted_comment_is_pushed_as_removal(app: TestApp) {
@@ -94,13 +122,21 @@ async fn hidden_comment_is_never_pushed(app: TestApp) {
     // (who may see it) keep it.
     let kind = comment(&app, &author, &slug, "a kind reply").await;
     let seen = reader.drain(Duration::from_millis(800)).await;
-    assert!(seen.iter().any(|e| e.name == "comment" && e.data["id"] == kind));
     assert!(
-        !seen.iter().any(|e| e.name == "comment" && e.data["id"] == rude),
+        seen.iter()
+            .any(|e| e.name == "comment" && e.data["id"] == kind)
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|e| e.name == "comment" && e.data["id"] == rude),
         "{seen:?}"
     );
     let staff_seen = staff.drain(Duration::from_millis(300)).await;
-    assert!(!staff_seen.iter().any(|e| e.name == "comment-removed"), "{staff_seen:?}");
+    assert!(
+        !staff_seen.iter().any(|e| e.name == "comment-removed"),
+        "{staff_seen:?}"
+    );
 
     // A new reader's list of visible comments leaves it out too.
     let (status, fresh) = open(&app.address, &format!("/live?article={slug}"), None, None).await;
@@ -113,14 +149,29 @@ async fn drafts_have_no_stream_and_are_not_counted(app: TestApp) {
     let alice = app.register("alice").await;
     app.publish(&alice, "Published one", &[]).await;
     let newest_id = newest_on_home(&app).await;
-    let mut feed = must_open(&app.address, &format!("/live?feed=global&newest={newest_id}"), None).await;
+    let mut feed = must_open(
+        &app.address,
+        &format!("/live?feed=global&newest={newest_id}"),
+        None,
+    )
+    .await;
 
-    let draft = crate::drafts::create(&app, &alice, "Secret Plans", json!({"published": false})).await;
+    let draft =
+        crate::drafts::create(&app, &alice, "Secret Plans", json!({"published": false})).await;
     let draft_slug = draft["slug"].as_str().expect("slug").to_owned();
     let seen = feed.drain(Duration::from_millis(800)).await;
-    assert!(!seen.iter().any(|e| e.name == "articles"), "a draft was counted: {seen:?}");
+    assert!(
+        !seen.iter().any(|e| e.name == "articles"),
+        "a draft was counted: {seen:?}"
+    );
     // Nobody but its author may follow a draft's thread.
-    let (status, _) = open(&app.address, &format!("/live?article={draft_slug}"), None, None).await;
+    let (status, _) = open(
+        &app.address,
+        &format!("/live?article={draft_slug}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Published: now it counts.
@@ -145,7 +196,9 @@ async fn unread_count_is_pushed(app: TestApp) {
     assert_eq!(bell.expect("unread").await.data["count"], 0);
     comment(&app, &alice, &slug, "nice one").await;
     assert_eq!(bell.expect("unread").await.data["count"], 1);
-    let reply = app.post("/api/notifications/read", Some(&bob), json!({})).await;
+    let reply = app
+        .post("/api/notifications/read", Some(&bob), json!({}))
+        .await;
     assert!(reply.status.is_success(), "{}", reply.text);
     assert_eq!(bell.expect("unread").await.data["count"], 0);
     // An anonymous visitor has no count to follow.
@@ -159,10 +212,18 @@ async fn new_articles_are_counted(app: TestApp) {
     let old = app.get("/api/articles", None).await;
     assert_eq!(old.json["articlesCount"], 1);
     let newest = newest_on_home(&app).await;
-    let mut feed = must_open(&app.address, &format!("/live?feed=global&newest={newest}"), None).await;
+    let mut feed = must_open(
+        &app.address,
+        &format!("/live?feed=global&newest={newest}"),
+        None,
+    )
+    .await;
     app.publish(&alice, "Fresh news", &[]).await;
     let first = feed.expect("articles").await;
-    assert_eq!((first.data["count"].clone(), first.data["more"].clone()), (json!(1), json!(false)));
+    assert_eq!(
+        (first.data["count"].clone(), first.data["more"].clone()),
+        (json!(1), json!(false))
+    );
     assert_eq!(first.id.as_deref(), Some(newest.as_str()));
     app.publish(&alice, "Fresher news", &[]).await;
     assert_eq!(feed.expect("articles").await.data["count"], 2);
