@@ -52,6 +52,8 @@ pub struct AppState {
     pub image_limits: crate::app::images::ImageLimits,
     /// The fixed body of `GET /bench/ceiling`, when the benchmark asked for one.
     pub bench_ceiling: Option<actix_web::web::Bytes>,
+    /// The GraphQL schema and its live-connection caps, shared by every worker.
+    pub graphql: crate::graphql::Graphql,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
                 max_bytes: config.image_max_bytes as usize,
                 quota_bytes: u64::from(config.image_quota_bytes),
             },
+            graphql: crate::graphql::Graphql::default(),
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

@@ -80,9 +80,15 @@ pub enum Stale {
 
 /// Drops what `stale` names from `c`, and announces it to live connections.
 pub async fn apply(c: &Caches, stale: &Stale) {
+    drop_entries(c, stale).await;
+    // Only once the entries are gone: a live connection reloads on the signal, and must
+    // not read the stale entry back.
     if *stale != Stale::Everything {
         c.signals.send(stale);
     }
+}
+
+async fn drop_entries(c: &Caches, stale: &Stale) {
     match stale {
         Stale::ArticleCreated => {
             c.lists.invalidate_all();

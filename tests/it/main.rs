@@ -12,6 +12,7 @@ mod comments;
 mod counted;
 mod discovery;
 mod drafts;
+mod graphql;
 mod helpers;
 mod images;
 mod jobs;
@@ -34,7 +35,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 40] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 41] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -75,6 +76,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("revisions", revisions::tests()),
         ("images", images::tests()),
         ("drafts", drafts::tests()),
+        ("graphql", graphql::tests()),
     ];
     groups
         .into_iter()
