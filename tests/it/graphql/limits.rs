@@ -12,6 +12,7 @@ crate::tests![
     too_deep_and_too_complex_queries_are_refused,
     mutations_share_rest_rate_limits_and_idempotency_keys,
     the_schema_file_is_current,
+    the_explorer_is_served_from_our_own_files,
 ];
 
 fn first_error(reply: &crate::helpers::Reply) -> String {
@@ -123,4 +124,33 @@ async fn the_schema_file_is_current(_app: TestApp) {
          CONDUIT_WRITE_SCHEMA=1 cargo test --test it -- sqlite::graphql::the_schema_file_is_current\n\
          and commit the result"
     );
+}
+
+async fn the_explorer_is_served_from_our_own_files(app: TestApp) {
+    let mut response = app
+        .client
+        .get(format!("{}/api/graphql", app.address))
+        .insert_header(("Accept", "text/html"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let body = response.body().limit(1 << 20).await.expect("body");
+    let page = String::from_utf8_lossy(&body);
+    // The schema, readable without script (HTML-escaped), and the script from /static.
+    assert!(page.contains("type Article {"), "{page}");
+    assert!(page.contains("commentAdded(slug: String!)"), "{page}");
+    assert!(!page.contains("<script>"), "no inline script");
+    let start = page.find("/static/graphql_explorer").expect("the script is linked");
+    let src: String = page[start..].chars().take_while(|c| *c != '"').collect();
+    let script = app.get(&src, None).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.text.contains("/api/graphql"));
 }

@@ -15,6 +15,7 @@ use crate::helpers::TestApp;
 crate::tests![
     subscribers_get_new_comments_and_never_hidden_ones,
     notifications_arrive_live,
+    live_connections_are_capped_per_account,
     a_comment_through_one_instance_reaches_a_subscriber_on_another,
 ];
 
@@ -34,20 +35,26 @@ impl<T> Socket for T where
 /// A graphql-transport-ws client connected to `base`, acknowledged, with `payload` as
 /// its `connection_init` payload.
 async fn connect(client: &awc::Client, base: &str, payload: Value) -> impl Socket {
+    let (mut socket, ack) = try_connect(client, base, payload).await;
+    let ack = ack.expect("an answer to connection_init");
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    socket
+}
+
+/// Opens a WebSocket to `base` and sends `connection_init` with `payload`; the answer,
+/// if any (`None` when the server closed the connection instead).
+async fn try_connect(client: &awc::Client, base: &str, payload: Value) -> (impl Socket, Option<Value>) {
     let url = format!("{}/api/graphql", base.replacen("http", "ws", 1));
     let (response, mut socket) = client
         .ws(url)
         .protocols(["graphql-transport-ws"])
         .connect()
         .await
-        .expect("the WebSocket opens");
+        .unwrap_or_else(|e| panic!("the WebSocket to {base} opens: {e:?}"));
     assert_eq!(response.status(), awc::http::StatusCode::SWITCHING_PROTOCOLS);
     send(&mut socket, json!({"type": "connection_init", "payload": payload})).await;
-    let ack = receive(&mut socket, Duration::from_secs(5))
-        .await
-        .expect("an answer to connection_init");
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    socket
+    let answer = receive(&mut socket, Duration::from_secs(5)).await;
+    (socket, answer)
 }
 
 async fn send(socket: &mut impl Socket, message: Value) {
@@ -231,10 +238,21 @@ async fn a_comment_through_one_instance_reaches_a_subscriber_on_another(app: Tes
         return;
     }
     let app = app.reconfigure(|c| c.rate_limit_per_minute = 0).await;
-    let cluster = Cluster::start(&app, 1, &[("CONDUIT_RATE_LIMIT_PER_MINUTE", "0")]).await;
-    let other = &cluster.nodes[0];
     let author = app.register("author").await;
     let slug = app.publish(&author, "Shared", &[]).await;
+    // The second instance's port is picked free and then bound by the binary: another
+    // server on this machine may take it in between. Ours serves this test's article.
+    let mut started = None;
+    for _ in 0..3 {
+        let cluster = Cluster::start(&app, 1, &[("CONDUIT_RATE_LIMIT_PER_MINUTE", "0")]).await;
+        let path = format!("/api/articles/{slug}");
+        if cluster.nodes[0].get(&path, None).await.status.is_success() {
+            started = Some(cluster);
+            break;
+        }
+    }
+    let cluster = started.expect("a second instance on this test's database");
+    let other = &cluster.nodes[0];
 
     let mut socket = connect(&app.client, &other.base, json!({})).await;
     subscribe_comments(&mut socket, "1", &slug).await;
@@ -251,5 +269,49 @@ async fn a_comment_through_one_instance_reaches_a_subscriber_on_another(app: Tes
             .unwrap_or_else(|| panic!("{body} did not arrive within 1 s"));
         assert!(posted.elapsed() < Duration::from_secs(1));
         assert_eq!(message["payload"]["data"]["commentAdded"]["body"], json!(body));
+    }
+}
+
+async fn live_connections_are_capped_per_account(app: TestApp) {
+    let token = app.register("eager").await;
+    let payload = json!({"Authorization": format!("Token {token}")});
+    let mut held = Vec::new();
+    for _ in 0..conduit::graphql::live::PER_USER {
+        held.push(connect(&app.client, &app.address, payload.clone()).await);
+    }
+    let (_refused, answer) = try_connect(&app.client, &app.address, payload.clone()).await;
+    assert!(
+        answer.as_ref().is_none_or(|a| a["type"] != "connection_ack"),
+        "{answer:?}"
+    );
+    // Another account, and anonymous readers, are not held back by it.
+    let other = app.register("patient").await;
+    connect(
+        &app.client,
+        &app.address,
+        json!({"Authorization": format!("Token {other}")}),
+    )
+    .await;
+    connect(&app.client, &app.address, json!({})).await;
+    // A bad token is refused at once.
+    let (_bad, answer) = try_connect(&app.client, &app.address, json!({"token": "nonsense"})).await;
+    assert!(
+        answer.as_ref().is_none_or(|a| a["type"] != "connection_ack"),
+        "{answer:?}"
+    );
+
+    // A closed connection gives its slot back.
+    drop(held.pop());
+    let started = Instant::now();
+    loop {
+        let (_socket, answer) = try_connect(&app.client, &app.address, payload.clone()).await;
+        if answer.is_some_and(|a| a["type"] == "connection_ack") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the slot was never given back"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
 }
