@@ -66,7 +66,9 @@ impl LiveCaps {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<Holder, usize>> {
         // A panic while holding the map cannot leave a count half-written.
-        self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn take(&self, holder: Holder, cap: usize) -> Option<Slot> {

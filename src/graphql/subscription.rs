@@ -155,7 +155,10 @@ impl Subscription {
             .await
             .gql()?;
         let seen = now.iter().map(|v| v.comment.id).collect();
-        Ok(unfold((Watch::new(caller, signals, seen), slug), next_comment))
+        Ok(unfold(
+            (Watch::new(caller, signals, seen), slug),
+            next_comment,
+        ))
     }
 
     /// The viewer's new notifications, as `notifications` lists them (needs a token in

@@ -64,7 +64,8 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginUser = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
-    let user = crate::app::accounts::api_login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
+    let user =
+        crate::app::accounts::api_login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
     let token = state.tokens.issue(user.id, user.token_generation);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
 }

@@ -36,7 +36,8 @@ async fn too_deep_and_too_complex_queries_are_refused(app: TestApp) {
     data(&gql(&app, None, fine, json!({"s": slug})).await);
 
     // A hundred articles with all their comments' authors: over the complexity budget.
-    let complex = "{articles(limit:100){articles{slug comments{body author{username bio image following}}}}}";
+    let complex =
+        "{articles(limit:100){articles{slug comments{body author{username bio image following}}}}}";
     let message = first_error(&gql(&app, None, complex, json!({})).await);
     assert!(message.contains("too complex"), "{message}");
     // The feed a client renders (20 articles with authors, tags and counts) is within it.
@@ -48,15 +49,24 @@ async fn too_deep_and_too_complex_queries_are_refused(app: TestApp) {
 async fn mutations_share_rest_rate_limits_and_idempotency_keys(app: TestApp) {
     // At a base of 4 a minute, an address may sign up twice a minute.
     let app = app.reconfigure(|c| c.rate_limit_per_minute = 4).await;
-    let register = "mutation($u:String!){register(username:$u,email:$u,password:\"password123\"){username}}";
+    let register =
+        "mutation($u:String!){register(username:$u,email:$u,password:\"password123\"){username}}";
     for name in ["first", "second"] {
         let reply = gql(&app, None, register, json!({"u": name})).await;
         assert_eq!(reply.status, StatusCode::OK);
         // The email is invalid, the allowance is drawn all the same (as with REST).
-        assert_eq!(reply.json["errors"][0]["extensions"]["status"], 422, "{}", reply.text);
+        assert_eq!(
+            reply.json["errors"][0]["extensions"]["status"], 422,
+            "{}",
+            reply.text
+        );
     }
     let reply = gql(&app, None, register, json!({"u": "third"})).await;
-    assert_eq!(reply.json["errors"][0]["extensions"]["status"], 429, "{}", reply.text);
+    assert_eq!(
+        reply.json["errors"][0]["extensions"]["status"], 429,
+        "{}",
+        reply.text
+    );
     assert!(
         reply.json["errors"][0]["extensions"]["errors"]["rate"][0]
             .as_str()
@@ -148,7 +158,9 @@ async fn the_explorer_is_served_from_our_own_files(app: TestApp) {
     assert!(page.contains("type Article {"), "{page}");
     assert!(page.contains("commentAdded(slug: String!)"), "{page}");
     assert!(!page.contains("<script>"), "no inline script");
-    let start = page.find("/static/graphql_explorer").expect("the script is linked");
+    let start = page
+        .find("/static/graphql_explorer")
+        .expect("the script is linked");
     let src: String = page[start..].chars().take_while(|c| *c != '"').collect();
     let script = app.get(&src, None).await;
     assert_eq!(script.status, StatusCode::OK);

@@ -35,7 +35,7 @@ impl<T> Socket for T where
 /// A graphql-transport-ws client connected to `base`, acknowledged, with `payload` as
 /// its `connection_init` payload.
 async fn connect(client: &awc::Client, base: &str, payload: Value) -> impl Socket {
-    let (mut socket, ack) = try_connect(client, base, payload).await;
+    let (socket, ack) = try_connect(client, base, payload).await;
     let ack = ack.expect("an answer to connection_init");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     socket
@@ -43,7 +43,11 @@ async fn connect(client: &awc::Client, base: &str, payload: Value) -> impl Socke
 
 /// Opens a WebSocket to `base` and sends `connection_init` with `payload`; the answer,
 /// if any (`None` when the server closed the connection instead).
-async fn try_connect(client: &awc::Client, base: &str, payload: Value) -> (impl Socket, Option<Value>) {
+async fn try_connect(
+    client: &awc::Client,
+    base: &str,
+    payload: Value,
+) -> (impl Socket, Option<Value>) {
     let url = format!("{}/api/graphql", base.replacen("http", "ws", 1));
     let (response, mut socket) = client
         .ws(url)
@@ -51,8 +55,15 @@ async fn try_connect(client: &awc::Client, base: &str, payload: Value) -> (impl 
         .connect()
         .await
         .unwrap_or_else(|e| panic!("the WebSocket to {base} opens: {e:?}"));
-    assert_eq!(response.status(), awc::http::StatusCode::SWITCHING_PROTOCOLS);
-    send(&mut socket, json!({"type": "connection_init", "payload": payload})).await;
+    assert_eq!(
+        response.status(),
+        awc::http::StatusCode::SWITCHING_PROTOCOLS
+    );
+    send(
+        &mut socket,
+        json!({"type": "connection_init", "payload": payload}),
+    )
+    .await;
     let answer = receive(&mut socket, Duration::from_secs(5)).await;
     (socket, answer)
 }
@@ -69,7 +80,9 @@ async fn receive(socket: &mut impl Socket, within: Duration) -> Option<Value> {
     let deadline = Instant::now() + within;
     loop {
         let left = deadline.checked_duration_since(Instant::now())?;
-        let frame = actix_web::rt::time::timeout(left, socket.next()).await.ok()??;
+        let frame = actix_web::rt::time::timeout(left, socket.next())
+            .await
+            .ok()??;
         match frame.expect("a frame") {
             Frame::Text(text) => {
                 let message: Value = serde_json::from_slice(&text).expect("JSON");
@@ -88,8 +101,7 @@ async fn receive(socket: &mut impl Socket, within: Duration) -> Option<Value> {
     }
 }
 
-const COMMENTS: &str =
-    "subscription($s:String!){commentAdded(slug:$s){id body author{username}}}";
+const COMMENTS: &str = "subscription($s:String!){commentAdded(slug:$s){id body author{username}}}";
 
 /// Subscribes `socket` to the comments of `slug` as subscription `id`.
 async fn subscribe_comments(socket: &mut impl Socket, id: &str, slug: &str) {
@@ -201,8 +213,7 @@ async fn notifications_arrive_live(app: TestApp) {
         .expect("an answer");
     assert_eq!(refused["type"], "next", "{refused}");
     assert_eq!(
-        refused["payload"]["errors"][0]["extensions"]["status"],
-        401,
+        refused["payload"]["errors"][0]["extensions"]["status"], 401,
         "{refused}"
     );
 
@@ -268,7 +279,10 @@ async fn a_comment_through_one_instance_reaches_a_subscriber_on_another(app: Tes
             .await
             .unwrap_or_else(|| panic!("{body} did not arrive within 1 s"));
         assert!(posted.elapsed() < Duration::from_secs(1));
-        assert_eq!(message["payload"]["data"]["commentAdded"]["body"], json!(body));
+        assert_eq!(
+            message["payload"]["data"]["commentAdded"]["body"],
+            json!(body)
+        );
     }
 }
 
@@ -281,22 +295,26 @@ async fn live_connections_are_capped_per_account(app: TestApp) {
     }
     let (_refused, answer) = try_connect(&app.client, &app.address, payload.clone()).await;
     assert!(
-        answer.as_ref().is_none_or(|a| a["type"] != "connection_ack"),
+        answer
+            .as_ref()
+            .is_none_or(|a| a["type"] != "connection_ack"),
         "{answer:?}"
     );
     // Another account, and anonymous readers, are not held back by it.
     let other = app.register("patient").await;
-    connect(
+    let _other = connect(
         &app.client,
         &app.address,
         json!({"Authorization": format!("Token {other}")}),
     )
     .await;
-    connect(&app.client, &app.address, json!({})).await;
+    let _anonymous = connect(&app.client, &app.address, json!({})).await;
     // A bad token is refused at once.
     let (_bad, answer) = try_connect(&app.client, &app.address, json!({"token": "nonsense"})).await;
     assert!(
-        answer.as_ref().is_none_or(|a| a["type"] != "connection_ack"),
+        answer
+            .as_ref()
+            .is_none_or(|a| a["type"] != "connection_ack"),
         "{answer:?}"
     );
 

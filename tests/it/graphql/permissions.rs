@@ -55,7 +55,10 @@ async fn fixture(app: &TestApp, owner: &str, n: usize) -> Fixture {
     let comment = crate::admin::comment(app, owner, &slug, "owner's note").await;
     Fixture {
         slug,
-        draft: draft.json["article"]["slug"].as_str().expect("slug").to_owned(),
+        draft: draft.json["article"]["slug"]
+            .as_str()
+            .expect("slug")
+            .to_owned(),
         comment,
     }
 }
@@ -72,17 +75,38 @@ fn twins() -> Vec<Twin> {
         Twin {
             name: "article",
             rest: |f| (Method::GET, format!("/api/articles/{}", f.slug), None),
-            graphql: |f| ("query($s:String!){article(slug:$s){slug}}", json!({"s": f.slug})),
+            graphql: |f| {
+                (
+                    "query($s:String!){article(slug:$s){slug}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "draft",
             rest: |f| (Method::GET, format!("/api/articles/{}", f.draft), None),
-            graphql: |f| ("query($s:String!){article(slug:$s){slug}}", json!({"s": f.draft})),
+            graphql: |f| {
+                (
+                    "query($s:String!){article(slug:$s){slug}}",
+                    json!({"s": f.draft}),
+                )
+            },
         },
         Twin {
             name: "comments of a draft",
-            rest: |f| (Method::GET, format!("/api/articles/{}/comments", f.draft), None),
-            graphql: |f| ("query($s:String!){article(slug:$s){comments{id}}}", json!({"s": f.draft})),
+            rest: |f| {
+                (
+                    Method::GET,
+                    format!("/api/articles/{}/comments", f.draft),
+                    None,
+                )
+            },
+            graphql: |f| {
+                (
+                    "query($s:String!){article(slug:$s){comments{id}}}",
+                    json!({"s": f.draft}),
+                )
+            },
         },
         Twin {
             name: "feed",
@@ -106,84 +130,241 @@ fn twins() -> Vec<Twin> {
         },
         Twin {
             name: "create article",
-            rest: |_| (Method::POST, "/api/articles".into(), Some(json!({"article": {"title": "", "description": "d", "body": "b"}}))),
-            graphql: |_| ("mutation{createArticle(input:{title:\"\",description:\"d\",body:\"b\"}){slug}}", json!({})),
+            rest: |_| {
+                (
+                    Method::POST,
+                    "/api/articles".into(),
+                    Some(json!({"article": {"title": "", "description": "d", "body": "b"}})),
+                )
+            },
+            graphql: |_| {
+                (
+                    "mutation{createArticle(input:{title:\"\",description:\"d\",body:\"b\"}){slug}}",
+                    json!({}),
+                )
+            },
         },
         Twin {
             name: "update article",
-            rest: |f| (Method::PUT, format!("/api/articles/{}", f.slug), Some(json!({"article": {"description": "new"}}))),
-            graphql: |f| ("mutation($s:String!){updateArticle(slug:$s,input:{description:\"new\"}){slug}}", json!({"s": f.slug})),
+            rest: |f| {
+                (
+                    Method::PUT,
+                    format!("/api/articles/{}", f.slug),
+                    Some(json!({"article": {"description": "new"}})),
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){updateArticle(slug:$s,input:{description:\"new\"}){slug}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "delete article",
             rest: |f| (Method::DELETE, format!("/api/articles/{}", f.slug), None),
-            graphql: |f| ("mutation($s:String!){deleteArticle(slug:$s)}", json!({"s": f.slug})),
+            graphql: |f| {
+                (
+                    "mutation($s:String!){deleteArticle(slug:$s)}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "favorite",
-            rest: |f| (Method::POST, format!("/api/articles/{}/favorite", f.slug), None),
-            graphql: |f| ("mutation($s:String!){favoriteArticle(slug:$s){favorited}}", json!({"s": f.slug})),
+            rest: |f| {
+                (
+                    Method::POST,
+                    format!("/api/articles/{}/favorite", f.slug),
+                    None,
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){favoriteArticle(slug:$s){favorited}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "unfavorite",
-            rest: |f| (Method::DELETE, format!("/api/articles/{}/favorite", f.slug), None),
-            graphql: |f| ("mutation($s:String!){unfavoriteArticle(slug:$s){favorited}}", json!({"s": f.slug})),
+            rest: |f| {
+                (
+                    Method::DELETE,
+                    format!("/api/articles/{}/favorite", f.slug),
+                    None,
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){unfavoriteArticle(slug:$s){favorited}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "follow",
             rest: |_| (Method::POST, "/api/profiles/owner/follow".into(), None),
-            graphql: |_| ("mutation{followUser(username:\"owner\"){following}}", json!({})),
+            graphql: |_| {
+                (
+                    "mutation{followUser(username:\"owner\"){following}}",
+                    json!({}),
+                )
+            },
         },
         Twin {
             name: "unfollow",
             rest: |_| (Method::DELETE, "/api/profiles/owner/follow".into(), None),
-            graphql: |_| ("mutation{unfollowUser(username:\"owner\"){following}}", json!({})),
+            graphql: |_| {
+                (
+                    "mutation{unfollowUser(username:\"owner\"){following}}",
+                    json!({}),
+                )
+            },
         },
         Twin {
             name: "comment",
-            rest: |f| (Method::POST, format!("/api/articles/{}/comments", f.slug), Some(json!({"comment": {"body": "hi"}}))),
-            graphql: |f| ("mutation($s:String!){addComment(slug:$s,body:\"hi\"){id}}", json!({"s": f.slug})),
+            rest: |f| {
+                (
+                    Method::POST,
+                    format!("/api/articles/{}/comments", f.slug),
+                    Some(json!({"comment": {"body": "hi"}})),
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){addComment(slug:$s,body:\"hi\"){id}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "blank comment",
-            rest: |f| (Method::POST, format!("/api/articles/{}/comments", f.slug), Some(json!({"comment": {"body": " "}}))),
-            graphql: |f| ("mutation($s:String!){addComment(slug:$s,body:\" \"){id}}", json!({"s": f.slug})),
+            rest: |f| {
+                (
+                    Method::POST,
+                    format!("/api/articles/{}/comments", f.slug),
+                    Some(json!({"comment": {"body": " "}})),
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){addComment(slug:$s,body:\" \"){id}}",
+                    json!({"s": f.slug}),
+                )
+            },
         },
         Twin {
             name: "comment on a draft",
-            rest: |f| (Method::POST, format!("/api/articles/{}/comments", f.draft), Some(json!({"comment": {"body": "hi"}}))),
-            graphql: |f| ("mutation($s:String!){addComment(slug:$s,body:\"hi\"){id}}", json!({"s": f.draft})),
+            rest: |f| {
+                (
+                    Method::POST,
+                    format!("/api/articles/{}/comments", f.draft),
+                    Some(json!({"comment": {"body": "hi"}})),
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!){addComment(slug:$s,body:\"hi\"){id}}",
+                    json!({"s": f.draft}),
+                )
+            },
         },
         Twin {
             name: "delete comment",
-            rest: |f| (Method::DELETE, format!("/api/articles/{}/comments/{}", f.slug, f.comment), None),
-            graphql: |f| ("mutation($s:String!,$id:Int!){deleteComment(slug:$s,id:$id)}", json!({"s": f.slug, "id": f.comment})),
+            rest: |f| {
+                (
+                    Method::DELETE,
+                    format!("/api/articles/{}/comments/{}", f.slug, f.comment),
+                    None,
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($s:String!,$id:Int!){deleteComment(slug:$s,id:$id)}",
+                    json!({"s": f.slug, "id": f.comment}),
+                )
+            },
         },
         Twin {
             name: "update user",
-            rest: |_| (Method::PUT, "/api/user".into(), Some(json!({"user": {"bio": "new bio"}}))),
-            graphql: |_| ("mutation{updateUser(input:{bio:\"new bio\"}){bio}}", json!({})),
+            rest: |_| {
+                (
+                    Method::PUT,
+                    "/api/user".into(),
+                    Some(json!({"user": {"bio": "new bio"}})),
+                )
+            },
+            graphql: |_| {
+                (
+                    "mutation{updateUser(input:{bio:\"new bio\"}){bio}}",
+                    json!({}),
+                )
+            },
         },
         Twin {
             name: "update user with a taken name",
-            rest: |_| (Method::PUT, "/api/user".into(), Some(json!({"user": {"username": "other"}}))),
-            graphql: |_| ("mutation{updateUser(input:{username:\"other\"}){username}}", json!({})),
+            rest: |_| {
+                (
+                    Method::PUT,
+                    "/api/user".into(),
+                    Some(json!({"user": {"username": "other"}})),
+                )
+            },
+            graphql: |_| {
+                (
+                    "mutation{updateUser(input:{username:\"other\"}){username}}",
+                    json!({}),
+                )
+            },
         },
         Twin {
             name: "mark notifications read",
-            rest: |_| (Method::POST, "/api/notifications/read".into(), Some(json!({}))),
+            rest: |_| {
+                (
+                    Method::POST,
+                    "/api/notifications/read".into(),
+                    Some(json!({})),
+                )
+            },
             graphql: |_| ("mutation{markNotificationsRead}", json!({})),
         },
         Twin {
             name: "login with a wrong password",
             // An address of its own per side: failures slow further attempts down.
-            rest: |f| (Method::POST, "/api/users/login".into(), Some(json!({"user": {"email": format!("nobody{}@example.com", f.comment), "password": "wrong-password"}}))),
-            graphql: |f| ("mutation($e:String!){login(email:$e,password:\"wrong-password\"){token}}", json!({"e": format!("nobody{}@example.com", f.comment)})),
+            rest: |f| {
+                (
+                    Method::POST,
+                    "/api/users/login".into(),
+                    Some(
+                        json!({"user": {"email": format!("nobody{}@example.com", f.comment), "password": "wrong-password"}}),
+                    ),
+                )
+            },
+            graphql: |f| {
+                (
+                    "mutation($e:String!){login(email:$e,password:\"wrong-password\"){token}}",
+                    json!({"e": format!("nobody{}@example.com", f.comment)}),
+                )
+            },
         },
         Twin {
             name: "register a taken name",
-            rest: |_| (Method::POST, "/api/users".into(), Some(json!({"user": {"username": "owner", "email": "x@example.com", "password": "password123"}}))),
-            graphql: |_| ("mutation{register(username:\"owner\",email:\"x@example.com\",password:\"password123\"){token}}", json!({})),
+            rest: |_| {
+                (
+                    Method::POST,
+                    "/api/users".into(),
+                    Some(
+                        json!({"user": {"username": "owner", "email": "x@example.com", "password": "password123"}}),
+                    ),
+                )
+            },
+            graphql: |_| {
+                (
+                    "mutation{register(username:\"owner\",email:\"x@example.com\",password:\"password123\"){token}}",
+                    json!({}),
+                )
+            },
         },
     ]
 }
@@ -207,7 +388,10 @@ async fn graphql_twins_enforce_the_same_permissions_as_rest(app: TestApp) {
             suspect_fixtures.push(fixture(&app, &suspended, n).await);
         }
     }
-    for step in [vec![("reason", "spam")], vec![("reason", "spam"), ("confirm", "yes")]] {
+    for step in [
+        vec![("reason", "spam")],
+        vec![("reason", "spam"), ("confirm", "yes")],
+    ] {
         post(&admin, "/admin/users/suspect/suspend", &step).await;
     }
     assert_eq!(
