@@ -38,6 +38,11 @@ const FILES: &[Embedded] = &[
         bytes: include_bytes!("../static/image_upload.js"),
     },
     Embedded {
+        path: "graphql_explorer.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/graphql_explorer.js"),
+    },
+    Embedded {
         path: "img/default-avatar.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../static/img/default-avatar.svg"),
@@ -70,6 +75,8 @@ pub struct Assets {
     pub live: String,
     /// The editor's image upload (see `templates/partials/image_upload.html`).
     pub image_upload: String,
+    /// The GraphQL explorer's script (see `templates/pages/graphql_explorer.html`).
+    pub graphql_explorer: String,
     /// The avatar shown when a user has no image.
     pub default_avatar: String,
     /// The tab icon.
@@ -85,6 +92,7 @@ impl Assets {
             js: url_of("app.js"),
             live: url_of("live.js"),
             image_upload: url_of("image_upload.js"),
+            graphql_explorer: url_of("graphql_explorer.js"),
             default_avatar: url_of("img/default-avatar.svg"),
             favicon: url_of("img/favicon.svg"),
         }

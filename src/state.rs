@@ -54,6 +54,8 @@ pub struct AppState {
     pub bench_ceiling: Option<actix_web::web::Bytes>,
     /// This instance's live streams (caps, shutdown).
     pub live: std::sync::Arc<crate::live::Hub>,
+    /// The GraphQL schema and its live-connection caps, shared by every worker.
+    pub graphql: crate::graphql::Graphql,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
                 quota_bytes: u64::from(config.image_quota_bytes),
             },
             live: std::sync::Arc::new(crate::live::Hub::new(config.live.clone())),
+            graphql: crate::graphql::Graphql::default(),
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

@@ -90,3 +90,20 @@ impl<T> OrElseTaken<T> for AppResult<T> {
         }
     }
 }
+
+/// Signs an API client in (REST or GraphQL): the password check with its slow-down, then
+/// refused for a suspended account (with the reason) or one with two-factor sign-in (API
+/// clients use a personal access token for it).
+pub async fn api_login(
+    db: &crate::db::Db,
+    bcrypt_cost: u32,
+    input: crate::domain::users::LoginInput,
+    ip: Option<String>,
+) -> AppResult<User> {
+    let user = crate::domain::users::login(db, bcrypt_cost, input, ip).await?;
+    crate::domain::users::check_api_access(&user)?;
+    if user.two_factor_since.is_some() {
+        return Err(AppError::TwoFactorOn);
+    }
+    Ok(user)
+}

@@ -65,6 +65,22 @@ pub async fn list(db: &Db, viewer: Option<i32>, slug: String) -> AppResult<Vec<C
     .await
 }
 
+/// How many comments of each of `article_ids` `viewer` may see, in one statement
+/// (articles without any are left out).
+pub fn visible_counts(
+    conn: &mut DbConnection,
+    viewer: Option<i32>,
+    article_ids: &[i32],
+) -> AppResult<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = comments::table
+        .filter(comments::article_id.eq_any(article_ids))
+        .filter(visibility::comments_for(viewer))
+        .group_by(comments::article_id)
+        .select((comments::article_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Posts a comment by `author_id` on `slug`, inside the caller's write transaction.
 pub fn add(
     conn: &mut DbConnection,

@@ -1,6 +1,7 @@
 //! HTTP handlers: thin layers that parse, call the domain and render.
 
 pub mod api;
+pub mod graphql;
 pub mod multipart;
 pub mod ops;
 pub mod pages;
@@ -12,6 +13,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, web};
 /// path gets the site's 404 page (unknown `/api` paths get the API's JSON 404).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
+    // Before the API's scope, which would otherwise answer `/api/graphql` itself.
+    graphql::configure(cfg);
     api::configure(cfg);
     pages::configure(cfg);
     cfg.default_service(web::to(pages::not_found));

@@ -12,6 +12,7 @@ mod comments;
 mod counted;
 mod discovery;
 mod drafts;
+mod graphql;
 mod helpers;
 mod images;
 mod jobs;
@@ -35,7 +36,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 42] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 43] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -78,6 +79,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("drafts", drafts::tests()),
         ("live", live::streams::tests()),
         ("live_bounds", live::bounds::tests()),
+        ("graphql", graphql::tests()),
     ];
     groups
         .into_iter()

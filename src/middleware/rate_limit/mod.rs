@@ -62,6 +62,9 @@ impl Action {
             ("POST", "/settings/two-factor/disable" | "/settings/two-factor/codes") => {
                 Action::Account
             }
+            // A GraphQL request may be a read: each mutation draws on its REST twin's
+            // allowance itself (see `graphql::limits`).
+            ("POST", "/api/graphql") => return None,
             // Limited by the page, which knows the address asked for.
             ("POST", "/password/forgot") => return None,
             // Each sends an email: as scarce as recovery links, per signed-in account.
@@ -298,16 +301,22 @@ pub fn client_ip(req: &actix_web::HttpRequest, trust_proxy: bool) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
+/// The API's 429 body (the GraphQL API's mutations say the same).
+pub fn too_many_body(wait: Duration) -> crate::routes::api::error::ErrorBody {
+    let seconds = wait.as_secs() + 1;
+    crate::routes::api::error::ErrorBody::one(
+        "rate",
+        format!("too many requests; retry in {seconds} s"),
+    )
+}
+
 /// The 429 answer: JSON under `/api/`, a sentence elsewhere.
 pub fn too_many(path: &str, wait: Duration) -> HttpResponse {
     let seconds = wait.as_secs() + 1;
     let mut response = HttpResponse::build(StatusCode::TOO_MANY_REQUESTS);
     response.insert_header(("Retry-After", seconds.to_string()));
     if path.starts_with("/api/") {
-        response.json(crate::routes::api::error::ErrorBody::one(
-            "rate",
-            format!("too many requests; retry in {seconds} s"),
-        ))
+        response.json(too_many_body(wait))
     } else {
         response
             .content_type("text/plain; charset=utf-8")

@@ -71,7 +71,23 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = match &self.0 {
+        let body = self.body();
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Token"));
+        }
+        if let AppError::TooManyAttempts(seconds) = &self.0 {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response.json(body)
+    }
+}
+
+impl ApiError {
+    /// The body a REST client gets for this error; GraphQL errors carry the same
+    /// messages in their `extensions`.
+    pub fn body(&self) -> ErrorBody {
+        match &self.0 {
             AppError::Validation(errors) | AppError::Conflict(errors) => ErrorBody {
                 errors: errors.clone(),
             },
@@ -101,14 +117,6 @@ impl ResponseError for ApiError {
                 log::error!("internal error: {cause}");
                 ErrorBody::one("server", "something went wrong on our side")
             }
-        };
-        let mut response = HttpResponse::build(self.status_code());
-        if self.status_code() == StatusCode::UNAUTHORIZED {
-            response.insert_header(("WWW-Authenticate", "Token"));
         }
-        if let AppError::TooManyAttempts(seconds) = &self.0 {
-            response.insert_header(("Retry-After", seconds.to_string()));
-        }
-        response.json(body)
     }
 }

@@ -40,6 +40,18 @@ impl ApiUser {
     }
 }
 
+impl ApiUser {
+    /// What a change of email or password asks for: RealWorld clients change them with
+    /// the sign-in token alone; an access token is a long-lived credential for a script,
+    /// and must not be enough to take the account over.
+    pub fn reauth(&self) -> crate::domain::users::Reauth {
+        match self.access_token {
+            Some(_) => crate::domain::users::Reauth::Required,
+            None => crate::domain::users::Reauth::IfGiven,
+        }
+    }
+}
+
 /// Like [`ApiUser`] but for routes where signing in is optional; a bad token is still 401.
 pub struct MaybeApiUser(pub Option<ApiUser>);
 
@@ -103,12 +115,12 @@ pub async fn token_user(state: &AppState, token: &str) -> Option<i32> {
     credential(state, token).await.ok().map(|c| c.user_id)
 }
 
-async fn authenticate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    token: String,
-) -> Result<ApiUser, ApiError> {
-    let credential = credential(&state, &token).await?;
+/// The account `token` speaks for, checked as every API request checks it (revoked,
+/// signed out everywhere, suspended), whatever the request: the scope a route needs is
+/// the caller's to require. The GraphQL API authenticates its WebSocket connections
+/// with this, from their `connection_init` payload.
+pub async fn authenticate_token(state: &AppState, token: String) -> Result<ApiUser, ApiError> {
+    let credential = credential(state, &token).await?;
     let user = crate::app::viewer::account(&state.app, credential.user_id)
         .await?
         .ok_or(AppError::InvalidToken)?;
@@ -123,19 +135,31 @@ async fn authenticate(
     let user = (*user).clone();
     // A suspended account's tokens stop working at once, with the reason.
     crate::domain::users::check_api_access(&user)?;
-    req.extensions_mut().insert(LoggedUser(user.id));
-    let auth = ApiUser {
+    Ok(ApiUser {
         user,
         token,
         scopes: credential.scopes,
         access_token: credential.access_token,
-    };
-    // Reading is all a token without `write` may do, whatever the route.
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+    })
+}
+
+async fn authenticate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: String,
+) -> Result<ApiUser, ApiError> {
+    let auth = authenticate_token(&state, token).await?;
+    req.extensions_mut().insert(LoggedUser(auth.user.id));
+    // Reading is all a token without `write` may do, whatever the route (GraphQL
+    // posts its queries too: it requires `write` of its mutations itself).
+    if !matches!(*req.method(), Method::GET | Method::HEAD) && req.path() != GRAPHQL_PATH {
         auth.require(Scope::Write)?;
     }
     Ok(auth)
 }
+
+/// The GraphQL endpoint, whose POSTs may be reads.
+const GRAPHQL_PATH: &str = "/api/graphql";
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 

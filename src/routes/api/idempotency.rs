@@ -36,7 +36,11 @@ async fn token_user(req: &ServiceRequest, state: &AppState) -> Option<i32> {
 /// body this reads to hash (and the same file again gives back the same image anyway).
 pub const NOT_KEPT: [&str; 2] = ["/api/user/tokens", "/api/images"];
 
-/// The middleware (wrapped around the `/api` scope).
+/// Marks a 2xx response that reports a failure all the same (a GraphQL answer with
+/// errors): like a 4xx, it is not kept, so the request may be retried with its key.
+pub struct NotKept;
+
+/// The middleware (wrapped around the `/api` scope and the GraphQL endpoint).
 pub async fn replay(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -104,7 +108,12 @@ async fn run_and_keep(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let outcome = next.call(req).await;
     let response = match outcome {
-        Ok(response) if response.status().is_success() => response,
+        Ok(response)
+            if response.status().is_success()
+                && response.response().extensions().get::<NotKept>().is_none() =>
+        {
+            response
+        }
         other => {
             let release = key.clone();
             let _ = state

@@ -112,7 +112,7 @@ async fn unknown_route() -> HttpResponse {
 }
 
 /// Any origin may call the API: it authenticates with a header token, never a cookie.
-fn cors() -> actix_cors::Cors {
+pub(crate) fn cors() -> actix_cors::Cors {
     actix_cors::Cors::default()
         .allow_any_origin()
         .allowed_methods(["GET", "POST", "PUT", "DELETE"])

@@ -9,8 +9,6 @@ use super::input::{LoginUser, NewUser, UpdateUser};
 use super::openapi::{
     Conflict, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
-use crate::domain::users;
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// `POST /api/users`: sign up.
@@ -66,11 +64,8 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input: LoginUser = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
-    let user = users::login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
-    users::check_api_access(&user)?;
-    if user.two_factor_since.is_some() {
-        return Err(AppError::TwoFactorOn.into());
-    }
+    let user =
+        crate::app::accounts::api_login(&state.db, state.bcrypt_cost, input.into(), ip).await?;
     let token = state.tokens.issue(user.id, user.token_generation);
     Ok(HttpResponse::Ok().json(UserBody::new(user, token)))
 }
@@ -121,19 +116,12 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let changes: UpdateUser = wrapped_json(&body, "user")?;
     let ip = state.client_ip(&req);
-    // RealWorld clients change the email or the password with the sign-in token alone;
-    // an access token is a long-lived credential for a script, and must not be enough
-    // to take the account over.
-    let reauth = match auth.access_token {
-        Some(_) => users::Reauth::Required,
-        None => users::Reauth::IfGiven,
-    };
     let user = crate::app::accounts::update(
         &state.app,
         state.bcrypt_cost,
         auth.user.id,
         changes.into(),
-        reauth,
+        auth.reauth(),
         ip,
     )
     .await?;
