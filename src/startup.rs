@@ -97,23 +97,20 @@ impl Application {
             std::time::Duration::from_secs(u64::from(config.cache_ttl_secs)),
         ));
         let broadcast = Broadcast::for_db(&db)?.serving();
-        // With caches on, this instance must hear every other writer's invalidations.
-        let cache_listener = match config.cache_max_mb {
-            0 => None,
-            _ => Some(
-                Listener::start(
-                    &config.database_url,
-                    &broadcast,
-                    &caches,
-                    Backoff {
-                        first: std::time::Duration::from_millis(u64::from(
-                            config.listener_backoff_ms,
-                        )),
-                    },
-                )
-                .map_err(|e| format!("cannot start the cache listener: {e}"))?,
-            ),
-        };
+        // This instance must hear every other writer's invalidations: to drop its cached
+        // entries and, caches on or off, to tell its live connections (SSE, GraphQL
+        // subscriptions) what changed elsewhere.
+        let cache_listener = Some(
+            Listener::start(
+                &config.database_url,
+                &broadcast,
+                &caches,
+                Backoff {
+                    first: std::time::Duration::from_millis(u64::from(config.listener_backoff_ms)),
+                },
+            )
+            .map_err(|e| format!("cannot start the cache listener: {e}"))?,
+        );
         let search_flusher = crate::app::search::IndexFlusher::start(db.clone())?;
         let app = crate::app::App::new(db, caches, broadcast)
             .requiring_verified_email(config.require_verified_email);

@@ -89,7 +89,7 @@ impl AppState {
                 quota_bytes: u64::from(config.image_quota_bytes),
             },
             live: std::sync::Arc::new(crate::live::Hub::new(config.live.clone())),
-            graphql: crate::graphql::Graphql::default(),
+            graphql: crate::graphql::Graphql::new(&config.live),
             bench_ceiling: config
                 .bench_ceiling_bytes
                 .map(|n| actix_web::web::Bytes::from(vec![b'x'; n as usize])),

@@ -2,19 +2,15 @@
 //! at the upgrade, and per account, taken when the connection authenticates. A slot is
 //! held for as long as its connection lives and given back when it is dropped.
 //!
-//! The counts are this instance's: a connection is held by one process, so each
+//! The caps are the live pages' (`CONDUIT_LIVE_MAX_PER_USER`, `CONDUIT_LIVE_MAX_PER_ADDRESS`),
+//! counted apart from their streams. The counts are this instance's: a connection is
+//! held by one process, so each
 //! instance bounds what it holds (with N instances behind a balancer, a client may hold
 //! up to N times the cap in all, which bounds memory per process, the point of the cap).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// Live connections one account may hold on one instance.
-pub const PER_USER: usize = 8;
-
-/// Live connections one client address may hold on one instance.
-pub const PER_ADDRESS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Holder {
@@ -28,12 +24,6 @@ pub struct LiveCaps {
     held: Arc<Mutex<HashMap<Holder, usize>>>,
     per_user: usize,
     per_address: usize,
-}
-
-impl Default for LiveCaps {
-    fn default() -> Self {
-        Self::new(PER_USER, PER_ADDRESS)
-    }
 }
 
 /// One held connection slot; dropping it frees the slot.
@@ -69,6 +59,16 @@ impl LiveCaps {
         self.held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cap per account.
+    pub fn per_user(&self) -> usize {
+        self.per_user
+    }
+
+    /// The cap per client address.
+    pub fn per_address(&self) -> usize {
+        self.per_address
     }
 
     fn take(&self, holder: Holder, cap: usize) -> Option<Slot> {

@@ -59,11 +59,12 @@ pub struct Graphql {
     pub caps: LiveCaps,
 }
 
-impl Default for Graphql {
-    fn default() -> Self {
+impl Graphql {
+    /// The schema, with the live pages' caps on connections.
+    pub fn new(live: &crate::live::LiveConfig) -> Self {
         Self {
             schema: schema(),
-            caps: LiveCaps::default(),
+            caps: LiveCaps::new(live.max_per_user as usize, live.max_per_address as usize),
         }
     }
 }

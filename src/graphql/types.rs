@@ -10,10 +10,10 @@ use super::loaders::CommentCounts;
 use crate::app::reads;
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
 use crate::domain::comments::CommentView;
-use crate::domain::notifications::{NotificationView, Subject};
 use crate::domain::profiles;
 use crate::domain::time::iso8601;
 use crate::domain::users::User as UserRow;
+pub use crate::routes::api::notifications::NotificationJson as Notification;
 
 /// A user as others see them.
 #[derive(SimpleObject, Clone)]
@@ -223,51 +223,6 @@ impl User {
             username: user.username,
             bio: user.bio,
             image: user.image,
-        }
-    }
-}
-
-/// The article a notification is about, when the recipient may still see it.
-#[derive(SimpleObject, Clone)]
-pub struct ArticleRef {
-    /// Its slug.
-    pub slug: String,
-    /// Its title.
-    pub title: String,
-}
-
-/// Something that happened to the viewer.
-#[derive(SimpleObject, Clone)]
-pub struct Notification {
-    /// Its id.
-    pub id: i32,
-    /// `article`, `comment`, `follower`, `favorite`, `moderation` or `report`.
-    pub kind: String,
-    /// The sentence the site shows.
-    pub message: String,
-    /// Who caused it.
-    pub actor: String,
-    /// The article, if it is about one the viewer may see.
-    pub article: Option<ArticleRef>,
-    /// Whether it was read.
-    pub read: bool,
-    /// When it happened (ISO 8601).
-    pub created_at: String,
-}
-
-impl From<NotificationView> for Notification {
-    fn from(view: NotificationView) -> Self {
-        Self {
-            message: view.sentence(),
-            id: view.notification.id,
-            kind: view.notification.kind,
-            actor: view.actor,
-            article: match view.subject {
-                Subject::Here { slug, title } => Some(ArticleRef { slug, title }),
-                _ => None,
-            },
-            read: view.notification.read_at.is_some(),
-            created_at: iso8601(view.notification.created_at),
         }
     }
 }

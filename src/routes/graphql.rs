@@ -9,9 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 use async_graphql::Data;
 use async_graphql::dataloader::DataLoader;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 
-use crate::graphql::{Caller, CommentCounts, live};
+use crate::graphql::{Caller, CommentCounts};
 use crate::middleware::rate_limit::client_ip;
 use crate::routes::api::error::{ApiError, ErrorBody};
 use crate::routes::api::extract::{ApiUser, MaybeApiUser, authenticate_token};
@@ -102,38 +102,51 @@ fn subscribe(
     let Some(address_slot) = caps.for_address(ip) else {
         return Ok(HttpResponse::TooManyRequests().json(ErrorBody::one(
             "connections",
-            format!("at most {} live connections per address", live::PER_ADDRESS),
+            format!(
+                "at most {} live connections per address",
+                caps.per_address()
+            ),
         )));
     };
     let mut data = Data::default();
     data.insert(std::sync::Arc::new(address_slot));
     let init_state = state.clone();
-    GraphQLSubscription::new(state.graphql.schema.clone())
-        .with_data(data)
-        .on_connection_init(move |payload| async move {
-            let token = connection_token(&payload);
-            let auth = match token {
-                Some(token) => Some(
-                    authenticate_token(&init_state, token)
-                        .await
-                        .map_err(crate::graphql::error_of)?,
-                ),
-                None => None,
-            };
-            let slot = match &auth {
-                Some(auth) => Some(caps.for_user(auth.user.id).ok_or_else(|| {
-                    async_graphql::Error::new(format!(
-                        "at most {} live connections per account",
-                        live::PER_USER
-                    ))
-                })?),
-                None => None,
-            };
-            let mut data = operation_data(&init_state, ip, Ok(auth));
-            data.insert(std::sync::Arc::new(slot));
-            Ok(data)
-        })
-        .start(&req, payload)
+    let bounds = crate::routes::graphql_socket::Bounds {
+        buffer: state.live.config().buffer,
+        heartbeat: state.live.config().heartbeat,
+        closing: state.live.closing(),
+    };
+    let on_init = move |payload: serde_json::Value| async move {
+        let token = connection_token(&payload);
+        let auth = match token {
+            Some(token) => Some(
+                authenticate_token(&init_state, token)
+                    .await
+                    .map_err(crate::graphql::error_of)?,
+            ),
+            None => None,
+        };
+        let slot = match &auth {
+            Some(auth) => Some(caps.for_user(auth.user.id).ok_or_else(|| {
+                async_graphql::Error::new(format!(
+                    "at most {} live connections per account",
+                    caps.per_user()
+                ))
+            })?),
+            None => None,
+        };
+        let mut data = operation_data(&init_state, ip, Ok(auth));
+        data.insert(std::sync::Arc::new(slot));
+        Ok(data)
+    };
+    crate::routes::graphql_socket::start(
+        &req,
+        payload,
+        state.graphql.schema.clone(),
+        data,
+        on_init,
+        bounds,
+    )
 }
 
 /// The token of a `connection_init` payload: `{"Authorization": "Token …"}` (as the HTTP

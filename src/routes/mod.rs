@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod graphql;
+pub mod graphql_socket;
 pub mod multipart;
 pub mod ops;
 pub mod pages;

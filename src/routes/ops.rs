@@ -55,7 +55,7 @@ pub enum ListenerState {
     Up,
     /// Lost its connection: caches are bypassed until it is back (not ready).
     Down,
-    /// Caches are off (`CONDUIT_CACHE_MAX_MB=0`), so nothing is listened for.
+    /// No listener runs in this process (only a state built by hand, as in tests).
     Off,
 }
 

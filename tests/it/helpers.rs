@@ -371,8 +371,22 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `conduit` (with `args`) on `app`'s database and waits until it answers.
+    /// Starts `conduit` on `app`'s database with `envs` and waits until it answers.
+    ///
+    /// The port is picked free, released, then bound by the binary: another process on
+    /// this machine may take it in between, and would then answer in its place. So the
+    /// answer counts only once the listening socket is this child's; otherwise the child
+    /// is stopped and another port tried.
     pub async fn start(app: &TestApp, envs: &[(&str, &str)]) -> ServerProcess {
+        for _ in 0..5 {
+            if let Some(process) = Self::try_start(app, envs).await {
+                return process;
+            }
+        }
+        panic!("the binary did not come up on a port of its own in five tries");
+    }
+
+    async fn try_start(app: &TestApp, envs: &[(&str, &str)]) -> Option<ServerProcess> {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             listener.local_addr().expect("addr").port()
@@ -388,14 +402,19 @@ impl ServerProcess {
         let mut child = command.spawn().expect("binary starts");
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
-            if app
+            let exited = child.try_wait().expect("child status").is_some();
+            if exited {
+                // Most likely the port was taken before it bound it.
+                return None;
+            }
+            let answered = app
                 .client
                 .get(format!("{base}/healthz"))
                 .send()
                 .await
-                .is_ok()
-            {
-                return ServerProcess { child, base };
+                .is_ok();
+            if answered && listens_on(child.id(), port) {
+                return Some(ServerProcess { child, base });
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -438,4 +457,31 @@ impl ServerProcess {
         text.push_str(&String::from_utf8_lossy(&output.stdout));
         (output.status, text)
     }
+}
+
+/// Whether process `pid` holds the socket listening on 127.0.0.1:`port` (Linux: the
+/// socket's inode in `/proc/net/tcp`, found among the process's descriptors).
+fn listens_on(pid: u32, port: u16) -> bool {
+    const LISTEN: &str = "0A";
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true; // Not Linux: nothing to check by.
+    };
+    let local = format!("0100007F:{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&LISTEN))
+                .then(|| fields.get(9).map(|inode| format!("socket:[{inode}]")))
+                .flatten()
+        })
+        .collect();
+    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    descriptors.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+    })
 }

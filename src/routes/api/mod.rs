@@ -10,7 +10,7 @@ pub mod extract;
 pub mod idempotency;
 mod images;
 mod input;
-mod notifications;
+pub mod notifications;
 pub mod openapi;
 mod openapi_idempotency;
 mod openapi_scopes;

@@ -11,24 +11,36 @@ use crate::domain::notifications::{self, NotificationView, Subject};
 use crate::domain::time;
 use crate::state::AppState;
 
-/// One notification as the API shows it.
-#[derive(Serialize, ToSchema)]
+// One shape for the REST body's item and GraphQL's `Notification`, so that the two
+// cannot drift apart.
+/// Something that happened to the viewer.
+#[derive(Serialize, ToSchema, async_graphql::SimpleObject, Clone)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "Notification")]
 pub struct NotificationJson {
-    id: i32,
-    kind: String,
-    message: String,
-    actor: String,
-    article: Option<ArticleRef>,
-    read: bool,
-    created_at: String,
+    /// Its id.
+    pub id: i32,
+    /// `article`, `comment`, `follower`, `favorite`, `moderation` or `report`.
+    pub kind: String,
+    /// The sentence the site shows.
+    pub message: String,
+    /// Who caused it.
+    pub actor: String,
+    /// The article, if it is about one the viewer may see.
+    pub article: Option<ArticleRef>,
+    /// Whether it was read.
+    pub read: bool,
+    /// When it happened (ISO 8601).
+    pub created_at: String,
 }
 
-/// The article a notification is about.
-#[derive(Serialize, ToSchema)]
+/// The article a notification is about, when the recipient may still see it.
+#[derive(Serialize, ToSchema, async_graphql::SimpleObject, Clone)]
 pub struct ArticleRef {
-    slug: String,
-    title: String,
+    /// Its slug.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
 }
 
 impl From<NotificationView> for NotificationJson {

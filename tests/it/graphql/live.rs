@@ -1,6 +1,7 @@
 //! Subscriptions over WebSocket (graphql-transport-ws): a subscriber receives new
 //! comments, never a hidden one; the viewer's notifications arrive live; and a comment
-//! posted through one instance reaches a subscriber connected to another within a second.
+//! posted through one instance reaches the SSE readers and GraphQL subscribers connected
+//! to two others within a second.
 
 use std::time::{Duration, Instant};
 
@@ -11,12 +12,15 @@ use serde_json::{Value, json};
 use crate::admin::{comment, post, signed_in, with_role};
 use crate::cluster::Cluster;
 use crate::helpers::TestApp;
+use crate::live::must_open;
 
 crate::tests![
     subscribers_get_new_comments_and_never_hidden_ones,
     notifications_arrive_live,
     live_connections_are_capped_per_account,
-    a_comment_through_one_instance_reaches_a_subscriber_on_another,
+    live_connections_are_capped_per_address,
+    a_subscriber_that_stops_reading_is_dropped,
+    a_comment_through_one_instance_reaches_live_readers_on_the_others,
 ];
 
 trait Socket:
@@ -243,7 +247,11 @@ async fn notifications_arrive_live(app: TestApp) {
     panic!("no notification arrived");
 }
 
-async fn a_comment_through_one_instance_reaches_a_subscriber_on_another(app: TestApp) {
+/// Three instances: the test's own (where comments are posted) and two `conduit`
+/// processes, one with caches and one without (`CONDUIT_CACHE_MAX_MB=0`: live events must
+/// not depend on them). On each of the two, an SSE reader and a GraphQL subscriber: every
+/// comment reaches all four within a second of being posted.
+async fn a_comment_through_one_instance_reaches_live_readers_on_the_others(app: TestApp) {
     if app.config.database_url.kind() != conduit::db::BackendKind::Postgres {
         // Several instances share one database only on PostgreSQL.
         return;
@@ -251,38 +259,63 @@ async fn a_comment_through_one_instance_reaches_a_subscriber_on_another(app: Tes
     let app = app.reconfigure(|c| c.rate_limit_per_minute = 0).await;
     let author = app.register("author").await;
     let slug = app.publish(&author, "Shared", &[]).await;
-    // The second instance's port is picked free and then bound by the binary: another
-    // server on this machine may take it in between. Ours serves this test's article.
-    let mut started = None;
-    for _ in 0..3 {
-        let cluster = Cluster::start(&app, 1, &[("CONDUIT_RATE_LIMIT_PER_MINUTE", "0")]).await;
-        let path = format!("/api/articles/{slug}");
-        if cluster.nodes[0].get(&path, None).await.status.is_success() {
-            started = Some(cluster);
-            break;
-        }
-    }
-    let cluster = started.expect("a second instance on this test's database");
-    let other = &cluster.nodes[0];
+    let quiet = ("CONDUIT_RATE_LIMIT_PER_MINUTE", "0");
+    let cached = Cluster::start(&app, 1, &[quiet]).await;
+    let uncached = Cluster::start(&app, 1, &[quiet, ("CONDUIT_CACHE_MAX_MB", "0")]).await;
+    let others = [&cached.nodes[0], &uncached.nodes[0]];
 
-    let mut socket = connect(&app.client, &other.base, json!({})).await;
-    subscribe_comments(&mut socket, "1", &slug).await;
-    until_listening(&mut socket, async |i| {
-        comment(&app, &author, &slug, &format!("probe {i}")).await;
-    })
-    .await;
+    let mut readers = Vec::new();
+    let mut sockets = Vec::new();
+    for node in others {
+        let mut reader = must_open(&node.base, &format!("/live?article={slug}"), None).await;
+        reader.expect("comments").await;
+        readers.push(reader);
+        let mut socket = connect(&app.client, &node.base, json!({})).await;
+        subscribe_comments(&mut socket, "1", &slug).await;
+        until_listening(&mut socket, async |i| {
+            comment(&app, &author, &slug, &format!("probe {i}")).await;
+        })
+        .await;
+        sockets.push(socket);
+    }
+    // The probes reached the readers too (and the first socket may still get some).
+    for reader in &mut readers {
+        reader.drain(Duration::from_millis(300)).await;
+    }
+    for socket in &mut sockets {
+        while receive(socket, Duration::from_millis(100)).await.is_some() {}
+    }
+
     for round in 0..3 {
         let body = format!("across {round}");
         let posted = Instant::now();
-        comment(&app, &author, &slug, &body).await;
-        let message = receive(&mut socket, Duration::from_secs(1))
+        let id = comment(&app, &author, &slug, &body).await;
+        for (n, reader) in readers.iter_mut().enumerate() {
+            let event = loop {
+                let left = Duration::from_secs(1).saturating_sub(posted.elapsed());
+                let event = reader
+                    .next(left)
+                    .await
+                    .unwrap_or_else(|| panic!("{body} did not reach SSE reader {n} within 1 s"));
+                if event.name == "comment" {
+                    break event;
+                }
+            };
+            assert_eq!(event.data["id"], json!(id), "{event:?}");
+        }
+        for (n, socket) in sockets.iter_mut().enumerate() {
+            let message = receive(
+                socket,
+                Duration::from_secs(1).saturating_sub(posted.elapsed()),
+            )
             .await
-            .unwrap_or_else(|| panic!("{body} did not arrive within 1 s"));
+            .unwrap_or_else(|| panic!("{body} did not reach subscriber {n} within 1 s"));
+            assert_eq!(
+                message["payload"]["data"]["commentAdded"]["body"],
+                json!(body)
+            );
+        }
         assert!(posted.elapsed() < Duration::from_secs(1));
-        assert_eq!(
-            message["payload"]["data"]["commentAdded"]["body"],
-            json!(body)
-        );
     }
 }
 
@@ -290,7 +323,7 @@ async fn live_connections_are_capped_per_account(app: TestApp) {
     let token = app.register("eager").await;
     let payload = json!({"Authorization": format!("Token {token}")});
     let mut held = Vec::new();
-    for _ in 0..conduit::graphql::live::PER_USER {
+    for _ in 0..app.config.live.max_per_user {
         held.push(connect(&app.client, &app.address, payload.clone()).await);
     }
     let (_refused, answer) = try_connect(&app.client, &app.address, payload.clone()).await;
@@ -332,4 +365,156 @@ async fn live_connections_are_capped_per_account(app: TestApp) {
         );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn live_connections_are_capped_per_address(app: TestApp) {
+    let mut held = Vec::new();
+    for _ in 0..app.config.live.max_per_address {
+        held.push(connect(&app.client, &app.address, json!({})).await);
+    }
+    let url = format!("{}/api/graphql", app.address.replacen("http", "ws", 1));
+    let upgrade = || {
+        app.client
+            .ws(url.clone())
+            .protocols(["graphql-transport-ws"])
+            .connect()
+    };
+    match upgrade().await {
+        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => {
+            assert_eq!(status, awc::http::StatusCode::TOO_MANY_REQUESTS);
+        }
+        Err(e) => panic!("refused otherwise: {e:?}"),
+        Ok((response, _)) => panic!("one over the cap was let in: {}", response.status()),
+    }
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let started = Instant::now();
+    while upgrade().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the place was never given back"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A client WebSocket frame: text, final, masked (with a zero key, which leaves the
+/// payload as it is).
+fn client_text_frame(text: &str) -> Vec<u8> {
+    let payload = text.as_bytes();
+    let mut frame = vec![0x81];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&[0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
+    use std::io::{Read, Write};
+    let app = app
+        .reconfigure(|c| {
+            c.live.buffer = 4;
+            // The slow subscriber's place is the address's only one: it frees when the
+            // server drops it, which a probe sees.
+            c.live.max_per_address = 1;
+            c.rate_limit_per_minute = 0;
+        })
+        .await;
+    let author = app.register("author").await;
+    let slug = app.publish(&author, "Busy thread", &[]).await;
+    // A client with a tiny receive window that subscribes and then never reads.
+    let address: std::net::SocketAddr = app
+        .address
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small window");
+    socket.connect(&address.into()).expect("connect");
+    let mut stream: std::net::TcpStream = socket.into();
+    write!(
+        stream,
+        "GET /api/graphql HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+    )
+    .expect("upgrade sent");
+    let init = json!({"type": "connection_init", "payload": {}});
+    let subscribe = json!({"id": "1", "type": "subscribe",
+        "payload": {"query": COMMENTS, "variables": {"s": slug}}});
+    for message in [init, subscribe] {
+        stream
+            .write_all(&client_text_frame(&message.to_string()))
+            .expect("message sent");
+    }
+    let url = format!("{}/api/graphql", app.address.replacen("http", "ws", 1));
+    let probe = || async {
+        // Opened and closed at once: only whether there was a place counts.
+        app.client
+            .ws(url.clone())
+            .protocols(["graphql-transport-ws"])
+            .connect()
+            .await
+            .is_ok()
+    };
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert!(!probe().await, "the slow subscriber holds the place");
+
+    // Comments pile up for it until its queue is full.
+    let started = Instant::now();
+    let body = "x".repeat(9_000);
+    let mut posted = 0;
+    while !probe().await {
+        for _ in 0..5 {
+            comment(&app, &author, &slug, &body).await;
+            posted += 1;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not dropped after {posted} comments"
+        );
+    }
+    for _ in 0..5 {
+        comment(&app, &author, &slug, "after the drop").await;
+    }
+    // The server closed the connection: reading what it had sent reaches the end.
+    let read = actix_web::rt::task::spawn_blocking(move || {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 65536];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(0) => return Ok(received),
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(received),
+                Err(e) => return Err(format!("{e} after {} bytes", received.len())),
+            }
+        }
+    })
+    .await
+    .expect("reader");
+    let received = read.expect("the server closed the slow subscriber's connection");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.contains("connection_ack"), "it was subscribed");
+    assert!(
+        !text.contains("after the drop"),
+        "a comment posted after the drop reached it"
+    );
+    // Another subscriber is served as ever.
+    let mut socket = connect(&app.client, &app.address, json!({})).await;
+    subscribe_comments(&mut socket, "1", &slug).await;
+    until_listening(&mut socket, async |i| {
+        comment(&app, &author, &slug, &format!("probe {i}")).await;
+    })
+    .await;
 }
