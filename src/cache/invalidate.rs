@@ -89,6 +89,8 @@ pub async fn apply(c: &Caches, stale: &Stale) {
 }
 
 async fn drop_entries(c: &Caches, stale: &Stale) {
+    // Any change may show in some GraphQL answer.
+    c.graphql.invalidate_all();
     match stale {
         Stale::ArticleCreated => {
             c.lists.invalidate_all();
@@ -180,6 +182,7 @@ pub fn everything(c: &Caches) {
     c.profiles.invalidate_all();
     c.api_articles.invalidate_all();
     c.article_pages.invalidate_all();
+    c.graphql.invalidate_all();
     lists_changed(c);
     c.signals.send(&Stale::Everything);
 }

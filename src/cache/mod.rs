@@ -48,6 +48,16 @@ pub struct ListKey {
     pub after: Option<Cursor>,
 }
 
+/// A GraphQL query as one viewer sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GraphqlKey {
+    /// The first half of the SHA-256 of the viewer's token (`None`: anonymous). The
+    /// token, not the account: an answer may show the token it was asked with.
+    pub viewer: Option<[u8; 16]>,
+    /// The query, the operation's name and the variables.
+    pub request: String,
+}
+
 /// A profile as everyone sees it, with the id needed to add the viewer's following state.
 #[derive(Debug, Clone)]
 pub struct SharedProfile {
@@ -128,6 +138,9 @@ pub struct Caches {
     /// A search as anonymous readers run it (engine query, filters, page) → its hits
     /// and count.
     pub searches: Store<String, Arc<crate::domain::search::Found>>,
+    /// GraphQL query answers as sent, per viewer. A query may read anything, so every
+    /// change drops them all: they serve the same query asked again between writes.
+    pub graphql: Store<GraphqlKey, actix_web::web::Bytes>,
     /// Every change applied here, announced to this process's live connections.
     pub signals: signals::Signals,
 }
@@ -251,7 +264,7 @@ impl Caches {
             api_articles: Store::new("api_articles", share(7), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
-            api_lists: Store::new("api_lists", share(7), ttl, g, |k, v| {
+            api_lists: Store::new("api_lists", share(6), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.weight())
             }),
             summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
@@ -266,6 +279,9 @@ impl Caches {
             searches: Store::new("searches", share(1), ttl, g, |k, v| {
                 let hits: u64 = v.hits.iter().map(|h| 8 + text(&h.snippet)).sum();
                 clamp(ENTRY_OVERHEAD + text(k) + 32 + hits)
+            }),
+            graphql: Store::new("graphql", share(1), ttl, g, |k, v| {
+                clamp(ENTRY_OVERHEAD + 24 + text(&k.request) + v.len() as u64)
             }),
             gate,
             signals: signals::Signals::default(),
@@ -328,7 +344,8 @@ impl Caches {
             summaries,
             article_pages,
             documents,
-            searches
+            searches,
+            graphql
         );
         out
     }

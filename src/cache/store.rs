@@ -52,8 +52,10 @@ pub struct Store<K, V> {
 }
 
 /// Where a key's generation stood before a load started.
+/// When a load began, as far as invalidations go: a value loaded since then is stored
+/// only if no invalidation of its key came in between (see [`Store::stamp`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Stamp(u64, u64);
+pub struct Stamp(u64, u64);
 
 impl<K, V> Store<K, V>
 where
@@ -99,7 +101,9 @@ where
         &self.stripes[index]
     }
 
-    fn stamp(&self, key: &K) -> Stamp {
+    /// Taken before loading `key` by hand, then given to [`Store::put_if_fresh`]: for
+    /// loads that decide only afterwards whether their value may be cached.
+    pub fn stamp(&self, key: &K) -> Stamp {
         Stamp(
             self.epoch.load(Ordering::Acquire),
             self.stripe(key).load(Ordering::Acquire),
@@ -126,7 +130,7 @@ where
 
     /// Stores `value` loaded for `key` since `stamp`, unless an invalidation of that key
     /// came in between (then the value may already be stale and is dropped).
-    async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {
+    pub async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {
         let Some(cache) = self.usable() else { return };
         cache.insert(key.clone(), value).await;
         // Re-check after inserting: an invalidation that ran between the load and the

@@ -6,6 +6,7 @@
 //! [`DataLoader`](async_graphql::dataloader::DataLoader)), and depth and complexity are
 //! bounded so that no single request can ask for the whole site.
 
+pub mod answers;
 mod caller;
 mod errors;
 pub mod live;

@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
-use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use async_graphql::Data;
 use async_graphql::dataloader::DataLoader;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLRequest;
 
+use crate::graphql::answers::{self, Asker};
 use crate::graphql::{Caller, CommentCounts};
 use crate::middleware::rate_limit::client_ip;
 use crate::routes::api::error::{ApiError, ErrorBody};
@@ -59,13 +60,25 @@ async fn execute(
     viewer: Result<MaybeApiUser, ApiError>,
     request: GraphQLRequest,
 ) -> HttpResponse {
-    let mut request = request.into_inner();
     let ip = client_ip(&req, state.trust_proxy);
-    request.data = operation_data(&state, ip, viewer.map(|v| v.0));
-    let response = state.graphql.schema.execute(request).await;
-    let failed = response.is_err();
-    let mut http = GraphQLResponse::from(response).respond_to(&req);
-    if failed {
+    let viewer = viewer.map(|v| v.0);
+    let asker = match &viewer {
+        Ok(None) => Asker::Anonymous,
+        Ok(Some(user)) => Asker::Token(user.token.clone()),
+        Err(_) => Asker::Refused,
+    };
+    let answer = answers::run(
+        state.app.caches(),
+        &state.graphql.schema,
+        request.into_inner(),
+        asker,
+        || operation_data(&state, ip, viewer),
+    )
+    .await;
+    let mut http = HttpResponse::Ok()
+        .content_type("application/graphql-response+json")
+        .body(answer.body);
+    if answer.failed {
         // A mutation that failed changed nothing: its idempotency key stays free.
         http.extensions_mut().insert(NotKept);
     }

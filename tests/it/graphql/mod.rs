@@ -1,7 +1,8 @@
 //! The GraphQL API: the same rules as the REST API (a table of twins), a fixed number of
-//! statements for a page of articles, its limits, its schema file, and subscriptions
+//! statements for a page of articles, cached answers, its limits, its schema file, and subscriptions
 //! over WebSocket, also across instances.
 
+mod answers;
 mod limits;
 mod live;
 mod permissions;
@@ -17,6 +18,7 @@ pub fn tests() -> Vec<(&'static str, crate::helpers::TestFn)> {
     all.extend(statements::tests());
     all.extend(limits::tests());
     all.extend(live::tests());
+    all.extend(answers::tests());
     all
 }
 
