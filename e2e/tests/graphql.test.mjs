@@ -60,8 +60,8 @@ test('the explorer runs queries from our own origin', async () => {
   const signedIn = await run(page, '{ viewer { username } }', { withToken: token });
   assert.equal(signedIn.data.viewer.username, author);
 
-  const deep = await run(page, '{ articles { articles { author { articles { articles { author { articles { articles { author { username } } } } } } } } } }');
-  assert.match(deep.errors[0].message, /nested too deep|depth/i);
+  const deep = await run(page, '{ articles(limit: 1) { articles { author { articles(limit: 1) { articles { author { articles(limit: 1) { articles { author { username } } } } } } } } } }');
+  assert.match(deep.errors[0].message, /nested too deep/i);
   await screenshot(page, 'graphql-explorer');
   assert.deepEqual([...origins], [new URL(BASE_URL).origin], 'every request stays on our origin');
 });
