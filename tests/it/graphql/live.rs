@@ -20,6 +20,7 @@ crate::tests![
     live_connections_are_capped_per_account,
     live_connections_are_capped_per_address,
     a_subscriber_that_stops_reading_is_dropped,
+    a_suspended_member_is_cut_off,
     a_comment_through_one_instance_reaches_live_readers_on_the_others,
 ];
 
@@ -517,4 +518,73 @@ async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
         comment(&app, &author, &slug, &format!("probe {i}")).await;
     })
     .await;
+}
+
+/// Suspending a member ends their live connections, the page's stream and the GraphQL
+/// subscription, at the next change; what they try to post is refused, so it reaches
+/// no reader.
+async fn a_suspended_member_is_cut_off(app: TestApp) {
+    let app = app.reconfigure(|c| c.rate_limit_per_minute = 0).await;
+    with_role(&app, "modest", "moderator").await;
+    let author = app.register("author").await;
+    let member = app.register("member").await;
+    let slug = app.publish(&author, "Watched closely", &[]).await;
+    let browser = signed_in(&app, "member").await;
+    let mut bell = must_open(&app.address, "/live", Some(&browser.cookie_header())).await;
+    bell.expect("unread").await;
+    let mut socket = connect(
+        &app.client,
+        &app.address,
+        json!({"Authorization": format!("Token {member}")}),
+    )
+    .await;
+    subscribe_comments(&mut socket, "1", &slug).await;
+    until_listening(&mut socket, async |i| {
+        comment(&app, &author, &slug, &format!("probe {i}")).await;
+    })
+    .await;
+    let mut reader = must_open(&app.address, &format!("/live?article={slug}"), None).await;
+    reader.expect("comments").await;
+
+    let moderator = signed_in(&app, "modest").await;
+    post(
+        &moderator,
+        "/admin/users/member/suspend",
+        &[("reason", "spam"), ("confirm", "yes")],
+    )
+    .await
+    .assert_redirect("/admin/users/member");
+    let refused = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&member),
+            json!({"comment": {"body": "from a suspended account"}}),
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.text);
+    comment(&app, &author, &slug, "after the suspension").await;
+
+    // The member's stream ends (the suspension was a change it heard).
+    let started = Instant::now();
+    while bell.next(Duration::from_secs(5)).await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the suspended member's stream goes on"
+        );
+    }
+    // Their subscription ends too: nothing more arrives but its end.
+    let message = receive(&mut socket, Duration::from_secs(5)).await;
+    assert!(
+        message.as_ref().is_none_or(|m| m["type"] == "complete"),
+        "{message:?}"
+    );
+    // Readers get the author's comment (after the probes), never the refused one.
+    loop {
+        let event = reader.expect("comment").await;
+        let html = event.data["html"].as_str().unwrap_or_default();
+        assert!(!html.contains("from a suspended account"), "{html}");
+        if html.contains("after the suspension") {
+            break;
+        }
+    }
 }
