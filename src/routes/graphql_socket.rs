@@ -33,6 +33,9 @@ use crate::graphql::ApiSchema;
 /// The largest message a client may send (a subscription document and its variables).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// How long a closing socket waits for its close frame to be taken.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What one socket is bound by.
 #[derive(Clone)]
 pub struct Bounds {
@@ -189,8 +192,13 @@ async fn write(
     };
     reader.abort();
     match outcome {
+        // A client that does not read would hold the close frame (and this task, with
+        // its places) forever: it gets a moment, then the connection is cut.
         Ok(()) => {
-            let _ = session.close(None).await;
+            let closed = tokio::time::timeout(CLOSE_WITHIN, session.close(None)).await;
+            if closed.is_err() {
+                cut.now();
+            }
         }
         Err(()) => {
             metrics::counter!("conduit_live_dropped_total", "reason" => "slow").increment(1);

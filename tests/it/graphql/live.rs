@@ -21,6 +21,7 @@ crate::tests![
     live_connections_are_capped_per_address,
     a_subscriber_that_stops_reading_is_dropped,
     a_suspended_member_is_cut_off,
+    shutdown_closes_subscriptions,
     a_comment_through_one_instance_reaches_live_readers_on_the_others,
 ];
 
@@ -587,4 +588,49 @@ async fn a_suspended_member_is_cut_off(app: TestApp) {
             break;
         }
     }
+}
+
+/// A stopping server closes its subscription sockets, also one whose client stopped
+/// reading, and does not wait out its grace period for them.
+async fn shutdown_closes_subscriptions(app: TestApp) {
+    let author = app.register("author").await;
+    let slug = app.publish(&author, "Closing time", &[]).await;
+    let server = crate::helpers::ServerProcess::start(&app, &[]).await;
+    let base = server.base.clone();
+    let mut socket = connect(&app.client, &base, json!({})).await;
+    subscribe_comments(&mut socket, "1", &slug).await;
+    // And a client that subscribes, then never reads again.
+    let address: std::net::SocketAddr =
+        base.trim_start_matches("http://").parse().expect("address");
+    let mut stalled = std::net::TcpStream::connect(address).expect("connect");
+    {
+        use std::io::Write;
+        write!(
+            stalled,
+            "GET /api/graphql HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+        )
+        .expect("upgrade sent");
+        let init = json!({"type": "connection_init", "payload": {}}).to_string();
+        stalled
+            .write_all(&client_text_frame(&init))
+            .expect("init sent");
+    }
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let stopped = Instant::now();
+    server.terminate();
+    // The reading subscriber sees its socket closed.
+    assert!(receive(&mut socket, Duration::from_secs(5)).await.is_none());
+    let (status, output) = actix_web::rt::task::spawn_blocking(move || server.wait_with_output())
+        .await
+        .expect("waited");
+    assert!(status.success(), "{output}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "took {:?} to stop",
+        stopped.elapsed()
+    );
+    drop(stalled);
 }
