@@ -2,11 +2,11 @@
 //! at the upgrade, and per account, taken when the connection authenticates. A slot is
 //! held for as long as its connection lives and given back when it is dropped.
 //!
-//! The caps are the live pages' (`CONDUIT_LIVE_MAX_PER_USER`, `CONDUIT_LIVE_MAX_PER_ADDRESS`),
-//! counted apart from their streams. The counts are this instance's: a connection is
-//! held by one process, so each
-//! instance bounds what it holds (with N instances behind a balancer, a client may hold
-//! up to N times the cap in all, which bounds memory per process, the point of the cap).
+//! The caps are the live pages' (`CONDUIT_LIVE_MAX_PER_USER`,
+//! `CONDUIT_LIVE_MAX_PER_ADDRESS`), counted apart from their streams. The counts are
+//! this instance's: a connection is held by one process, so each instance bounds what
+//! it holds (with N instances behind a balancer, a client may hold up to N times the
+//! cap in all, which bounds memory per process, the point of the cap).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
