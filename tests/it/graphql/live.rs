@@ -417,25 +417,12 @@ fn client_text_frame(text: &str) -> Vec<u8> {
     frame
 }
 
-async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
-    use std::io::{Read, Write};
-    let app = app
-        .reconfigure(|c| {
-            c.live.buffer = 4;
-            // The slow subscriber's place is the address's only one: it frees when the
-            // server drops it, which a probe sees.
-            c.live.max_per_address = 1;
-            c.rate_limit_per_minute = 0;
-        })
-        .await;
-    let author = app.register("author").await;
-    let slug = app.publish(&author, "Busy thread", &[]).await;
-    // A client with a tiny receive window that subscribes and then never reads.
-    let address: std::net::SocketAddr = app
-        .address
-        .trim_start_matches("http://")
-        .parse()
-        .expect("address");
+/// A raw graphql-transport-ws client of `base` with a 4 KiB receive window: it upgrades,
+/// sends `connection_init` and then `messages`, and never reads (nothing here reads it).
+fn stalled_subscriber(base: &str, messages: &[Value]) -> std::net::TcpStream {
+    use std::io::Write;
+    let address: std::net::SocketAddr =
+        base.trim_start_matches("http://").parse().expect("address");
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
     socket.set_recv_buffer_size(4096).expect("small window");
@@ -450,13 +437,30 @@ async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
     )
     .expect("upgrade sent");
     let init = json!({"type": "connection_init", "payload": {}});
-    let subscribe = json!({"id": "1", "type": "subscribe",
-        "payload": {"query": COMMENTS, "variables": {"s": slug}}});
-    for message in [init, subscribe] {
+    for message in std::iter::once(&init).chain(messages) {
         stream
             .write_all(&client_text_frame(&message.to_string()))
             .expect("message sent");
     }
+    stream
+}
+
+async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
+    let app = app
+        .reconfigure(|c| {
+            c.live.buffer = 4;
+            // The slow subscriber's place is the address's only one: it frees when the
+            // server drops it, which a probe sees.
+            c.live.max_per_address = 1;
+            c.rate_limit_per_minute = 0;
+        })
+        .await;
+    let author = app.register("author").await;
+    let slug = app.publish(&author, "Busy thread", &[]).await;
+    // A client with a tiny receive window that subscribes and then never reads.
+    let subscribe = json!({"id": "1", "type": "subscribe",
+        "payload": {"query": COMMENTS, "variables": {"s": slug}}});
+    let stream = stalled_subscriber(&app.address, &[subscribe]);
     let url = format!("{}/api/graphql", app.address.replacen("http", "ws", 1));
     let probe = || async {
         // Opened and closed at once: only whether there was a place counts.
@@ -488,23 +492,7 @@ async fn a_subscriber_that_stops_reading_is_dropped(app: TestApp) {
         comment(&app, &author, &slug, "after the drop").await;
     }
     // The server closed the connection: reading what it had sent reaches the end.
-    let read = actix_web::rt::task::spawn_blocking(move || {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let mut received = Vec::new();
-        let mut chunk = [0u8; 65536];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) => return Ok(received),
-                Ok(n) => received.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(received),
-                Err(e) => return Err(format!("{e} after {} bytes", received.len())),
-            }
-        }
-    })
-    .await
-    .expect("reader");
+    let read = crate::live::read_until_closed(stream).await;
     let received = read.expect("the server closed the slow subscriber's connection");
     let text = String::from_utf8_lossy(&received);
     assert!(text.contains("connection_ack"), "it was subscribed");
@@ -599,25 +587,8 @@ async fn shutdown_closes_subscriptions(app: TestApp) {
     let base = server.base.clone();
     let mut socket = connect(&app.client, &base, json!({})).await;
     subscribe_comments(&mut socket, "1", &slug).await;
-    // And a client that subscribes, then never reads again.
-    let address: std::net::SocketAddr =
-        base.trim_start_matches("http://").parse().expect("address");
-    let mut stalled = std::net::TcpStream::connect(address).expect("connect");
-    {
-        use std::io::Write;
-        write!(
-            stalled,
-            "GET /api/graphql HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\n\
-             Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-             Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
-        )
-        .expect("upgrade sent");
-        let init = json!({"type": "connection_init", "payload": {}}).to_string();
-        stalled
-            .write_all(&client_text_frame(&init))
-            .expect("init sent");
-    }
+    // And a client that connects, then never reads again.
+    let stalled = stalled_subscriber(&base, &[]);
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     let stopped = Instant::now();
     server.terminate();

@@ -2,7 +2,7 @@
 //! client that never reads (dropped, its connection closed), shutdown. (A comment posted
 //! through one instance reaching readers on others: `graphql::live`, with subscribers.)
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use awc::http::StatusCode;
@@ -154,23 +154,7 @@ async fn slow_client_is_dropped(app: TestApp) {
     }
     // The server closed the connection: reading what it had sent reaches the end (an
     // open stream would wait for its next heartbeat, 15 s away, instead).
-    let read = actix_web::rt::task::spawn_blocking(move || {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let mut received = Vec::new();
-        let mut chunk = [0u8; 65536];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) => return Ok(received),
-                Ok(n) => received.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(received),
-                Err(e) => return Err(format!("{e} after {} bytes", received.len())),
-            }
-        }
-    })
-    .await
-    .expect("reader");
+    let read = crate::live::read_until_closed(stream).await;
     let received = read.expect("the server closed the slow client's connection");
     let text = String::from_utf8_lossy(&received);
     for id in later {

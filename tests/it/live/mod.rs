@@ -147,3 +147,26 @@ impl Events {
         all
     }
 }
+
+/// Everything `stream` receives until the server closes it (a reset counts as closed);
+/// `Err` when it stays open for 10 s without sending.
+pub async fn read_until_closed(mut stream: std::net::TcpStream) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    actix_web::rt::task::spawn_blocking(move || {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 65536];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(0) => return Ok(received),
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(received),
+                Err(e) => return Err(format!("{e} after {} bytes", received.len())),
+            }
+        }
+    })
+    .await
+    .expect("reader")
+}
