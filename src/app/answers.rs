@@ -10,7 +10,7 @@ use super::App;
 use super::reads::{article, article_list, feed_page, shared_articles};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
-use crate::cache::{CachedBody, ListKey, MAX_CACHED_OFFSET};
+use crate::cache::{CachedBody, FeedParts, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
 use crate::domain::visibility::ViewerMarks;
 use crate::error::{AppError, AppResult};
@@ -114,7 +114,7 @@ pub async fn feed_answer<R>(
     viewer: i32,
     page: PageRequest,
     render: R,
-) -> AppResult<Option<(Vec<Arc<Marked>>, i64, Arc<ViewerMarks>)>>
+) -> AppResult<Option<(FeedParts, i64, Arc<ViewerMarks>)>>
 where
     R: Fn(&ArticleView) -> AppResult<Arc<Marked>>,
 {
@@ -128,6 +128,11 @@ where
         ..ArticleFilter::default()
     };
     let entry = feed_page(app, filter, page).await?;
+    // Read before the fragments: any of them dropped since moves it (see `parts_at`).
+    let generation = c.summaries.generation();
+    if let Some(parts) = entry.parts_at(generation) {
+        return Ok(Some((parts, entry.total, marks)));
+    }
     let found = c
         .summaries
         .get_many(&entry.ids, |missing| async move {
@@ -138,7 +143,7 @@ where
                 .collect()
         })
         .await?;
-    let parts = entry
+    let parts: FeedParts = entry
         .ids
         .iter()
         .filter_map(|id| {
@@ -148,6 +153,7 @@ where
                 .map(|(_, v)| Arc::clone(v))
         })
         .collect();
+    entry.keep_parts(generation, Arc::clone(&parts));
     Ok(Some((parts, entry.total, marks)))
 }
 

@@ -99,7 +99,7 @@ pub(super) async fn feed_page(
             app.db.run(move |conn| {
                 let total = count_matching(conn, &f, reader)?;
                 let ids = Arc::new(ids_in_window(conn, &f, reader, page)?);
-                Ok(Arc::new(FeedPage { ids, total }))
+                Ok(Arc::new(FeedPage::new(ids, total)))
             })
         })
         .await
@@ -259,11 +259,21 @@ pub async fn popular_tags(app: &App) -> AppResult<Arc<Vec<String>>> {
         .await
 }
 
+/// The body of published article `view` as safe HTML: looked up by its version, so a
+/// warm read costs no hash of the body; a miss goes through [`markdown_html`].
+pub async fn article_html(app: &App, view: &ArticleView) -> AppResult<Arc<str>> {
+    let version = (view.article.id, view.article.updated_at);
+    app.caches
+        .bodies
+        .get_or_load(version, || markdown_html(app, &view.article.body))
+        .await
+}
+
 /// `body` rendered to safe HTML, cached by the hash of its content (so equal bodies,
 /// and an article's body across edits of other fields, render once). A miss renders on
 /// the blocking pool: highlighting a long listing is milliseconds of CPU, which an
 /// async worker would spend away from every other request it serves.
-pub async fn markdown_html(app: &App, body: &str) -> AppResult<Arc<str>> {
+async fn markdown_html(app: &App, body: &str) -> AppResult<Arc<str>> {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body.as_bytes());
     let mut key = [0u8; 16];

@@ -179,6 +179,7 @@ pub fn everything(c: &Caches) {
     c.slugs.invalidate_all();
     c.comments.invalidate_all();
     c.markdown.invalidate_all();
+    c.bodies.invalidate_all();
     c.profiles.invalidate_all();
     c.api_articles.invalidate_all();
     c.article_pages.invalidate_all();

@@ -67,13 +67,47 @@ pub struct SharedProfile {
     pub profile: Profile,
 }
 
-/// One page of a reader's feed: its article ids and the feed's length.
-#[derive(Debug, Clone)]
+/// One page of a reader's feed: its article ids and the feed's length, and the shared
+/// fragments of those articles once an answer was composed of them.
+#[derive(Debug)]
 pub struct FeedPage {
     /// Newest first.
     pub ids: Arc<Vec<i32>>,
     /// Articles in the whole feed.
     pub total: i64,
+    /// The `summaries` entries of `ids`, in order, with the generation of that store
+    /// they were read at: reused while it stands, so a warm feed answer costs one
+    /// look-up, not one per article.
+    parts: std::sync::Mutex<Option<(u64, FeedParts)>>,
+}
+
+/// The shared fragments a feed page is composed of.
+pub type FeedParts = Arc<[Arc<Marked>]>;
+
+impl FeedPage {
+    /// A page of `ids` in a feed of `total` articles.
+    pub fn new(ids: Arc<Vec<i32>>, total: i64) -> Self {
+        Self {
+            ids,
+            total,
+            parts: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The fragments kept at `generation` of the `summaries` store, if any.
+    pub fn parts_at(&self, generation: u64) -> Option<FeedParts> {
+        let kept = self.parts.lock().ok()?;
+        kept.as_ref()
+            .filter(|(at, _)| *at == generation)
+            .map(|(_, parts)| Arc::clone(parts))
+    }
+
+    /// Keeps `parts`, read from `summaries` after its generation was `generation`.
+    pub fn keep_parts(&self, generation: u64, parts: FeedParts) {
+        if let Ok(mut kept) = self.parts.lock() {
+            *kept = Some((generation, parts));
+        }
+    }
 }
 
 /// Every cache of the application. Cloning the state shares them (`Arc`).
@@ -88,6 +122,11 @@ pub struct Caches {
     pub comments: Store<String, Arc<Vec<CommentView>>>,
     /// Content hash of a Markdown body → its safe HTML.
     pub markdown: Store<u128, Arc<str>>,
+    /// A published article's body version (id, `updated_at`, which every edit moves
+    /// forward) → its safe HTML, the same `Arc` as in `markdown`: a warm article page
+    /// looks its body up without hashing it. Versions never change, so nothing drops
+    /// these but age and room.
+    pub bodies: Store<(i32, chrono::NaiveDateTime), Arc<str>>,
     /// A page of a list without a `favorited` filter → article ids.
     pub lists: Store<ListKey, Arc<Vec<i32>>>,
     /// A page of a `favorited` list → article ids (dropped on every favorite change).
@@ -209,7 +248,11 @@ impl Caches {
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(8), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(6), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 16 + text(v))
+            }),
+            // Weighed as if the HTML were its own, though it is shared with `markdown`.
+            bodies: Store::new("bodies", share(2), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             lists: Store::new("lists", share(3), ttl, g, |k, v| {
@@ -228,7 +271,8 @@ impl Caches {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
             feeds: Store::new("feeds", share(6), ttl, g, |k, v| {
-                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 4 * v.ids.len() as u64)
+                // Each id, and the pointer to its fragment once kept.
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 12 * v.ids.len() as u64)
             }),
             tags: Store::new("tags", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
@@ -326,6 +370,7 @@ impl Caches {
             slugs,
             comments,
             markdown,
+            bodies,
             lists,
             favorite_lists,
             counts,

@@ -46,6 +46,8 @@ pub struct Store<K, V> {
     /// Bumped whenever a key of the stripe is invalidated; `epoch` on invalidate-all.
     stripes: Box<[AtomicU64]>,
     epoch: AtomicU64,
+    /// Bumped after every entry dropped for staleness (see [`Store::generation`]).
+    changes: AtomicU64,
     hasher: RandomState,
     hits: metrics::Counter,
     misses: metrics::Counter,
@@ -85,6 +87,7 @@ where
             gate: Arc::clone(gate),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             epoch: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
             hasher: RandomState::new(),
             hits: metrics::counter!("cache_hits_total", "cache" => name),
             misses: metrics::counter!("cache_misses_total", "cache" => name),
@@ -108,6 +111,20 @@ where
             self.epoch.load(Ordering::Acquire),
             self.stripe(key).load(Ordering::Acquire),
         )
+    }
+
+    /// A number that moves whenever an entry of this store is dropped as stale, after
+    /// it is gone: what was read from the store after reading an unchanged generation
+    /// is still current, so a value built from many entries (a feed page's fragments)
+    /// can be kept beside them and reused while the generation stands.
+    pub fn generation(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Drops `key` from `cache` and moves the generation (after, see above).
+    async fn drop_key(&self, cache: &Cache<K, V>, key: &K) {
+        cache.invalidate(key).await;
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The moka cache, unless caching is off or the gate is closed.
@@ -136,7 +153,7 @@ where
         // Re-check after inserting: an invalidation that ran between the load and the
         // insert would otherwise be undone.
         if self.stamp(&key) != stamp {
-            cache.invalidate(&key).await;
+            self.drop_key(cache, &key).await;
         }
     }
 
@@ -171,7 +188,7 @@ where
         match shared {
             Some(value) => {
                 if self.stamp(&key) != stamp {
-                    cache.invalidate(&key).await;
+                    self.drop_key(cache, &key).await;
                 }
                 Ok(value)
             }
@@ -219,8 +236,11 @@ where
     /// Drops `key`, now and for any load of it already under way.
     pub async fn invalidate(&self, key: &K) {
         self.stripe(key).fetch_add(1, Ordering::AcqRel);
-        if let Some(cache) = &self.cache {
-            cache.invalidate(key).await;
+        match &self.cache {
+            Some(cache) => self.drop_key(cache, key).await,
+            None => {
+                self.changes.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
@@ -230,6 +250,7 @@ where
         if let Some(cache) = &self.cache {
             cache.invalidate_all();
         }
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Entries held and their weight in bytes (as of the last maintenance run).

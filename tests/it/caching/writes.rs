@@ -273,4 +273,17 @@ async fn feeds_show_new_and_deleted_articles(app: TestApp) {
     assert_eq!(other.json["articlesCount"], 1);
     let feed = app.get("/api/articles/feed", Some(&reader)).await;
     assert_eq!(feed.json["articlesCount"], 1);
+
+    // A favorite keeps the feed pages and drops only the article's fragment, which a
+    // warm feed page keeps beside its ids: the next read still shows the new count,
+    // and the reader's own mark once it is theirs.
+    let favorite = format!("/api/articles/{second}/favorite");
+    for (who, count, mine) in [(&stranger, 1, false), (&reader, 2, true)] {
+        app.get("/api/articles/feed", Some(&reader)).await;
+        app.post(&favorite, Some(who), json!({})).await;
+        let feed = app.get("/api/articles/feed", Some(&reader)).await;
+        let entry = &feed.json["articles"][0];
+        assert_eq!(entry["favoritesCount"], count, "{}", feed.text);
+        assert_eq!(entry["favorited"], mine, "{}", feed.text);
+    }
 }
