@@ -25,7 +25,7 @@ pub struct AppState {
     /// Staff need two-factor sign-in for the admin area (`CONDUIT_REQUIRE_STAFF_2FA`).
     pub require_staff_two_factor: bool,
     /// Fingerprinted URLs of the static files, hashed once at start-up.
-    pub assets: Assets,
+    pub assets: std::sync::Arc<Assets>,
     /// Bearer token for `GET /metrics`, if metrics are on.
     pub metrics_token: Option<Secret>,
     /// Per-IP and per-account limits on sign-in, sign-up, settings and writes.
@@ -75,7 +75,7 @@ impl AppState {
             bcrypt_cost: config.bcrypt_cost,
             reauth_window_secs: i64::from(config.reauth_window_secs),
             require_staff_two_factor: config.require_staff_two_factor,
-            assets: Assets::fingerprint(),
+            assets: std::sync::Arc::new(Assets::fingerprint()),
             metrics_token: config.metrics_token.clone(),
             rate_limits: std::sync::Arc::new(RateLimits::new(config.rate_limit_per_minute)),
             trust_proxy: config.trust_proxy,

@@ -67,7 +67,7 @@ async fn page(
     let body_html = if view.article.draft {
         std::sync::Arc::from(crate::domain::markdown::to_safe_html(&view.article.body))
     } else {
-        reads::markdown_html(&state.app, &view.article.body).await?
+        reads::article_html(&state.app, &view).await?
     };
     let author_page = format!(
         "/profile/{}",

@@ -172,15 +172,19 @@ async fn feed(
 
 /// Percent-encodes a value for one URL path segment (tags may hold any character).
 pub fn path_segment(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+                out.push(b as char);
             }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+            other => {
+                let _ = write!(out, "%{other:02X}");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

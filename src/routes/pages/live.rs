@@ -179,7 +179,7 @@ struct LiveComment<'a> {
 
 /// How this stream's changes are written.
 struct CommentView {
-    assets: Assets,
+    assets: std::sync::Arc<Assets>,
     chrome: CommentChrome,
     article: ArticleRef,
     is_author: bool,

@@ -22,7 +22,7 @@ pub struct Chrome {
     /// `<title>` prefix.
     pub title: String,
     /// Static file URLs.
-    pub assets: Assets,
+    pub assets: std::sync::Arc<Assets>,
     /// The signed-in user, for the navbar.
     pub user: Option<NavUser>,
     /// The session's CSRF token, for forms.
@@ -105,6 +105,17 @@ impl PageMeta {
     }
 }
 
+/// The user as the page's `data-current-user` hook shows them (a RealWorld client's
+/// shape, without the token). Serialized from borrowed fields: no map is built.
+#[derive(serde::Serialize)]
+struct DebugUser<'a> {
+    username: &'a str,
+    email: &'a str,
+    bio: Option<&'a str>,
+    image: Option<&'a str>,
+    token: Option<&'a str>,
+}
+
 /// The signed-in user as the navbar and the debug hook see them.
 pub struct NavUser {
     /// Public name.
@@ -146,14 +157,14 @@ impl Chrome {
             bio: u.bio.clone(),
             image: u.image.clone(),
             avatar: avatar(&state.assets, u.image.as_deref()),
-            debug_json: serde_json::json!({
-                "username": u.username,
-                "email": u.email,
-                "bio": u.bio,
-                "image": u.image,
-                "token": null,
+            debug_json: serde_json::to_string(&DebugUser {
+                username: &u.username,
+                email: &u.email,
+                bio: u.bio.as_deref(),
+                image: u.image.as_deref(),
+                token: None,
             })
-            .to_string(),
+            .unwrap_or_default(),
             staff: u.is_staff(),
         });
         let session = req.get_session();
@@ -172,7 +183,7 @@ impl Chrome {
             .unwrap_or_else(|| "/".into());
         Ok(Self {
             title: title.into(),
-            assets: state.assets.clone(),
+            assets: std::sync::Arc::clone(&state.assets),
             user,
             csrf,
             flash: session::take_flash(&session),
@@ -212,7 +223,13 @@ pub fn avatar(assets: &Assets, image: Option<&str>) -> String {
 
 /// Dates as readers read them.
 pub fn date(at: chrono::NaiveDateTime) -> String {
-    at.format("%B %-d, %Y").to_string()
+    // As `%B %-d, %Y` would, without parsing that format on every card of every page.
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ];
+    format!("{} {}, {}", MONTHS[at.month0() as usize], at.day(), at.year())
 }
 
 /// Someone shown next to content.
@@ -516,6 +533,17 @@ pub fn form_errors(err: AppError) -> Result<FormErrors, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_would_write_them() {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+            .and_then(|d| d.and_hms_opt(13, 5, 0))
+            .expect("a date");
+        for days in (0..400).step_by(13) {
+            let at = start + chrono::Duration::days(days);
+            assert_eq!(date(at), at.format("%B %-d, %Y").to_string());
+        }
+    }
 
     #[test]
     fn pagination_marks_the_current_page() {
