@@ -121,19 +121,36 @@ pub async fn featured(app: &App, viewer: Option<i32>) -> AppResult<Vec<ArticleVi
 /// The article `slug` as `viewer` sees it; 404 when it is hidden from them or someone
 /// else's draft. No cache holds a draft: its author reads it from the database.
 pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
+    let (shared, favorited, following) = article_shared(app, viewer, slug).await?;
+    let mut view = (*shared).clone();
+    view.favorited = favorited;
+    view.author.following = following;
+    Ok(view)
+}
+
+/// As [`article`], without copying it: the view as everyone sees it (or as it was read
+/// for `viewer`: their own draft or hidden article) and `viewer`'s marks on it,
+/// favorited and following its author.
+pub async fn article_shared(
+    app: &App,
+    viewer: Option<i32>,
+    slug: &str,
+) -> AppResult<(Arc<ArticleView>, bool, bool)> {
     let (db, c) = (&app.db, &*app.caches);
     let id = match (article_id(db, c, slug).await, viewer) {
         (Ok(id), _) => id,
         (Err(AppError::NotFound(_)), Some(_)) => {
-            return crate::domain::articles::get(db, viewer, slug.to_owned()).await;
+            let own = crate::domain::articles::get(db, viewer, slug.to_owned()).await?;
+            let (favorited, following) = (own.favorited, own.author.following);
+            return Ok((Arc::new(own), favorited, following));
         }
         (Err(e), _) => return Err(e),
     };
-    let shared = shared_articles(db, c, &[id]).await?;
-    if let Some(view) = shared.first()
-        && view.article.hidden
-        && viewer != Some(view.article.author_id)
-    {
+    let view = shared_articles(db, c, &[id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("article"))?;
+    if view.article.hidden && viewer != Some(view.article.author_id) {
         let staff = match viewer {
             Some(id) => viewer::is_staff(app, id).await?,
             None => false,
@@ -142,10 +159,11 @@ pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Ar
             return Err(AppError::NotFound("article"));
         }
     }
-    personalise(app, viewer, shared)
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound("article"))
+    let (favorited, following) = match viewer {
+        Some(viewer) => viewer::marks_on(app, viewer, &view).await?,
+        None => (false, false),
+    };
+    Ok((view, favorited, following))
 }
 
 /// The id of the published article `slug`; 404 when there is none (or a draft).
@@ -190,11 +208,40 @@ pub(super) async fn shared_articles(
 
 /// Comments of `slug`, oldest first, as `viewer` sees their authors.
 pub async fn comments(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Vec<CommentView>> {
+    let (thread, shared) = thread(app, viewer, slug).await?;
+    let (Some(viewer), true) = (viewer, shared) else {
+        return Ok(thread.iter().cloned().collect());
+    };
+    let marks = viewer::marks(app, viewer).await?;
+    Ok(thread
+        .iter()
+        .map(|c| {
+            let mut view = c.clone();
+            view.author.following = marks.follows(view.comment.author_id);
+            view
+        })
+        .collect())
+}
+
+/// The comments of `slug` that `viewer` may see, oldest first, without copying them:
+/// the shared thread (`true`; authors' following marks unset) or, for staff and the
+/// authors of hidden comments, one read for them (`false`; marks set).
+pub async fn thread(
+    app: &App,
+    viewer: Option<i32>,
+    slug: &str,
+) -> AppResult<(Arc<Vec<CommentView>>, bool)> {
     let (db, c) = (&app.db, &*app.caches);
+    let own = || async {
+        Ok((
+            Arc::new(comments::list(db, viewer, slug.to_owned()).await?),
+            false,
+        ))
+    };
     if !sees_shared(app, viewer, false).await? {
         // Staff, and authors of hidden comments, see hidden comments: their thread is
         // read as they see it, with their following state.
-        return comments::list(db, viewer, slug.to_owned()).await;
+        return own().await;
     }
     let shared = c
         .comments
@@ -204,26 +251,12 @@ pub async fn comments(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<V
             async move { Ok(Arc::new(comments::list(&db, None, slug).await?)) }
         })
         .await;
-    let shared = match (shared, viewer) {
-        (Ok(shared), _) => shared,
+    match (shared, viewer) {
+        (Ok(shared), _) => Ok((shared, true)),
         // A hidden article has no shared thread; its author (and staff) see it.
-        (Err(AppError::NotFound(_)), Some(_)) => {
-            return comments::list(db, viewer, slug.to_owned()).await;
-        }
-        (Err(e), _) => return Err(e),
-    };
-    let Some(viewer) = viewer else {
-        return Ok(shared.iter().cloned().collect());
-    };
-    let marks = viewer::marks(app, viewer).await?;
-    Ok(shared
-        .iter()
-        .map(|c| {
-            let mut view = c.clone();
-            view.author.following = marks.follows(view.comment.author_id);
-            view
-        })
-        .collect())
+        (Err(AppError::NotFound(_)), Some(_)) => own().await,
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// The profile of `username` as `viewer` sees it.

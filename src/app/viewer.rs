@@ -85,6 +85,23 @@ pub async fn sees_shared(app: &App, viewer: Option<i32>, articles: bool) -> AppR
     })
 }
 
+/// `viewer`'s marks on `view`: whether they favorited it and follow its author.
+pub async fn marks_on(app: &App, viewer: i32, view: &ArticleView) -> AppResult<(bool, bool)> {
+    let marks = marks(app, viewer).await?;
+    let id = view.article.id;
+    let favorited = match marks.favorited(id) {
+        Some(favorited) => favorited,
+        // Favorites beyond what the marks hold are looked up for this article only.
+        None => app
+            .db
+            .run(move |conn| Ok::<_, AppError>(viewer_marks(conn, Some(viewer), &[id], &[])?))
+            .await?
+            .0
+            .contains(&id),
+    };
+    Ok((favorited, marks.follows(view.article.author_id)))
+}
+
 /// Copies of the shared views with `viewer`'s favorited and following marks.
 pub async fn personalise(
     app: &App,

@@ -61,8 +61,9 @@ async fn page(
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
     let viewer = user.map(|u| u.id);
-    let view = reads::article(&state.app, viewer, &slug).await?;
-    let comments = reads::comments(&state.app, viewer, &slug).await?;
+    // Shared, not copied: the page takes what it shows from them.
+    let (view, favorited, following) = reads::article_shared(&state.app, viewer, &slug).await?;
+    let (comments, _) = reads::thread(&state.app, viewer, &slug).await?;
     // A draft's body stays out of the shared Markdown cache: only its author reads it.
     let body_html = if view.article.draft {
         std::sync::Arc::from(crate::domain::markdown::to_safe_html(&view.article.body))
@@ -87,7 +88,7 @@ async fn page(
     Ok(ArticlePage {
         is_author: chrome.is_me(&view.author.username),
         body_html,
-        article: ArticleCard::of(&state.assets, &view),
+        article: ArticleCard::of(&state.assets, &view).with_marks(favorited, following),
         comments: comments
             .iter()
             .map(|c| CommentCard::of(&state.assets, c))

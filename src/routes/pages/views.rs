@@ -226,10 +226,25 @@ pub fn date(at: chrono::NaiveDateTime) -> String {
     // As `%B %-d, %Y` would, without parsing that format on every card of every page.
     use chrono::Datelike;
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
-    format!("{} {}, {}", MONTHS[at.month0() as usize], at.day(), at.year())
+    format!(
+        "{} {}, {}",
+        MONTHS[at.month0() as usize],
+        at.day(),
+        at.year()
+    )
 }
 
 /// Someone shown next to content.
@@ -294,6 +309,13 @@ impl ArticleCard {
             reading_minutes: view.reading_minutes,
             draft: view.article.draft,
         }
+    }
+
+    /// This card as a reader with these marks sees it.
+    pub fn with_marks(mut self, favorited: bool, following: bool) -> Self {
+        self.favorited = favorited;
+        self.author.following = following;
+        self
     }
 
     /// Cards for a whole page (the domain loaded it in a fixed number of queries).
