@@ -38,10 +38,16 @@ impl Gate {
     }
 }
 
+/// A cached value with the stamp its load started under: a request that joins a load
+/// already under way (moka shares concurrent loads of a key) compares it with its own
+/// stamp, and does not take a value whose load began before an invalidation that the
+/// request came after.
+type Entry<V> = (Stamp, V);
+
 /// A cache of `V` by `K`, with its own name in the metrics.
 pub struct Store<K, V> {
     name: &'static str,
-    cache: Option<Cache<K, V>>,
+    cache: Option<Cache<K, Entry<V>>>,
     gate: Arc<Gate>,
     /// Bumped whenever a key of the stripe is invalidated; `epoch` on invalidate-all.
     stripes: Box<[AtomicU64]>,
@@ -77,7 +83,7 @@ where
             Cache::builder()
                 .name(name)
                 .max_capacity(max_bytes)
-                .weigher(weigh)
+                .weigher(move |key: &K, entry: &Entry<V>| weigh(key, &entry.1))
                 .time_to_live(ttl)
                 .build()
         });
@@ -122,20 +128,20 @@ where
     }
 
     /// Drops `key` from `cache` and moves the generation (after, see above).
-    async fn drop_key(&self, cache: &Cache<K, V>, key: &K) {
+    async fn drop_key(&self, cache: &Cache<K, Entry<V>>, key: &K) {
         cache.invalidate(key).await;
         self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The moka cache, unless caching is off or the gate is closed.
-    fn usable(&self) -> Option<&Cache<K, V>> {
+    fn usable(&self) -> Option<&Cache<K, Entry<V>>> {
         self.cache.as_ref().filter(|_| self.gate.is_open())
     }
 
     /// The cached value of `key`, counting the hit or miss.
     pub async fn get(&self, key: &K) -> Option<V> {
         let found = match self.usable() {
-            Some(cache) => cache.get(key).await,
+            Some(cache) => cache.get(key).await.map(|(_, value)| value),
             None => None,
         };
         match found {
@@ -149,7 +155,7 @@ where
     /// came in between (then the value may already be stale and is dropped).
     pub async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {
         let Some(cache) = self.usable() else { return };
-        cache.insert(key.clone(), value).await;
+        cache.insert(key.clone(), (stamp, value)).await;
         // Re-check after inserting: an invalidation that ran between the load and the
         // insert would otherwise be undone.
         if self.stamp(&key) != stamp {
@@ -175,7 +181,7 @@ where
         let shared = cache
             .optionally_get_with(key.clone(), async {
                 match load().await {
-                    Ok(value) => Some(value),
+                    Ok(value) => Some((stamp, value)),
                     Err(e) => {
                         if let Ok(mut slot) = failure.lock() {
                             *slot = Some(e);
@@ -186,10 +192,19 @@ where
             })
             .await;
         match shared {
-            Some(value) => {
+            // Loaded (by this request or one it joined) since this request began: an
+            // invalidation since then makes it stale for later readers, not for this one.
+            Some((loaded_at, value)) if loaded_at == stamp => {
                 if self.stamp(&key) != stamp {
                     self.drop_key(cache, &key).await;
                 }
+                Ok(value)
+            }
+            // Loaded by a request that began before an invalidation this one came after:
+            // the loader drops it, and this request loads for itself.
+            Some(_) => {
+                let value = load().await?;
+                self.put_if_fresh(key, value.clone(), stamp).await;
                 Ok(value)
             }
             None => {
@@ -262,5 +277,96 @@ where
             }
             None => (0, 0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Arc<Store<i32, &'static str>> {
+        let gate = Gate::new(true);
+        Arc::new(Store::new(
+            "test",
+            1 << 20,
+            Duration::from_secs(60),
+            &gate,
+            |_, _| 1,
+        ))
+    }
+
+    /// A request that misses after an invalidation and finds a load of the same key
+    /// already under way, begun before that invalidation, must not take its value: that
+    /// is how a suspended account could pass a check right after the suspension.
+    #[tokio::test]
+    async fn a_load_begun_before_an_invalidation_is_not_shared_after_it() {
+        let store = store();
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let wait = std::sync::Mutex::new(Some(wait));
+        let slow = {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .get_or_load(1, || {
+                        let wait = wait.lock().ok().and_then(|mut w| w.take());
+                        async move {
+                            if let Some(wait) = wait {
+                                let _ = wait.await;
+                            }
+                            Ok("before the write")
+                        }
+                    })
+                    .await
+            })
+        };
+        // The slow load is under way; then a write commits and invalidates the key.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        store.invalidate(&1).await;
+        let after = {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .get_or_load(1, || async { Ok("after the write") })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = release.send(());
+        assert_eq!(
+            after.await.expect("joined").expect("loaded"),
+            "after the write"
+        );
+        assert_eq!(
+            slow.await.expect("joined").expect("loaded"),
+            "before the write"
+        );
+        assert_ne!(store.get(&1).await, Some("before the write"));
+    }
+
+    /// Requests that miss together, with no invalidation, still share one load.
+    #[tokio::test]
+    async fn concurrent_misses_share_one_load() {
+        let store = store();
+        let loads = Arc::new(AtomicU64::new(0));
+        let mut handles = Vec::new();
+        for _ in 0..8 {
+            let (store, loads) = (Arc::clone(&store), Arc::clone(&loads));
+            handles.push(tokio::spawn(async move {
+                store
+                    .get_or_load(1, || {
+                        let loads = Arc::clone(&loads);
+                        async move {
+                            loads.fetch_add(1, Ordering::AcqRel);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            Ok("value")
+                        }
+                    })
+                    .await
+            }));
+        }
+        for handle in handles {
+            assert_eq!(handle.await.expect("joined").expect("loaded"), "value");
+        }
+        assert_eq!(loads.load(Ordering::Acquire), 1);
     }
 }
