@@ -306,6 +306,27 @@ pub fn savepoint<T>(
     }
 }
 
+/// Runs `work` inside a SAVEPOINT on both backends: its failure undoes its own writes
+/// and nothing else, and the transaction goes on. For independent units of work that
+/// share one commit (a batch of jobs); the caller's transaction must be open.
+pub fn unit_of_work<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.batch_execute("SAVEPOINT unit_of_work")?;
+    match work(conn) {
+        Ok(value) => {
+            conn.batch_execute("RELEASE SAVEPOINT unit_of_work")?;
+            Ok(value)
+        }
+        Err(e) => {
+            conn.batch_execute("ROLLBACK TO SAVEPOINT unit_of_work")?;
+            conn.batch_execute("RELEASE SAVEPOINT unit_of_work")?;
+            Err(e)
+        }
+    }
+}
+
 diesel::define_sql_function! {
     /// SQLite's id of the row this connection inserted last.
     fn last_insert_rowid() -> diesel::sql_types::BigInt;

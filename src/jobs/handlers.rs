@@ -14,7 +14,7 @@ use super::{Job, JobError, JobHandler};
 use crate::cache::Stale;
 use crate::cache::broadcast::Broadcast;
 use crate::config::Secret;
-use crate::db::{Db, write_transaction};
+use crate::db::{Db, unit_of_work, write_transaction};
 use crate::domain::{email_settings, notifications, webhooks};
 
 #[derive(Template)]
@@ -118,6 +118,44 @@ impl AppHandlers {
             .send(&format!("notification-{}", args.notification_id), email)
     }
 
+    /// Creates the notifications of `jobs` ([`kinds::NOTIFY_ONE`]) in one transaction,
+    /// each in its own savepoint so that one failing leaves the others done, and tells
+    /// every instance whose unread counts moved.
+    fn notify_ones(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        let all_fail = |error: &dyn std::fmt::Display| {
+            jobs.iter()
+                .map(|_| Err(JobError::Retry(format!("database: {error}"))))
+                .collect()
+        };
+        let _turn = db.write_gate();
+        let mut conn = match db.conn() {
+            Ok(conn) => conn,
+            Err(e) => return all_fail(&e),
+        };
+        let written = write_transaction(&mut conn, |conn| {
+            let mut outcomes = Vec::with_capacity(jobs.len());
+            let mut users = Vec::new();
+            for job in jobs {
+                let outcome = job.args::<kinds::One>().and_then(|args| {
+                    let created =
+                        unit_of_work(conn, |conn| notifications::notify_one(conn, job.id, &args))?;
+                    if created {
+                        users.push(args.user_id);
+                    }
+                    Ok(())
+                });
+                outcomes.push(outcome);
+            }
+            if !users.is_empty() {
+                users.sort_unstable();
+                users.dedup();
+                self.broadcast.publish(conn, &[Stale::Unread { users }])?;
+            }
+            Ok::<_, diesel::result::Error>(outcomes)
+        });
+        written.unwrap_or_else(|e| all_fail(&e))
+    }
+
     fn deliver(&self, db: &Db, job: &Job) -> Result<(), JobError> {
         let args: kinds::Deliver = job.args()?;
         let mut conn = db.conn()?;
@@ -166,6 +204,17 @@ impl JobHandler for AppHandlers {
         kinds::ALL.to_vec()
     }
 
+    /// A single notification is a few small statements: a batch of them shares one
+    /// commit (and one turn at SQLite's write gate) instead of one each, which is most
+    /// of what they cost.
+    fn runs_together(&self, kind: &str) -> bool {
+        kind == kinds::NOTIFY_ONE
+    }
+
+    fn run_together(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        self.notify_ones(db, jobs)
+    }
+
     fn run(&self, db: &Db, job: &Job) -> Result<(), JobError> {
         match job.kind.as_str() {
             kinds::NOTIFY_FANOUT => {
@@ -182,18 +231,7 @@ impl JobHandler for AppHandlers {
                     self.broadcast.publish(conn, &[Stale::Unread { users }])
                 })?)
             }
-            kinds::NOTIFY_ONE => {
-                let args: kinds::One = job.args()?;
-                let _turn = db.write_gate();
-                let mut conn = db.conn()?;
-                Ok(write_transaction(&mut conn, |conn| {
-                    if notifications::notify_one(conn, job.id, &args)? {
-                        let users = vec![args.user_id];
-                        self.broadcast.publish(conn, &[Stale::Unread { users }])?;
-                    }
-                    Ok::<_, diesel::result::Error>(())
-                })?)
-            }
+            kinds::NOTIFY_ONE => self.notify_ones(db, &[job]).remove(0),
             kinds::EMAIL_WELCOME => self.welcome(db, job),
             kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),
             kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),

@@ -94,6 +94,16 @@ pub trait JobHandler: Send + Sync + 'static {
     fn kinds(&self) -> Vec<&'static str>;
     /// Does the job's work. Must be idempotent: a job can run again after a crash.
     fn run(&self, db: &Db, job: &Job) -> Result<(), JobError>;
+    /// Whether the jobs of `kind` in one claimed batch run together, through
+    /// [`JobHandler::run_together`] (small writes that cost little beside their commit).
+    fn runs_together(&self, _kind: &str) -> bool {
+        false
+    }
+    /// Runs `jobs` (all of kinds that [`JobHandler::runs_together`]), one outcome per
+    /// job in their order. Each job's work must stand or fall alone.
+    fn run_together(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        jobs.iter().map(|job| self.run(db, job)).collect()
+    }
 }
 
 /// How workers behave (from `Config`; tests shorten the intervals).

@@ -163,11 +163,23 @@ impl Worker {
     /// handler allows). Once half the lease has gone, the successes so far are recorded
     /// and the jobs still waiting get a fresh lease, so that no other worker takes them
     /// over while this one is busy; when stopping, the waiting ones are given back.
+    /// Jobs of kinds that run together go first, in one call of the handler.
     fn execute_batch(&self, jobs: &[Job]) {
+        let (together, alone): (Vec<&Job>, Vec<&Job>) = jobs
+            .iter()
+            .partition(|job| self.handler.runs_together(&job.kind));
         let mut leased_at = Instant::now();
         let mut succeeded = Vec::with_capacity(jobs.len());
-        for (index, job) in jobs.iter().enumerate() {
-            let waiting: Vec<i32> = jobs[index..].iter().map(|j| j.id).collect();
+        if !together.is_empty() {
+            for (job, outcome) in together.iter().zip(self.execute_together(&together)) {
+                match outcome {
+                    Ok(()) => succeeded.push(*job),
+                    Err(error) => self.record_failure(job, &error),
+                }
+            }
+        }
+        for (index, &job) in alone.iter().enumerate() {
+            let waiting: Vec<i32> = alone[index..].iter().map(|j| j.id).collect();
             if self.signal.is_stopped() {
                 self.with_retries("releasing jobs", |conn| {
                     queue::release(conn, &waiting, &self.owner)
@@ -221,6 +233,27 @@ impl Worker {
             metrics::counter!("jobs_processed_total", "kind" => "batch", "outcome" => "lease_lost")
                 .increment(lost as u64);
         }
+    }
+
+    /// Runs jobs that go together, timed (each is counted with its share); a panic
+    /// counts as a failure of them all, to retry.
+    fn execute_together(&self, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        let started = Instant::now();
+        let outcomes = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.handler.run_together(&self.db, jobs)
+        }))
+        .unwrap_or_default();
+        let share = started.elapsed().as_secs_f64() / jobs.len() as f64;
+        let mut outcomes = outcomes.into_iter();
+        jobs.iter()
+            .map(|job| {
+                metrics::histogram!("job_duration_seconds", "kind" => job.kind.clone())
+                    .record(share);
+                outcomes
+                    .next()
+                    .unwrap_or_else(|| Err(JobError::Retry("the handler panicked".into())))
+            })
+            .collect()
     }
 
     /// Runs one job's handler, timed; a panic counts as a failure to retry.

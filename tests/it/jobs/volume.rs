@@ -1,18 +1,25 @@
 //! The job guarantees at volume: a thousand comments posted at once, with the workers of
 //! two "instances" (the app's own and a second pool on the same queue) claiming in
 //! batches, give the article's author exactly one notification and one email for each.
+//! The notifications of one claimed batch share a commit; one that fails does so alone.
 
 use std::sync::Arc;
 
 use awc::http::StatusCode;
+use conduit::db::schema::{jobs as job_rows, users};
+use conduit::db::write_transaction;
 use conduit::jobs;
+use diesel::prelude::*;
 use serde_json::json;
 
 use super::{app_handler, count_jobs, db_of, eventually, notifications_of};
 use crate::helpers::TestApp;
 use crate::tests;
 
-tests![a_thousand_comments_notify_exactly_once];
+tests![
+    a_thousand_comments_notify_exactly_once,
+    a_failing_notification_fails_alone_in_its_batch,
+];
 
 const COMMENTS: usize = 1000;
 /// Requests in flight at a time.
@@ -77,4 +84,72 @@ async fn a_thousand_comments_notify_exactly_once(app: TestApp) {
         })
         .count();
     assert_eq!(emails, COMMENTS, "one email per comment");
+}
+
+/// Four notification jobs queued in one commit are claimed as one batch and run in one
+/// transaction: the two good ones are done, the one whose payload cannot be read is dead
+/// at once, and the one whose recipient is gone (its insert breaks a foreign key) is
+/// rolled back alone and waits for its retry, its notification not written.
+async fn a_failing_notification_fails_alone_in_its_batch(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    app.register("author").await;
+    app.register("reader").await;
+    let db = db_of(&app);
+    let mut conn = db.conn().expect("conn");
+    let id = |conn: &mut conduit::db::DbConnection, name: &str| -> i32 {
+        users::table
+            .filter(users::username.eq(name))
+            .select(users::id)
+            .first(conn)
+            .expect("user")
+    };
+    let (author, reader) = (id(&mut conn, "author"), id(&mut conn, "reader"));
+    let one = |user_id: i32, subject: &str| {
+        json!({"user_id": user_id, "kind": "comment", "actor_id": reader,
+               "article_id": null, "subject": subject})
+    };
+    let ids: Vec<i32> = write_transaction(&mut conn, |conn| {
+        [
+            jobs::enqueue(conn, "notify.one", &one(author, "first")),
+            jobs::enqueue(conn, "notify.one", &json!({"not": "a notification"})),
+            jobs::enqueue(conn, "notify.one", &one(author + reader + 1000, "nobody")),
+            jobs::enqueue(conn, "notify.one", &one(author, "second")),
+        ]
+        .into_iter()
+        .collect::<Result<Vec<i32>, diesel::result::Error>>()
+    })
+    .expect("enqueued");
+    let state = |conn: &mut conduit::db::DbConnection, id: i32| -> (String, i32) {
+        job_rows::table
+            .find(id)
+            .select((job_rows::state, job_rows::attempts))
+            .first(conn)
+            .expect("job")
+    };
+
+    let workers = jobs::WorkerPool::start(
+        db_of(&app),
+        app.config.jobs.settings(1),
+        Arc::new(app_handler(&app)),
+    )
+    .expect("workers start");
+    app.pools.borrow_mut().push(workers);
+    eventually(20, "the batch to run", || {
+        let mut conn = db.conn().expect("conn");
+        let settled = |(state, _): (String, i32)| state == "done" || state == "dead";
+        settled(state(&mut conn, ids[0]))
+            && settled(state(&mut conn, ids[1]))
+            && settled(state(&mut conn, ids[3]))
+            && state(&mut conn, ids[2]) == ("queued".into(), 1)
+    })
+    .await;
+    assert_eq!(state(&mut conn, ids[0]).0, "done");
+    assert_eq!(state(&mut conn, ids[1]).0, "dead");
+    assert_eq!(
+        state(&mut conn, ids[2]),
+        ("queued".into(), 1),
+        "retried later"
+    );
+    assert_eq!(state(&mut conn, ids[3]).0, "done");
+    assert_eq!(notifications_of(&db, "author"), 2);
 }

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# A sustained 90/10 read/write mix (lua/soak.lua) against one server with its job
+# workers on, on a freshly seeded site: does the job queue keep up, and how long does a
+# comment's notification (and its email) take? Builds nothing.
+#
+#   bench/soak.sh --binary target/release/conduit [--backend sqlite|postgres]
+#                 [--articles 10000] [--duration 300] [--connections 64]
+#
+# Prints the queue depth (queued or running jobs) and the age of its oldest job every
+# 30 s, the load's figures, then, for the jobs the soak queued: how many finished within
+# 60 s after it ended, and per kind the delay from being queued to done (p50, p99, max).
+# "comment to email" is the whole chain: a comment's notification job queued to the
+# email job it queued done.
+set -euo pipefail
+
+binary=""
+backend="sqlite"
+articles=10000
+duration=300
+connections=64
+port=19496
+pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
+data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}/soak"
+here="$(cd "$(dirname "$0")" && pwd)"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary="$2"; shift 2 ;;
+    --backend) backend="$2"; shift 2 ;;
+    --articles) articles="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --pg-url) pg_url="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$binary" ] || { echo "--binary must name a built conduit (cargo build --release)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+
+. "$here/lib.sh"
+export CONDUIT_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789"
+export CONDUIT_BCRYPT_COST=10
+rm -rf "$data_dir"
+schema=bench_soak
+seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir" "$schema"
+
+base="http://127.0.0.1:$port"
+trap stop_server EXIT
+CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+  CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
+server_pid=$!
+wait_up "$base" "$data_dir/server.log"
+
+python3 "$here/tokens.py" --count 100 >"$data_dir/tokens.txt"
+export BENCH_TOKENS="$data_dir/tokens.txt" BENCH_RUN="$RANDOM$RANDOM"
+BENCH_SLUGS=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
+export BENCH_SLUGS
+
+# Timestamps are stored in UTC without a zone, as the server writes them.
+started=$(date -u '+%Y-%m-%d %H:%M:%S')
+if [ "$backend" = postgres ]; then
+  age="COALESCE(EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - MIN(created_at)), 0)::int"
+  delay() { echo "EXTRACT(EPOCH FROM $1 - $2)"; }
+  notification_of="(e.payload::json->>'notification_id')::int"
+else
+  age="COALESCE(CAST((julianday('now') - julianday(MIN(created_at))) * 86400 AS INTEGER), 0)"
+  delay() { echo "(julianday($1) - julianday($2)) * 86400"; }
+  notification_of="json_extract(e.payload, '\$.notification_id')"
+fi
+depth() {
+  site_sql "$schema" "SELECT COUNT(*) || ' jobs, oldest ' || $age || ' s' FROM jobs WHERE state IN ('queued', 'running')"
+}
+
+echo "### soak: $backend, $articles articles, $connections connections, ${duration}s, commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo
+wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$here/lua/soak.lua" "$base" \
+  >"$data_dir/wrk.txt" 2>&1 &
+wrk_pid=$!
+echo "| after | queue depth | peak RSS |"
+echo "|---|---|---|"
+elapsed=0
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  sleep 30
+  elapsed=$((elapsed + 30))
+  kill -0 "$wrk_pid" 2>/dev/null || break
+  echo "| ${elapsed} s | $(depth) | $(peak_rss) |"
+done
+wait "$wrk_pid" || true
+echo "| end of load | $(depth) | $(peak_rss) |"
+for _ in $(seq 1 60); do
+  [ "$(site_sql "$schema" "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && break
+  sleep 1
+done
+echo "| drained after | $(depth) | $(peak_rss) |"
+echo
+echo '```'
+grep -E "Requests/sec|Non-2xx|Socket errors|    (50|99)%" "$data_dir/wrk.txt" || true
+echo '```'
+echo
+
+{
+  site_sql "$schema" "SELECT kind, $(delay updated_at created_at), state FROM jobs WHERE created_at >= '$started'" \
+    | sed 's/^/job|/'
+  site_sql "$schema" "SELECT 'comment to email', $(delay e.updated_at j.created_at), e.state FROM jobs e
+    JOIN notifications n ON n.id = $notification_of
+    JOIN jobs j ON n.dedupe_key = 'job:' || j.id
+    WHERE e.kind = 'email.notification' AND j.kind = 'notify.one' AND j.created_at >= '$started'" \
+    | sed 's/^/job|/'
+} | python3 -c '
+import sys, collections
+rows = collections.defaultdict(list)
+for line in sys.stdin:
+    _, kind, seconds, state = line.rstrip("\n").split("|")
+    rows[kind].append(float(seconds) if state == "done" else float("inf"))
+print("| jobs of the soak | count | not done | p50 | p99 | max |")
+print("|---|---|---|---|---|---|")
+def fmt(s):
+    return "never" if s == float("inf") else f"{s * 1000:.0f} ms"
+for kind, delays in sorted(rows.items()):
+    delays.sort()
+    pick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))]
+    undone = sum(1 for d in delays if d == float("inf"))
+    print(f"| {kind} | {len(delays)} | {undone} | {fmt(pick(0.5))} | {fmt(pick(0.99))} | {fmt(delays[-1])} |")
+'
