@@ -100,26 +100,34 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
     diesel::sql_query(sql)
         .bind::<Timestamp, _>(time::now())
         .execute(conn)?;
-    // Emails: only for followers who turned new-article emails on (a stored choice,
-    // since the default is off), and only once per notification.
-    let wanting: Vec<i32> = notifications::table
-        .inner_join(
-            crate::db::schema::email_settings::table
-                .on(crate::db::schema::email_settings::user_id.eq(notifications::user_id)),
-        )
-        .filter(notifications::article_id.eq(article_id))
-        .filter(notifications::kind.eq("article"))
-        .filter(notifications::user_id.between(first, last))
-        .filter(notifications::emailed.eq(false))
-        .filter(crate::db::schema::email_settings::on_article.eq(true))
-        .select(notifications::id)
-        .load(conn)?;
-    queue_emails(conn, &wanting)?;
-    follows::table
+    let followers: Vec<i32> = follows::table
         .filter(follows::followee_id.eq(author_id))
         .filter(follows::follower_id.between(first, last))
         .select(follows::follower_id)
-        .load(conn)
+        .load(conn)?;
+    // Emails: only for followers who turned new-article emails on (a stored choice,
+    // since the default is off, so usually few), and only once per notification. Their
+    // notifications are found by key: a range of user ids would walk every notification
+    // of every user in it.
+    use crate::db::schema::email_settings as choices;
+    let wanting: Vec<i32> = choices::table
+        .filter(choices::on_article.eq(true))
+        .filter(choices::user_id.eq_any(&followers))
+        .select(choices::user_id)
+        .load(conn)?;
+    if !wanting.is_empty() {
+        let keys: Vec<String> = wanting
+            .iter()
+            .map(|user| format!("article:{article_id}:{user}"))
+            .collect();
+        let ids: Vec<i32> = notifications::table
+            .filter(notifications::dedupe_key.eq_any(&keys))
+            .filter(notifications::emailed.eq(false))
+            .select(notifications::id)
+            .load(conn)?;
+        queue_emails(conn, &ids)?;
+    }
+    Ok(followers)
 }
 
 /// Creates the notification of a single-recipient job (keyed by the job id, so a re-run
