@@ -105,7 +105,7 @@ echo
     | sed 's/^/job|/'
   site_sql "$schema" "SELECT 'comment to email', $(delay e.updated_at j.created_at), e.state FROM jobs e
     JOIN notifications n ON n.id = $notification_of
-    JOIN jobs j ON n.dedupe_key = 'job:' || j.id
+    JOIN jobs j ON j.id = CASE WHEN n.dedupe_key LIKE 'job:%' THEN CAST(substr(n.dedupe_key, 5) AS INTEGER) END
     WHERE e.kind = 'email.notification' AND j.kind = 'notify.one' AND j.created_at >= '$started'" \
     | sed 's/^/job|/'
 } | python3 -c '

@@ -12,7 +12,9 @@ pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult
     app.write(move |tx| {
         let view = articles::create(tx.conn, author_id, input)?;
         if !view.article.draft {
-            tx.stale(Stale::ArticleCreated);
+            tx.stale(Stale::ArticleCreated {
+                tags: Some(view.tags.clone()),
+            });
         }
         Ok(view)
     })
@@ -22,7 +24,10 @@ pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult
 /// What publishing a draft makes stale: whatever a new article does, and anything of it
 /// a cache may have picked up meanwhile. The editor and the scheduled job both use it.
 pub fn published_draft(id: i32, slug: String) -> [Stale; 2] {
-    [Stale::ArticleCreated, Stale::ArticleEdited { id, slug }]
+    [
+        Stale::ArticleCreated { tags: None },
+        Stale::ArticleEdited { id, slug },
+    ]
 }
 
 /// The drafts of `user_id`, read from the database for them alone (never cached).

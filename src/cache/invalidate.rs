@@ -13,8 +13,15 @@ use super::Caches;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
 pub enum Stale {
-    /// An article was published: every list, count and the tag list may now include it.
-    ArticleCreated,
+    /// An article was published: every list and count may now include it, and the tag
+    /// list too unless all of its `tags` are in it already (then their counts moved by
+    /// one, which reorders the popular list at most slightly: it is reloaded within
+    /// [`TAGS_TTL`](super::TAGS_TTL) anyway). `None` (tags not known): the tag list goes.
+    ArticleCreated {
+        /// The new article's tags.
+        #[serde(default)]
+        tags: Option<Vec<String>>,
+    },
     /// Article `id` (`slug`) was edited: its own entries, and the lists, counts and tags
     /// (its tags may have changed, and lists show its title and description).
     ArticleEdited {
@@ -92,10 +99,10 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
     // Any change may show in some GraphQL answer.
     c.graphql.invalidate_all();
     match stale {
-        Stale::ArticleCreated => {
+        Stale::ArticleCreated { tags } => {
             c.lists.invalidate_all();
             c.counts.invalidate_all();
-            c.tags.invalidate_all();
+            popular_tags_gain(c, tags.as_deref()).await;
             c.api_lists.invalidate_all();
             c.feeds.invalidate_all();
             c.documents.invalidate_all();
@@ -157,6 +164,20 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
     }
 }
 
+/// A new article with `tags`: the popular list is kept when it already names them all
+/// (no other tag can enter or leave it), so that a busy site does not count every tag
+/// use again after each new article.
+async fn popular_tags_gain(c: &Caches, tags: Option<&[String]>) {
+    let cached = c.tags.peek(&()).await;
+    let known = match (tags, &cached) {
+        (Some(tags), Some(list)) => tags.iter().all(|tag| list.contains(tag)),
+        _ => false,
+    };
+    if !known {
+        c.tags.invalidate_all();
+    }
+}
+
 async fn article_edited(c: &Caches, id: i32, slug: &String) {
     c.articles.invalidate(&id).await;
     c.summaries.invalidate(&id).await;
@@ -200,4 +221,54 @@ fn lists_changed(c: &Caches) {
     c.feeds.invalidate_all();
     c.documents.invalidate_all();
     c.searches.invalidate_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    async fn with_popular(names: &[&str]) -> Caches {
+        let c = Caches::new(8, Duration::from_secs(300));
+        let list: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        c.tags
+            .get_or_load((), || async { Ok(Arc::new(list.clone())) })
+            .await
+            .expect("loaded");
+        c
+    }
+
+    fn created(tags: Option<&[&str]>) -> Stale {
+        Stale::ArticleCreated {
+            tags: tags.map(|t| t.iter().map(|n| n.to_string()).collect()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_article_with_known_tags_keeps_the_popular_list() {
+        let c = with_popular(&["rust", "web"]).await;
+        apply(&c, &created(Some(&["web"]))).await;
+        assert!(c.tags.peek(&()).await.is_some(), "kept");
+        apply(&c, &created(Some(&[]))).await;
+        assert!(c.tags.peek(&()).await.is_some(), "kept without tags");
+    }
+
+    #[tokio::test]
+    async fn a_new_tag_or_unknown_tags_drop_the_popular_list() {
+        let c = with_popular(&["rust", "web"]).await;
+        apply(&c, &created(Some(&["web", "brand-new"]))).await;
+        assert!(c.tags.peek(&()).await.is_none(), "a new tag must show");
+        let c = with_popular(&["rust"]).await;
+        apply(&c, &created(None)).await;
+        assert!(c.tags.peek(&()).await.is_none(), "tags not known");
+    }
+
+    /// A message from an instance that did not send tags yet still drops the list.
+    #[test]
+    fn an_article_created_message_without_tags_reads_as_unknown() {
+        let stale: Stale = serde_json::from_str(r#"{"k":"article_created"}"#).expect("parsed");
+        assert_eq!(stale, Stale::ArticleCreated { tags: None });
+    }
 }

@@ -188,6 +188,10 @@ pub struct Caches {
 /// only push the first pages out.
 pub const MAX_CACHED_OFFSET: i64 = 200;
 
+/// Longest the popular tag list is kept: new articles whose tags it already names leave
+/// it in place (see [`Stale::ArticleCreated`]), so its order is refreshed this often.
+pub const TAGS_TTL: Duration = Duration::from_secs(30);
+
 /// Rough bytes of a string field (heap plus its header).
 fn text(s: &str) -> u64 {
     s.len() as u64 + 24
@@ -274,7 +278,7 @@ impl Caches {
                 // Each id, and the pointer to its fragment once kept.
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 12 * v.ids.len() as u64)
             }),
-            tags: Store::new("tags", share(1), ttl, g, |_, v| {
+            tags: Store::new("tags", share(1), ttl.min(TAGS_TTL), g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
             }),
             // One small entry: a fixed few KiB, unless caching is off altogether.

@@ -151,6 +151,12 @@ where
         found
     }
 
+    /// The cached value of `key`, without counting a hit or miss (for decisions about
+    /// invalidating it, which are not reads).
+    pub async fn peek(&self, key: &K) -> Option<V> {
+        self.usable()?.get(key).await.map(|(_, value)| value)
+    }
+
     /// Stores `value` loaded for `key` since `stamp`, unless an invalidation of that key
     /// came in between (then the value may already be stale and is dropped).
     pub async fn put_if_fresh(&self, key: K, value: V, stamp: Stamp) {

@@ -142,7 +142,7 @@ impl Watch {
                 topic: mine(slug) || feed,
                 ..Due::default()
             },
-            Stale::ArticleCreated => Due {
+            Stale::ArticleCreated { .. } => Due {
                 topic: feed,
                 ..Due::default()
             },
