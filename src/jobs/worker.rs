@@ -17,6 +17,8 @@ use crate::db::Db;
 const KEEP_DONE: chrono::Duration = chrono::Duration::days(7);
 /// How often one worker prunes.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
+/// How often one worker tidies the table (see [`queue::tidy`]) while jobs are being run.
+const TIDY_EVERY: Duration = Duration::from_secs(10);
 /// Pause after the database failed, so a broken database is not hammered.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Most jobs one claim takes. Claiming and completing in batches makes two commits per
@@ -140,16 +142,27 @@ impl Worker {
     fn run(&self) {
         let kinds = self.handler.kinds();
         let mut last_prune = Instant::now();
+        let mut last_tidy = Instant::now();
+        let mut ran_since_tidy = false;
         while !self.signal.is_stopped() {
             if self.prunes && last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
                 self.prune();
             }
+            // Only after work: an idle queue leaves nothing behind to reclaim.
+            if self.prunes && ran_since_tidy && last_tidy.elapsed() >= TIDY_EVERY {
+                last_tidy = Instant::now();
+                ran_since_tidy = false;
+                self.tidy();
+            }
             let claimed = self
                 .write(|conn| queue::claim(conn, &self.owner, &kinds, BATCH, self.settings.lease));
             match claimed {
                 Ok(jobs) if jobs.is_empty() => self.signal.sleep(self.settings.poll),
-                Ok(jobs) => self.execute_batch(&jobs),
+                Ok(jobs) => {
+                    ran_since_tidy = true;
+                    self.execute_batch(&jobs);
+                }
                 Err(e) => {
                     log::warn!("job worker {} cannot claim: {e}", self.owner);
                     self.signal.sleep(ERROR_PAUSE.max(self.settings.poll));
@@ -325,6 +338,17 @@ impl Worker {
         };
         metrics::counter!("jobs_processed_total", "kind" => job.kind.clone(), "outcome" => label)
             .increment(1);
+    }
+
+    fn tidy(&self) {
+        let tidied = self
+            .db
+            .conn()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| queue::tidy(&mut conn).map_err(|e| e.to_string()));
+        if let Err(e) = tidied {
+            log::warn!("tidying the job table failed: {e}");
+        }
     }
 
     fn prune(&self) {
