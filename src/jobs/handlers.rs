@@ -231,7 +231,10 @@ impl JobHandler for AppHandlers {
                     self.broadcast.publish(conn, &[Stale::Unread { users }])
                 })?)
             }
-            kinds::NOTIFY_ONE => self.notify_ones(db, &[job]).remove(0),
+            kinds::NOTIFY_ONE => self
+                .notify_ones(db, &[job])
+                .pop()
+                .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::EMAIL_WELCOME => self.welcome(db, job),
             kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),
             kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),
