@@ -10,7 +10,9 @@
 # 30 s, the load's figures, then, for the jobs the soak queued: how many finished within
 # 60 s after it ended, and per kind the delay from being queued to done (p50, p99, max).
 # "comment to email" is the whole chain: a comment's notification job queued to the
-# email job it queued done.
+# email job it queued done. The authors of the articles commented on each have a webhook
+# for `comment.created` (to webhook_sink.py on the next port): "comment to webhook" is a
+# comment's event job queued to its delivery answered.
 set -euo pipefail
 
 binary=""
@@ -47,8 +49,13 @@ schema=bench_soak
 seed_site "$binary" "$backend" "$articles" "$pg_url" "$data_dir" "$schema"
 
 base="http://127.0.0.1:$port"
-trap stop_server EXIT
+sink_port=$((port + 1))
+python3 "$here/webhook_sink.py" --port "$sink_port" >"$data_dir/sink.log" 2>&1 &
+sink_pid=$!
+stop_all() { stop_server; kill -TERM "$sink_pid" 2>/dev/null || true; }
+trap stop_all EXIT
 CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+  CONDUIT_WEBHOOK_ALLOW_PRIVATE=true \
   CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 wait_up "$base" "$data_dir/server.log"
@@ -57,6 +64,14 @@ python3 "$here/tokens.py" --count 100 >"$data_dir/tokens.txt"
 export BENCH_TOKENS="$data_dir/tokens.txt" BENCH_RUN="$RANDOM$RANDOM"
 BENCH_SLUGS=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
 export BENCH_SLUGS
+authors=$(site_sql "$schema" "SELECT DISTINCT author_id FROM articles WHERE slug IN ('${BENCH_SLUGS//,/\',\'}')" | paste -sd, -)
+hooks=0
+for token in $(python3 "$here/tokens.py" --ids "$authors"); do
+  curl -fs -X POST "$base/api/webhooks" -H "Authorization: Token $token" \
+    -H 'Content-Type: application/json' \
+    -d "{\"webhook\":{\"url\":\"http://127.0.0.1:$sink_port/hook\",\"secret\":\"bench-webhook-secret-0123\",\"events\":[\"comment.created\"]}}" >/dev/null
+  hooks=$((hooks + 1))
+done
 
 # Timestamps are stored in UTC without a zone, as the server writes them.
 started=$(date -u '+%Y-%m-%d %H:%M:%S')
@@ -74,6 +89,8 @@ depth() {
 }
 
 echo "### soak: $backend, $articles articles, $connections connections, ${duration}s, commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo
+echo "$hooks authors of the articles commented on have a webhook for comment.created."
 echo
 wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$here/lua/soak.lua" "$base" \
   >"$data_dir/wrk.txt" 2>&1 &
@@ -108,6 +125,17 @@ echo
     JOIN jobs j ON j.id = CASE WHEN n.dedupe_key LIKE 'job:%' THEN CAST(substr(n.dedupe_key, 5) AS INTEGER) END
     WHERE e.kind = 'email.notification' AND j.kind = 'notify.one' AND j.created_at >= '$started'" \
     | sed 's/^/job|/'
+  # Deliveries the comment's write queued itself (from the start of the delivery), and,
+  # on builds before those, through a webhook.event job (from the start of that job).
+  site_sql "$schema" "SELECT 'comment to webhook', $(delay d.updated_at d.created_at),
+      CASE d.state WHEN 'succeeded' THEN 'done' ELSE d.state END FROM webhook_deliveries d
+    WHERE d.source_key NOT LIKE 'event:%' AND d.created_at >= '$started'" \
+    | sed 's/^/job|/'
+  site_sql "$schema" "SELECT 'comment to webhook', $(delay d.updated_at j.created_at),
+      CASE d.state WHEN 'succeeded' THEN 'done' ELSE d.state END FROM jobs j
+    JOIN webhook_deliveries d ON d.source_key = 'event:' || j.id
+    WHERE j.kind = 'webhook.event' AND j.created_at >= '$started'" \
+    | sed 's/^/job|/'
 } | python3 -c '
 import sys, collections
 rows = collections.defaultdict(list)
@@ -124,3 +152,6 @@ for kind, delays in sorted(rows.items()):
     undone = sum(1 for d in delays if d == float("inf"))
     print(f"| {kind} | {len(delays)} | {undone} | {fmt(pick(0.5))} | {fmt(pick(0.99))} | {fmt(delays[-1])} |")
 '
+kill -TERM "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null || true
+echo
+cat "$data_dir/sink.log"

@@ -4,6 +4,7 @@ with the bench's CONDUIT_SECRET_KEY exactly as Conduit issues them (sub = user i
 benchmark can act as thousands of different members without signing each one in.
 
   bench/tokens.py --count 10000 > tokens.txt     (reads CONDUIT_SECRET_KEY)
+  bench/tokens.py --ids 3,17,42                  (those users only, in that order)
 """
 import argparse
 import base64
@@ -29,11 +30,17 @@ def token(secret: bytes, user_id: int, now: int) -> str:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--count", type=int)
+    which.add_argument("--ids", help="comma-separated user ids")
     args = parser.parse_args()
     secret = os.environ["CONDUIT_SECRET_KEY"].encode()
     now = int(time.time())
-    for user_id in range(1, args.count + 1):
+    if args.ids:
+        ids = [int(i) for i in args.ids.split(",") if i]
+    else:
+        ids = range(1, args.count + 1)
+    for user_id in ids:
         print(token(secret, user_id, now))
 
 

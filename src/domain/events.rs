@@ -2,11 +2,11 @@
 //! own transaction, so a committed change always has its jobs and a rolled-back one never
 //! does. The work itself (notifications, email, webhooks) happens later in the workers.
 
-use diesel::prelude::*;
 use serde_json::json;
 
 use crate::db::DbConnection;
 use crate::domain::articles::Article;
+use crate::domain::webhooks;
 use crate::jobs::{self, kinds};
 
 type Result = diesel::QueryResult<()>;
@@ -20,37 +20,20 @@ fn article_data(article: &Article, author: &str) -> serde_json::Value {
     }})
 }
 
-/// Queues `event` for the webhooks that may want it: the owner's and the site-wide
-/// ones. Without any, no job is queued at all (most writes on most sites): a webhook
-/// added later does not receive events from before it existed.
+/// Queues a delivery of `event` to each webhook that wants it: the owner's and the
+/// site-wide ones. Without any, nothing is queued at all (most writes on most sites): a
+/// webhook added later does not receive events from before it existed.
 fn webhook_event(
     conn: &mut DbConnection,
     event: &str,
     owner_id: i32,
     data: serde_json::Value,
 ) -> Result {
-    use crate::db::schema::webhooks;
-    let listening: bool = diesel::select(diesel::dsl::exists(
-        webhooks::table.filter(
-            webhooks::user_id
-                .eq(owner_id)
-                .or(webhooks::site_wide.eq(true)),
-        ),
-    ))
-    .get_result(conn)?;
-    if !listening {
+    let hooks = webhooks::listening(conn, owner_id, event)?;
+    if hooks.is_empty() {
         return Ok(());
     }
-    jobs::enqueue(
-        conn,
-        kinds::WEBHOOK_EVENT,
-        &kinds::Event {
-            event: event.into(),
-            owner_id,
-            data,
-        },
-    )
-    .map(drop)
+    webhooks::queue_deliveries(conn, &hooks, event, &data)
 }
 
 fn notify_one(

@@ -371,24 +371,60 @@ fn insert_delivery(
     Ok(delivery_id)
 }
 
-/// Creates one delivery (and its job) per webhook that wants `event`: the owner's own
-/// and every site-wide one. Keyed by the event job, so a re-run creates none twice.
+/// The webhooks that want `event` about `owner_id`'s things: the owner's own and every
+/// site-wide one that lists it.
+pub fn listening(conn: &mut DbConnection, owner_id: i32, event: &str) -> QueryResult<Vec<Webhook>> {
+    let hooks: Vec<Webhook> = webhooks::table
+        .filter(
+            webhooks::user_id
+                .eq(owner_id)
+                .or(webhooks::site_wide.eq(true)),
+        )
+        .select(Webhook::as_select())
+        .load(conn)?;
+    Ok(hooks
+        .into_iter()
+        .filter(|h| h.event_list().iter().any(|e| e == event))
+        .collect())
+}
+
+/// The body of a delivery, fixed at creation so that a redelivery sends the same bytes.
+fn delivery_body(event: &str, data: &serde_json::Value) -> String {
+    serde_json::json!({
+        "event": event,
+        "createdAt": time::iso8601(time::now()),
+        "data": data,
+    })
+    .to_string()
+}
+
+/// Creates a delivery of `event` (and its job) for each of `hooks`, inside the caller's
+/// transaction: the write that causes an event queues its deliveries itself (the
+/// outbox), so each is one job away from its receiver rather than two.
+pub fn queue_deliveries(
+    conn: &mut DbConnection,
+    hooks: &[Webhook],
+    event: &str,
+    data: &serde_json::Value,
+) -> QueryResult<()> {
+    let body = delivery_body(event, data);
+    // Unique per event; nothing re-runs this (a rolled-back write leaves no delivery).
+    let source = format!("write:{:032x}", rand::random::<u128>());
+    for hook in hooks {
+        insert_delivery(conn, hook.id, event, &source, &body)?;
+    }
+    Ok(())
+}
+
+/// Creates one delivery (and its job) per webhook that wants `event`, for the event jobs
+/// that writes queued before they created deliveries themselves. Keyed by the event job,
+/// so a re-run creates none twice.
 pub fn fan_out(conn: &mut DbConnection, job_id: i32, event: &kinds::Event) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
-        let hooks: Vec<Webhook> = webhooks::table
-            .filter(
-                webhooks::user_id
-                    .eq(event.owner_id)
-                    .or(webhooks::site_wide.eq(true)),
-            )
-            .select(Webhook::as_select())
-            .load(conn)?;
+        let hooks = listening(conn, event.owner_id, &event.event)?;
         let source = format!("event:{job_id}");
         let mut created = 0;
-        for hook in hooks
-            .iter()
-            .filter(|h| h.event_list().contains(&event.event))
-        {
+        for hook in &hooks {
             let exists: bool = diesel::select(diesel::dsl::exists(
                 webhook_deliveries::table
                     .filter(webhook_deliveries::webhook_id.eq(hook.id))
@@ -398,13 +434,7 @@ pub fn fan_out(conn: &mut DbConnection, job_id: i32, event: &kinds::Event) -> Qu
             if exists {
                 continue;
             }
-            // The body is fixed at creation, so a redelivery sends the same bytes.
-            let body = serde_json::json!({
-                "event": event.event,
-                "createdAt": time::iso8601(time::now()),
-                "data": event.data,
-            })
-            .to_string();
+            let body = delivery_body(&event.event, &event.data);
             insert_delivery(conn, hook.id, &event.event, &source, &body)?;
             created += 1;
         }
@@ -412,14 +442,14 @@ pub fn fan_out(conn: &mut DbConnection, job_id: i32, event: &kinds::Event) -> Qu
     })
 }
 
-/// A delivery and its webhook, for sending (`None` when either is gone).
-pub fn for_sending(conn: &mut DbConnection, id: i32) -> QueryResult<Option<(Delivery, Webhook)>> {
+/// Deliveries with their webhooks, for sending (those whose delivery or webhook is gone
+/// are missing).
+pub fn for_sending(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(Delivery, Webhook)>> {
     webhook_deliveries::table
         .inner_join(webhooks::table)
-        .filter(webhook_deliveries::id.eq(id))
+        .filter(webhook_deliveries::id.eq_any(ids))
         .select((Delivery::as_select(), Webhook::as_select()))
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 /// Records an attempt: its state (`succeeded`, `failed`, `dead`), status code and error.

@@ -1,15 +1,16 @@
 //! The application's job handler: runs every kind in [`kinds::ALL`]. Each arm is
-//! idempotent: notifications are keyed, deliveries are keyed by their event job, and an
+//! idempotent: notifications are keyed, a delivery is sent until it has succeeded, and an
 //! email file is named after what it is about.
 
 mod accounts;
+mod deliveries;
 mod publishing;
 
 use askama::Template;
 
 use super::kinds;
 use super::mail::{Email, Mailer};
-use super::webhook_client::{Sent, WebhookClient};
+use super::webhook_client::WebhookClient;
 use super::{Job, JobError, JobHandler};
 use crate::cache::Stale;
 use crate::cache::broadcast::Broadcast;
@@ -155,48 +156,6 @@ impl AppHandlers {
         });
         written.unwrap_or_else(|e| all_fail(&e))
     }
-
-    fn deliver(&self, db: &Db, job: &Job) -> Result<(), JobError> {
-        let args: kinds::Deliver = job.args()?;
-        let mut conn = db.conn()?;
-        let Some((delivery, hook)) = webhooks::for_sending(&mut conn, args.delivery_id)? else {
-            return Ok(());
-        };
-        if delivery.state == "succeeded" {
-            return Ok(());
-        }
-        // No connection is held during the HTTP call (up to the 10 s timeout).
-        drop(conn);
-        let sent = self.client.send(
-            &hook.url,
-            &hook.secret,
-            &delivery.event,
-            delivery.id,
-            &delivery.payload,
-        );
-        let last_attempt = job.attempts >= job.max_attempts;
-        let (state, code, error) = match &sent {
-            Sent::Delivered(code) => ("succeeded", Some(i32::from(*code)), None),
-            Sent::Refused(code) => (
-                if last_attempt { "dead" } else { "failed" },
-                Some(i32::from(*code)),
-                Some(format!("HTTP {code}")),
-            ),
-            Sent::Unreachable(why) => (
-                if last_attempt { "dead" } else { "failed" },
-                None,
-                Some(why.clone()),
-            ),
-            Sent::Forbidden(why) => ("dead", None, Some(why.clone())),
-        };
-        let mut conn = db.conn()?;
-        webhooks::record_attempt(&mut conn, delivery.id, state, code, error.clone())?;
-        match sent {
-            Sent::Delivered(_) => Ok(()),
-            Sent::Forbidden(why) => Err(JobError::Permanent(why)),
-            _ => Err(JobError::Retry(error.unwrap_or_default())),
-        }
-    }
 }
 
 impl JobHandler for AppHandlers {
@@ -206,19 +165,41 @@ impl JobHandler for AppHandlers {
 
     /// A single notification is a few small statements: a batch of them shares one
     /// commit (and one turn at SQLite's write gate) instead of one each, which is most
-    /// of what they cost.
+    /// of what they cost. Webhook deliveries of a batch are sent side by side and
+    /// recorded together.
     fn runs_together(&self, kind: &str) -> bool {
-        kind == kinds::NOTIFY_ONE
+        kind == kinds::NOTIFY_ONE || kind == kinds::WEBHOOK_DELIVER
     }
 
     fn run_together(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
-        self.notify_ones(db, jobs)
+        let (ones, deliveries): (Vec<usize>, Vec<usize>) =
+            (0..jobs.len()).partition(|&i| jobs[i].kind == kinds::NOTIFY_ONE);
+        let pick = |indexes: &[usize]| indexes.iter().map(|&i| jobs[i]).collect::<Vec<_>>();
+        let mut outcomes: Vec<Option<Result<(), JobError>>> = vec![None; jobs.len()];
+        if !ones.is_empty() {
+            for (i, outcome) in ones.iter().zip(self.notify_ones(db, &pick(&ones))) {
+                outcomes[*i] = Some(outcome);
+            }
+        }
+        if !deliveries.is_empty() {
+            for (i, outcome) in deliveries
+                .iter()
+                .zip(self.deliver_all(db, &pick(&deliveries)))
+            {
+                outcomes[*i] = Some(outcome);
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))))
+            .collect()
     }
 
     fn run(&self, db: &Db, job: &Job) -> Result<(), JobError> {
         match job.kind.as_str() {
             kinds::NOTIFY_FANOUT => {
                 let args: kinds::Fanout = job.args()?;
+                let _turn = db.write_gate();
                 notifications::fan_out(&mut *db.conn()?, &args)?;
                 Ok(())
             }
@@ -243,10 +224,14 @@ impl JobHandler for AppHandlers {
             kinds::EMAIL_SECURITY => self.security_notice(db, job),
             kinds::WEBHOOK_EVENT => {
                 let args: kinds::Event = job.args()?;
+                let _turn = db.write_gate();
                 webhooks::fan_out(&mut *db.conn()?, job.id, &args)?;
                 Ok(())
             }
-            kinds::WEBHOOK_DELIVER => self.deliver(db, job),
+            kinds::WEBHOOK_DELIVER => self
+                .deliver_all(db, &[job])
+                .pop()
+                .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::ARTICLE_PUBLISH => self.publish_scheduled(db, job),
             other => Err(JobError::Permanent(format!("unknown job kind {other}"))),
         }

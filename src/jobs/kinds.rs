@@ -22,7 +22,9 @@ pub const EMAIL_ADDRESS_CHANGED: &str = "email.address_changed";
 /// A security notice to the account's owner: a sign-in from a new device, a password
 /// change, two-factor sign-in turned on or off.
 pub const EMAIL_SECURITY: &str = "email.security";
-/// Find the webhooks that want an event and create their deliveries.
+/// Find the webhooks that want an event and create their deliveries. Writes create
+/// their deliveries themselves now; this kind remains for the jobs that a queue may still
+/// hold from before (an upgrade keeps them).
 pub const WEBHOOK_EVENT: &str = "webhook.event";
 /// One HTTP delivery to one webhook.
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";

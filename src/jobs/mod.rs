@@ -66,7 +66,7 @@ impl Job {
 }
 
 /// Why a job attempt failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum JobError {
     /// Worth another attempt later (network, database busy, a 5xx answer).
     #[error("{0}")]

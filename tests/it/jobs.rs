@@ -119,8 +119,8 @@ async fn outbox_commits_jobs_only_with_their_change(app: TestApp) {
     app.publish(&token, "Outbox", &[]).await;
     assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 1);
     assert_eq!(count_jobs(&db, "email.welcome", Some("queued")), 1);
-    // Nobody has a webhook: the event queues no job at all.
-    assert_eq!(count_jobs(&db, "webhook.event", None), 0);
+    // Nobody has a webhook: the event queues no delivery at all.
+    assert_eq!(count_jobs(&db, "webhook.deliver", None), 0);
     let hooked = app
         .post(
             "/api/webhooks",
@@ -130,7 +130,9 @@ async fn outbox_commits_jobs_only_with_their_change(app: TestApp) {
         .await;
     assert_eq!(hooked.status, StatusCode::CREATED, "{}", hooked.text);
     app.publish(&token, "Outbox again", &[]).await;
-    assert_eq!(count_jobs(&db, "webhook.event", Some("queued")), 1);
+    // The write queues the delivery itself, in its own commit.
+    assert_eq!(count_jobs(&db, "webhook.deliver", Some("queued")), 1);
+    assert_eq!(count_jobs(&db, "webhook.event", None), 0);
 }
 
 async fn expired_lease_is_claimed_again_with_one_effect(app: TestApp) {

@@ -67,7 +67,7 @@ async fn a_thousand_comments_notify_exactly_once(app: TestApp) {
             && count_jobs(&db, "email.notification", Some("done")) == COMMENTS as i64
     })
     .await;
-    for kind in ["notify.one", "email.notification", "webhook.event"] {
+    for kind in ["notify.one", "email.notification", "webhook.deliver"] {
         assert_eq!(count_jobs(&db, kind, Some("dead")), 0, "{kind}");
     }
     assert_eq!(

@@ -1,7 +1,8 @@
 //! Webhook deliveries against a small HTTP server run by the test on 127.0.0.1.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,8 @@ use crate::helpers::TestApp;
 
 crate::tests![
     deliveries_are_signed_retried_and_die,
+    a_slow_receiver_holds_back_no_other_delivery,
+    an_event_job_queued_before_an_upgrade_still_delivers,
     private_targets_are_refused_by_default,
 ];
 
@@ -35,6 +38,48 @@ impl Received {
     }
 }
 
+/// Reads one request (line, headers, body) off `stream`.
+fn read_request(stream: &TcpStream) -> Option<Received> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.trim().split_once(':') {
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    Some(Received {
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        at: Instant::now(),
+    })
+}
+
+fn answer(mut stream: TcpStream, status: &str) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+    );
+}
+
 /// A receiver that answers 200 on `/ok` and 500 anywhere else, recording everything.
 /// Its thread ends with the test process; it only ever listens on loopback.
 pub fn receiver() -> (u16, Arc<Mutex<Vec<Received>>>) {
@@ -44,52 +89,47 @@ pub fn receiver() -> (u16, Arc<Mutex<Vec<Received>>>) {
     let log = Arc::clone(&seen);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
+            let Some(request) = read_request(&stream) else {
                 continue;
-            }
-            let path = line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
-            let mut headers = Vec::new();
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = header.trim().split_once(':') {
-                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
-                }
-            }
-            let length: usize = headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let status = if path == "/ok" {
+            };
+            let status = if request.path == "/ok" {
                 "200 OK"
             } else {
                 "500 Internal Server Error"
             };
-            log.lock().expect("lock").push(Received {
-                path,
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-                at: Instant::now(),
-            });
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-            );
+            log.lock().expect("lock").push(request);
+            answer(stream, status);
         }
     });
     (port, seen)
+}
+
+/// A receiver that takes each request on a thread of its own: `/hold` is answered only
+/// once `release` is set, anything else with 200 at once. Records each request as it
+/// arrives.
+fn holding_receiver() -> (u16, Arc<Mutex<Vec<Received>>>, Arc<AtomicBool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let release = Arc::new(AtomicBool::new(false));
+    let (log, released) = (Arc::clone(&seen), Arc::clone(&release));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (log, released) = (Arc::clone(&log), Arc::clone(&released));
+            std::thread::spawn(move || {
+                let Some(request) = read_request(&stream) else {
+                    return;
+                };
+                let hold = request.path == "/hold";
+                log.lock().expect("lock").push(request);
+                while hold && !released.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                answer(stream, "200 OK");
+            });
+        }
+    });
+    (port, seen, release)
 }
 
 async fn add_webhook(app: &TestApp, token: &str, url: &str) -> i64 {
@@ -273,4 +313,91 @@ async fn private_targets_are_refused_by_default(app: TestApp) {
     );
     assert!(matches!(sent, Sent::Forbidden(_)), "{sent:?}");
     assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
+}
+
+/// The deliveries of one write go out side by side, and each is recorded once answered:
+/// a receiver that takes its time holds back neither the other sends nor their records
+/// (were it to crash meanwhile, only the held one would be sent again).
+async fn a_slow_receiver_holds_back_no_other_delivery(app: TestApp) {
+    use conduit::db::schema::webhook_deliveries;
+    use diesel::prelude::*;
+
+    let (port, seen, release) = holding_receiver();
+    let token = app.register("hooked").await;
+    // Registered first, so its delivery is the first of the batch.
+    let held = add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/hold")).await;
+    for path in ["ok-1", "ok-2"] {
+        add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/{path}")).await;
+    }
+    app.publish(&token, "Three receivers", &[]).await;
+
+    let db = db_of(&app);
+    let state_of = |conn: &mut conduit::db::DbConnection| -> Vec<(i32, String)> {
+        webhook_deliveries::table
+            .order(webhook_deliveries::webhook_id)
+            .select((webhook_deliveries::webhook_id, webhook_deliveries::state))
+            .load(conn)
+            .expect("deliveries")
+    };
+    eventually(5, "the answered deliveries recorded", || {
+        let states = state_of(&mut db.conn().expect("conn"));
+        states.len() == 3 && states[1..].iter().all(|(_, s)| s == "succeeded")
+    })
+    .await;
+    // Sent while the first was still unanswered, and recorded without waiting for it.
+    let paths: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    let states = state_of(&mut db.conn().expect("conn"));
+    assert_eq!(states[0], (held as i32, "pending".to_owned()));
+
+    release.store(true, Ordering::SeqCst);
+    eventually(10, "the held delivery recorded", || {
+        state_of(&mut db.conn().expect("conn"))[0].1 == "succeeded"
+    })
+    .await;
+    assert_eq!(count_jobs(&db, "webhook.deliver", Some("done")), 3);
+    assert_eq!(count_jobs(&db, "webhook.deliver", None), 3);
+}
+
+/// A `webhook.event` job left in the queue by a build whose writes queued those (they
+/// create their deliveries themselves now) still makes its deliveries, once each.
+async fn an_event_job_queued_before_an_upgrade_still_delivers(app: TestApp) {
+    use conduit::db::schema::users;
+    use conduit::jobs::{self, kinds};
+    use diesel::prelude::*;
+
+    let (port, seen) = receiver();
+    let token = app.register("hooked").await;
+    add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/ok")).await;
+    let db = db_of(&app);
+    let mut conn = db.conn().expect("conn");
+    let owner_id: i32 = users::table
+        .filter(users::username.eq("hooked"))
+        .select(users::id)
+        .first(&mut conn)
+        .expect("user");
+    let event = kinds::Event {
+        event: "article.published".into(),
+        owner_id,
+        data: json!({"article": {"slug": "from-before"}}),
+    };
+    jobs::enqueue(&mut conn, kinds::WEBHOOK_EVENT, &event).expect("enqueue");
+    drop(conn);
+    eventually(10, "the event job's delivery", || {
+        count_jobs(&db, "webhook.deliver", Some("done")) == 1
+    })
+    .await;
+    let received: Vec<Received> = seen.lock().expect("lock").clone();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(
+        received[0].body.contains("from-before"),
+        "{}",
+        received[0].body
+    );
+    assert_eq!(count_jobs(&db, "webhook.event", Some("done")), 1);
 }
