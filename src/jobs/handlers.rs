@@ -163,6 +163,11 @@ impl JobHandler for AppHandlers {
         kinds::ALL.to_vec()
     }
 
+    /// A delivery waits on its receiver, which may take up to the client's timeout.
+    fn waiting_kinds(&self) -> Vec<&'static str> {
+        vec![kinds::WEBHOOK_DELIVER]
+    }
+
     /// A single notification is a few small statements: a batch of them shares one
     /// commit (and one turn at SQLite's write gate) instead of one each, which is most
     /// of what they cost. Webhook deliveries of a batch are sent side by side and

@@ -92,6 +92,12 @@ impl From<crate::db::DbError> for JobError {
 pub trait JobHandler: Send + Sync + 'static {
     /// The kinds this handler runs; workers claim only these.
     fn kinds(&self) -> Vec<&'static str>;
+    /// Of [`JobHandler::kinds`], those that mostly wait on the outside world (an HTTP
+    /// receiver): workers of their own run them, so that a slow receiver never holds
+    /// back the others.
+    fn waiting_kinds(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
     /// Does the job's work. Must be idempotent: a job can run again after a crash.
     fn run(&self, db: &Db, job: &Job) -> Result<(), JobError>;
     /// Whether the jobs of `kind` in one claimed batch run together, through

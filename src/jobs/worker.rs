@@ -44,7 +44,9 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Starts `settings.workers` threads running `handler`'s kinds from `db`.
+    /// Starts `settings.workers` threads running `handler`'s kinds from `db`, and as many
+    /// again for its [`JobHandler::waiting_kinds`] when it has any (those threads mostly
+    /// wait on receivers, and the others never wait behind them).
     pub fn start(
         db: Db,
         settings: JobSettings,
@@ -53,12 +55,24 @@ impl WorkerPool {
         let signal = Signal::registered();
         let running = Arc::new(AtomicUsize::new(0));
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+        let waiting = handler.waiting_kinds();
+        let (others, waiting): (Vec<_>, Vec<_>) = handler
+            .kinds()
+            .into_iter()
+            .partition(|kind| !waiting.contains(kind));
+        let lanes: Vec<Vec<&'static str>> = [others, waiting]
+            .into_iter()
+            .filter(|kinds| !kinds.is_empty())
+            .collect();
+        let size = settings.workers * lanes.len() as u32;
         let mut threads = Vec::new();
-        for index in 0..settings.workers {
+        for index in 0..size {
+            let kinds = lanes[(index / settings.workers.max(1)) as usize].clone();
             let worker = Worker {
                 db: db.clone(),
                 settings: settings.clone(),
                 handler: Arc::clone(&handler),
+                kinds,
                 signal: Arc::clone(&signal),
                 owner: format!("{instance}-{index}"),
                 prunes: index == 0,
@@ -79,12 +93,12 @@ impl WorkerPool {
                 }
             }
         }
-        log::info!("started {} job worker(s)", settings.workers);
+        log::info!("started {size} job worker(s)");
         Ok(Arc::new(Self {
             signal,
             threads: Mutex::new(threads),
             running,
-            size: settings.workers,
+            size,
         }))
     }
 
@@ -133,6 +147,8 @@ struct Worker {
     db: Db,
     settings: JobSettings,
     handler: Arc<dyn JobHandler>,
+    /// The kinds this thread claims.
+    kinds: Vec<&'static str>,
     signal: Arc<Signal>,
     owner: String,
     prunes: bool,
@@ -140,7 +156,7 @@ struct Worker {
 
 impl Worker {
     fn run(&self) {
-        let kinds = self.handler.kinds();
+        let kinds = &self.kinds;
         let mut last_prune = Instant::now();
         let mut last_tidy = Instant::now();
         let mut ran_since_tidy = false;
@@ -156,7 +172,7 @@ impl Worker {
                 self.tidy();
             }
             let claimed = self
-                .write(|conn| queue::claim(conn, &self.owner, &kinds, BATCH, self.settings.lease));
+                .write(|conn| queue::claim(conn, &self.owner, kinds, BATCH, self.settings.lease));
             match claimed {
                 Ok(jobs) if jobs.is_empty() => self.signal.sleep(self.settings.poll),
                 Ok(jobs) => {

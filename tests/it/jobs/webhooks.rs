@@ -16,6 +16,7 @@ use crate::helpers::TestApp;
 crate::tests![
     deliveries_are_signed_retried_and_die,
     a_slow_receiver_holds_back_no_other_delivery,
+    a_slow_receiver_holds_back_no_other_job,
     an_event_job_queued_before_an_upgrade_still_delivers,
     private_targets_are_refused_by_default,
 ];
@@ -400,4 +401,29 @@ async fn an_event_job_queued_before_an_upgrade_still_delivers(app: TestApp) {
         received[0].body
     );
     assert_eq!(count_jobs(&db, "webhook.event", Some("done")), 1);
+}
+
+/// Deliveries have workers of their own: with one worker configured, a delivery whose
+/// receiver does not answer holds back no other job queued by the same write.
+async fn a_slow_receiver_holds_back_no_other_job(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 1).await;
+    let (port, seen, release) = holding_receiver();
+    let token = app.register("hooked").await;
+    add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/hold")).await;
+    let db = db_of(&app);
+    app.publish(&token, "Held", &[]).await;
+    eventually(5, "the delivery under way", || {
+        seen.lock().expect("lock").iter().any(|r| r.path == "/hold")
+    })
+    .await;
+    eventually(5, "the article's fan-out done beside it", || {
+        count_jobs(&db, "notify.fanout", Some("done")) == 1
+    })
+    .await;
+    assert_eq!(count_jobs(&db, "webhook.deliver", Some("running")), 1);
+    release.store(true, Ordering::SeqCst);
+    eventually(10, "the delivery done", || {
+        count_jobs(&db, "webhook.deliver", Some("done")) == 1
+    })
+    .await;
 }
