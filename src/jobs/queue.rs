@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamp};
 
 use super::{Job, JobSettings};
 use crate::db::schema::jobs;
@@ -71,6 +71,47 @@ pub fn claim(
         taken.sort_by_key(|job| (job.run_at, job.id));
         Ok(taken)
     })
+}
+
+/// Whether any job of `kinds` is due (queued and its time come, or its lease run out):
+/// a read, which on SQLite needs neither the write lock nor the write gate. Idle workers
+/// ask before they claim, since every write wakes them all and most wake-ups are for
+/// other kinds than theirs.
+pub fn any_due(conn: &mut DbConnection, kinds: &[&str]) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    // The conditions of the claims (so the same partial indexes serve), now as `$1`.
+    let queued = Due::Queued.sql().0.replace("$3", "$1");
+    let expired = Due::LeaseExpired.sql().0.replace("$3", "$1");
+    let now = time::now();
+    let found: Found = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(format!(
+            "SELECT (EXISTS (SELECT 1 FROM jobs WHERE {queued} AND kind = ANY($2)) \
+             OR EXISTS (SELECT 1 FROM jobs WHERE {expired} AND kind = ANY($2))) AS found"
+        ))
+        .bind::<Timestamp, _>(now)
+        .bind::<Array<Text>, _>(kinds)
+        .get_result(pg)?,
+        DbConnection::Sqlite(sqlite) => {
+            let kinds = serde_json::to_string(kinds)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            let of_kinds = "kind IN (SELECT value FROM json_each(?2))";
+            diesel::sql_query(
+                format!(
+                    "SELECT (EXISTS (SELECT 1 FROM jobs WHERE {queued} AND {of_kinds}) \
+                     OR EXISTS (SELECT 1 FROM jobs WHERE {expired} AND {of_kinds})) AS found"
+                )
+                .replace("$1", "?1"),
+            )
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(kinds)
+            .get_result(sqlite)?
+        }
+    };
+    Ok(found.found)
 }
 
 /// Which due jobs a claim statement takes.

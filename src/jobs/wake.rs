@@ -20,7 +20,10 @@ thread_local! {
 /// This process's worker pools, as the signals they sleep on.
 static POOLS: Mutex<Vec<Weak<Signal>>> = Mutex::new(Vec::new());
 
-/// What a worker pool sleeps on: stopped (for good) or woken (once).
+/// What a worker pool sleeps on: stopped (for good) or woken. Every wake-up counts one
+/// up, and a worker sleeps only while the count is what it saw before its last claim: a
+/// wake-up wakes every thread of the pool (each claims only some kinds, so any of them
+/// may be the one the new jobs are for), and one that came during a claim is not lost.
 #[derive(Default)]
 pub(super) struct Signal {
     state: Mutex<State>,
@@ -30,7 +33,7 @@ pub(super) struct Signal {
 #[derive(Default)]
 struct State {
     stopped: bool,
-    woken: bool,
+    wakes: u64,
 }
 
 impl Signal {
@@ -48,14 +51,18 @@ impl Signal {
         self.state.lock().map(|s| s.stopped).unwrap_or(true)
     }
 
-    /// Sleeps up to `pause`; returns early when stopped or woken.
-    pub(super) fn sleep(&self, pause: std::time::Duration) {
-        if let Ok(guard) = self.state.lock()
-            && let Ok((mut state, _)) = self
+    /// The wake-ups so far, to pass to [`Signal::sleep`].
+    pub(super) fn wakes(&self) -> u64 {
+        self.state.lock().map(|s| s.wakes).unwrap_or_default()
+    }
+
+    /// Sleeps up to `pause`; returns early when stopped, or at once when woken since
+    /// [`Signal::wakes`] gave `seen`.
+    pub(super) fn sleep(&self, seen: u64, pause: std::time::Duration) {
+        if let Ok(guard) = self.state.lock() {
+            let _ = self
                 .changed
-                .wait_timeout_while(guard, pause, |s| !s.stopped && !s.woken)
-        {
-            state.woken = false;
+                .wait_timeout_while(guard, pause, |s| !s.stopped && s.wakes == seen);
         }
     }
 
@@ -68,7 +75,7 @@ impl Signal {
 
     fn wake(&self) {
         if let Ok(mut state) = self.state.lock() {
-            state.woken = true;
+            state.wakes = state.wakes.wrapping_add(1);
         }
         self.changed.notify_all();
     }

@@ -160,6 +160,8 @@ impl Worker {
         let mut last_prune = Instant::now();
         let mut last_tidy = Instant::now();
         let mut ran_since_tidy = false;
+        // The last claim found nothing: ask before claiming again.
+        let mut idle = false;
         while !self.signal.is_stopped() {
             if self.prunes && last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
@@ -171,17 +173,23 @@ impl Worker {
                 ran_since_tidy = false;
                 self.tidy();
             }
+            let seen = self.signal.wakes();
+            if idle && !self.any_due(kinds) {
+                self.signal.sleep(seen, self.settings.poll);
+                continue;
+            }
             let claimed = self
                 .write(|conn| queue::claim(conn, &self.owner, kinds, BATCH, self.settings.lease));
+            idle = matches!(&claimed, Ok(jobs) if jobs.is_empty());
             match claimed {
-                Ok(jobs) if jobs.is_empty() => self.signal.sleep(self.settings.poll),
+                Ok(jobs) if jobs.is_empty() => self.signal.sleep(seen, self.settings.poll),
                 Ok(jobs) => {
                     ran_since_tidy = true;
                     self.execute_batch(&jobs);
                 }
                 Err(e) => {
                     log::warn!("job worker {} cannot claim: {e}", self.owner);
-                    self.signal.sleep(ERROR_PAUSE.max(self.settings.poll));
+                    self.signal.sleep(seen, ERROR_PAUSE.max(self.settings.poll));
                 }
             }
         }
@@ -298,6 +306,15 @@ impl Worker {
 
     /// Runs one write on a connection of the workers' pool, after SQLite's write gate
     /// (taken first, so no connection is held while waiting for it).
+    /// [`queue::any_due`]; true when the database cannot tell (the claim will).
+    fn any_due(&self, kinds: &[&str]) -> bool {
+        self.db
+            .conn()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| queue::any_due(&mut conn, kinds).map_err(|e| e.to_string()))
+            .unwrap_or(true)
+    }
+
     fn write<T>(
         &self,
         write: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T>,
