@@ -144,7 +144,9 @@ pub fn start_workers(
     config: &crate::config::Config,
     workers: u32,
 ) -> Result<std::sync::Arc<WorkerPool>, String> {
-    let db = Db::connect(&config.database_url, workers + 1)?;
+    // A connection for each thread (the pool runs as many again for webhook
+    // deliveries, see `WorkerPool::start`), and one for pruning.
+    let db = Db::connect(&config.database_url, workers * 2 + 1)?;
     let mailer = mail::Mailer::new(
         config.jobs.smtp_url.as_ref(),
         config.jobs.mail_dir.clone(),
