@@ -41,6 +41,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    # The default listen backlog (5) drops the connections of a burst of deliveries
+    # sent side by side, which then wait a second or more for their SYN to be retried.
+    ThreadingHTTPServer.request_queue_size = 1024
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Sink)
     server.daemon_threads = True
 
