@@ -145,7 +145,7 @@ pub fn start_workers(
     workers: u32,
 ) -> Result<std::sync::Arc<WorkerPool>, String> {
     // A connection for each thread (the pool runs as many again for webhook
-    // deliveries, see `WorkerPool::start`), and one for pruning.
+    // deliveries, see `WorkerPool::start`), and one spare, as before.
     let db = Db::connect(&config.database_url, workers * 2 + 1)?;
     let mailer = mail::Mailer::new(
         config.jobs.smtp_url.as_ref(),
