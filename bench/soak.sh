@@ -9,10 +9,11 @@
 # Prints the queue depth (queued or running jobs) and the age of its oldest job every
 # 30 s, the load's figures, then, for the jobs the soak queued: how many finished within
 # 60 s after it ended, and per kind the delay from being queued to done (p50, p99, max).
-# "comment to email" is the whole chain: a comment's notification job queued to the
+# "comment to email" is the whole chain: a comment's write (or, on builds before writes
+# made their notifications themselves, its notification job queued) to the
 # email job it queued done. The authors of the articles commented on each have a webhook
 # for `comment.created` (to webhook_sink.py on the next port): "comment to webhook" is a
-# comment's event job queued to its delivery answered.
+# comment's write to its delivery answered.
 set -euo pipefail
 
 binary=""
@@ -124,6 +125,12 @@ echo
     JOIN notifications n ON n.id = $notification_of
     JOIN jobs j ON j.id = CASE WHEN n.dedupe_key LIKE 'job:%' THEN CAST(substr(n.dedupe_key, 5) AS INTEGER) END
     WHERE e.kind = 'email.notification' AND j.kind = 'notify.one' AND j.created_at >= '$started'" \
+    | sed 's/^/job|/'
+  # Notifications the comment's write made itself (their email from the write), and, on
+  # builds before those, through a notify.one job (from the start of that job).
+  site_sql "$schema" "SELECT 'comment to email', $(delay e.updated_at n.created_at), e.state FROM jobs e
+    JOIN notifications n ON n.id = $notification_of
+    WHERE e.kind = 'email.notification' AND n.dedupe_key LIKE 'write:%' AND n.created_at >= '$started'" \
     | sed 's/^/job|/'
   # Deliveries the comment's write queued itself (from the start of the delivery), and,
   # on builds before those, through a webhook.event job (from the start of that job).

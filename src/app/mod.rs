@@ -31,6 +31,7 @@ use std::sync::Arc;
 use crate::cache::broadcast::Broadcast;
 use crate::cache::{Caches, Stale, invalidate};
 use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::events;
 use crate::error::{AppError, AppResult};
 
 /// What writes and cached reads need: the database, this process's caches and where it
@@ -132,7 +133,14 @@ impl App {
                         conn,
                         stale: Vec::new(),
                     };
+                    events::take_told();
                     let value = work(&mut tx)?;
+                    let mut users = events::take_told();
+                    if !users.is_empty() {
+                        users.sort_unstable();
+                        users.dedup();
+                        tx.stale(Stale::Unread { users });
+                    }
                     broadcast.publish(tx.conn, &tx.stale)?;
                     Ok::<_, AppError>((value, tx.stale))
                 });

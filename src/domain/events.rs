@@ -1,12 +1,16 @@
 //! The transactional outbox: what each domain change enqueues, called inside the change's
 //! own transaction, so a committed change always has its jobs and a rolled-back one never
-//! does. The work itself (notifications, email, webhooks) happens later in the workers.
+//! does. In-app notifications and webhook deliveries are made right there; the work
+//! that waits on something else (email, the HTTP deliveries, a new article's
+//! followers) happens later in the workers.
+
+use std::cell::RefCell;
 
 use serde_json::json;
 
 use crate::db::DbConnection;
 use crate::domain::articles::Article;
-use crate::domain::webhooks;
+use crate::domain::{notifications, webhooks};
 use crate::jobs::{self, kinds};
 
 type Result = diesel::QueryResult<()>;
@@ -57,12 +61,28 @@ fn notify_one(
     )
 }
 
-/// Queues one notification; nobody is told about what they did themselves.
+/// Creates one notification in the caller's transaction and notes its recipient for
+/// [`take_told`]; nobody is told about what they did themselves.
 fn notify(conn: &mut DbConnection, one: kinds::One) -> Result {
     if one.user_id == one.actor_id {
         return Ok(());
     }
-    jobs::enqueue(conn, kinds::NOTIFY_ONE, &one).map(drop)
+    notifications::create(conn, &one)?;
+    TOLD.with(|told| told.borrow_mut().push(one.user_id));
+    Ok(())
+}
+
+thread_local! {
+    /// The users notified by the transaction running on this thread (a write runs on
+    /// one thread from start to commit), whose unread counts the write makes stale.
+    static TOLD: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The users notified on this thread since the last call: the writer that commits the
+/// transaction marks their unread counts stale (and calls this once before it starts,
+/// so that a rolled-back write's leftovers are dropped).
+pub fn take_told() -> Vec<i32> {
+    TOLD.with(|told| std::mem::take(&mut *told.borrow_mut()))
 }
 
 /// Staff hid, showed again or deleted someone's content: its author is told what and

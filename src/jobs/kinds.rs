@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const NOTIFY_FANOUT: &str = "notify.fanout";
 /// Notify one batch of an article's followers.
 pub const NOTIFY_BATCH: &str = "notify.batch";
-/// One notification for one user.
+/// One notification for one user. Writes create their notifications themselves now
+/// ([`crate::domain::notifications::create`]); this kind remains for the jobs that a
+/// queue may still hold from before (an upgrade keeps them).
 pub const NOTIFY_ONE: &str = "notify.one";
 /// The welcome email.
 pub const EMAIL_WELCOME: &str = "email.welcome";

@@ -12,7 +12,10 @@ use super::{Cluster, Node};
 use crate::admin::{cli, create_admin, post, signed_in};
 use crate::helpers::TestApp;
 
-crate::tests![member_state_is_cached_and_changes_show_everywhere];
+crate::tests![
+    member_state_is_cached_and_changes_show_everywhere,
+    notifications_show_in_the_unread_count_everywhere,
+];
 
 const WITHIN: Duration = Duration::from_secs(1);
 
@@ -133,6 +136,57 @@ async fn member_state_is_cached_and_changes_show_everywhere(app: TestApp) {
         let token = n.get("/api/user", Some(&reader)).await.status == StatusCode::FORBIDDEN;
         let page = session.at(&n.base).get("/").await;
         token && page.body.contains("data-auth-state=\"unauthenticated\"")
+    })
+    .await;
+}
+
+/// The unread count in the navbar (cached per member on every instance) moves with the
+/// write that notifies: a comment, a favorite and a follow, each made on one instance,
+/// show on the author's next page on every instance.
+async fn notifications_show_in_the_unread_count_everywhere(app: TestApp) {
+    let alice = app.register("alice").await;
+    let reader = app.register("reader").await;
+    let slug = app.publish(&alice, "Told at once", &[]).await;
+    let session = signed_in(&app, "alice").await;
+    let postgres = app.config.database_url.kind() == conduit::db::BackendKind::Postgres;
+    let cluster = Cluster::start(&app, if postgres { 3 } else { 1 }, &[]).await;
+    let last = cluster.nodes.len() - 1;
+    let unread = async |node: &Node| -> Option<String> {
+        let page = session.at(&node.base).get("/").await;
+        assert!(page.body.contains("data-auth-state=\"authenticated\""));
+        let (_, rest) = page.body.split_once("data-testid=\"unread-count\">")?;
+        rest.split_once('<').map(|(count, _)| count.to_owned())
+    };
+    for node in &cluster.nodes {
+        assert_eq!(unread(node).await, None, "nothing unread yet");
+    }
+
+    let comments = format!("/api/articles/{slug}/comments");
+    let posted = cluster.nodes[0]
+        .post(
+            &comments,
+            Some(&reader),
+            json!({"comment": {"body": "Hello"}}),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+    shows(&cluster, 0, "a comment's notification", async |n| {
+        unread(n).await.as_deref() == Some("1")
+    })
+    .await;
+    let favorite = format!("/api/articles/{slug}/favorite");
+    cluster.nodes[last]
+        .post(&favorite, Some(&reader), json!({}))
+        .await;
+    shows(&cluster, last, "a favorite's notification", async |n| {
+        unread(n).await.as_deref() == Some("2")
+    })
+    .await;
+    cluster.nodes[0]
+        .post("/api/profiles/alice/follow", Some(&reader), json!({}))
+        .await;
+    shows(&cluster, 0, "a follow's notification", async |n| {
+        unread(n).await.as_deref() == Some("3")
     })
     .await;
 }
