@@ -20,7 +20,40 @@ const USAGE: &str =
 
 Configuration comes from environment variables (see README.md).";
 
+/// Keeps glibc's heap from growing with fragmentation. Measured in a five-minute soak
+/// (docs/benchmarks.md): the memory in use stayed near 62 MB while the heap's pages grew
+/// past 150 MB, spread over 16 per-thread arenas, and RSS kept climbing; one
+/// `malloc_trim` gave back 46 MB at once. So: two arenas (the default is eight per core),
+/// and every few seconds the free pages inside them go back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn tune_allocator() {
+    const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+    // SAFETY: plain calls into glibc's allocator, which takes its own locks.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+    let trimmer = std::thread::Builder::new()
+        .name("conduit-trim".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(TRIM_EVERY);
+                // SAFETY: as above; 0 keeps no extra padding at the top of the heap.
+                unsafe {
+                    libc::malloc_trim(0);
+                }
+            }
+        });
+    if let Err(e) = trimmer {
+        eprintln!("conduit: cannot start the allocator's trimming thread: {e}");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     // A missing .env is normal; a malformed one is worth saying.
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()
