@@ -20,18 +20,20 @@ const USAGE: &str =
 
 Configuration comes from environment variables (see README.md).";
 
-/// Keeps glibc's heap from growing with fragmentation. Measured in a five-minute soak
+/// Keeps glibc's heap from growing with fragmentation. Measured in soaks
 /// (docs/benchmarks.md): the memory in use stayed near 62 MB while the heap's pages grew
 /// past 150 MB, spread over 16 per-thread arenas, and RSS kept climbing; one
-/// `malloc_trim` gave back 46 MB at once. So: two arenas (the default is eight per core),
-/// and every few seconds the free pages inside them go back to the system.
+/// `malloc_trim` gave back 46 MB at once. So: four arenas (the default is eight per
+/// core; two cut RSS as much but slowed the job workers on SQLite), and every few
+/// seconds the free pages inside them go back to the system (alone, without the cap,
+/// that changed nothing).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn tune_allocator() {
     const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
     // SAFETY: plain calls into glibc's allocator, which takes its own locks.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
     }
     let trimmer = std::thread::Builder::new()
         .name("conduit-trim".into())
