@@ -56,6 +56,16 @@ pub fn insert_articles(db: &Db, author: &str, count: u32, body: &str) {
     conn.batch_execute(&sql).expect("bulk insert");
 }
 
+/// The id of the user named `name`.
+pub fn user_id(conn: &mut DbConnection, name: &str) -> i32 {
+    use conduit::db::schema::users;
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .first(conn)
+        .expect("user")
+}
+
 /// Jobs of `kind` in `state` (any state when `None`).
 pub fn count_jobs(db: &Db, kind: &str, state: Option<&str>) -> i64 {
     use conduit::db::schema::jobs;
@@ -142,15 +152,7 @@ async fn expired_lease_is_claimed_again_with_one_effect(app: TestApp) {
     let db = db_of(&app);
     // A notification job as a queue may hold it from before writes made their own.
     let mut conn = db.conn().expect("conn");
-    let id = |conn: &mut DbConnection, name: &str| -> i32 {
-        use conduit::db::schema::users;
-        users::table
-            .filter(users::username.eq(name))
-            .select(users::id)
-            .first(conn)
-            .expect("user")
-    };
-    let (alice_id, bob_id) = (id(&mut conn, "alice"), id(&mut conn, "bob"));
+    let (alice_id, bob_id) = (user_id(&mut conn, "alice"), user_id(&mut conn, "bob"));
     let follower = json!({"user_id": alice_id, "kind": "follower", "actor_id": bob_id,
                           "article_id": null, "subject": null});
     write_transaction(&mut conn, |conn| {

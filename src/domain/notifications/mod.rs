@@ -132,8 +132,9 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
 }
 
 /// Creates the notification of a single-recipient job queued before writes made their
-/// own ([`create`]), keyed by the job id, so a re-run adds nothing, and enqueues its email if the recipient wants it, inside the caller's
-/// write transaction. True when a notification was created.
+/// own ([`create`]), keyed by the job id, so a re-run adds nothing, and enqueues its
+/// email if the recipient wants it, inside the caller's write transaction. True when a
+/// notification was created.
 pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> QueryResult<bool> {
     let key = format!("job:{job_id}");
     let exists: bool = diesel::select(diesel::dsl::exists(

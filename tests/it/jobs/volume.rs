@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use awc::http::StatusCode;
-use conduit::db::schema::{jobs as job_rows, users};
+use conduit::db::schema::jobs as job_rows;
 use conduit::db::write_transaction;
 use conduit::jobs;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{app_handler, count_jobs, db_of, eventually, notifications_of};
+use super::{app_handler, count_jobs, db_of, eventually, notifications_of, user_id};
 use crate::helpers::TestApp;
 use crate::tests;
 
@@ -108,14 +108,7 @@ async fn a_failing_notification_fails_alone_in_its_batch(app: TestApp) {
     app.register("reader").await;
     let db = db_of(&app);
     let mut conn = db.conn().expect("conn");
-    let id = |conn: &mut conduit::db::DbConnection, name: &str| -> i32 {
-        users::table
-            .filter(users::username.eq(name))
-            .select(users::id)
-            .first(conn)
-            .expect("user")
-    };
-    let (author, reader) = (id(&mut conn, "author"), id(&mut conn, "reader"));
+    let (author, reader) = (user_id(&mut conn, "author"), user_id(&mut conn, "reader"));
     let one = |user_id: i32, subject: &str| {
         json!({"user_id": user_id, "kind": "comment", "actor_id": reader,
                "article_id": null, "subject": subject})
