@@ -304,8 +304,6 @@ impl Worker {
         outcome
     }
 
-    /// Runs one write on a connection of the workers' pool, after SQLite's write gate
-    /// (taken first, so no connection is held while waiting for it).
     /// [`queue::any_due`]; true when the database cannot tell (the claim will).
     fn any_due(&self, kinds: &[&str]) -> bool {
         self.db
@@ -315,6 +313,8 @@ impl Worker {
             .unwrap_or(true)
     }
 
+    /// Runs one write on a connection of the workers' pool, after SQLite's write gate
+    /// (taken first, so no connection is held while waiting for it).
     fn write<T>(
         &self,
         write: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T>,
