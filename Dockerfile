@@ -8,6 +8,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The bundled SQLite's compile-time options.
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 COPY templates templates
