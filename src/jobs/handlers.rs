@@ -79,22 +79,55 @@ impl AppHandlers {
         format!("{}/unsubscribe/{token}", self.base_url)
     }
 
-    fn notification_email(&self, db: &Db, job: &Job) -> Result<(), JobError> {
-        let args: kinds::NotificationEmail = job.args()?;
-        let mut conn = db.conn()?;
-        let Some((user, view)) = notifications::for_email(&mut conn, args.notification_id)? else {
-            return Ok(());
+    /// Sends the emails of `jobs` ([`kinds::EMAIL_NOTIFICATION`]), whose data comes in
+    /// one set of queries for them all; one outcome per job.
+    fn notification_emails(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        let args: Vec<Result<kinds::NotificationEmail, JobError>> =
+            jobs.iter().map(|job| job.args()).collect();
+        let ids: Vec<i32> = args
+            .iter()
+            .flatten()
+            .map(|args| args.notification_id)
+            .collect();
+        let loaded = db.conn().map_err(JobError::from).and_then(|mut conn| {
+            let found = notifications::for_emails(&mut conn, &ids)?;
+            let recipients: Vec<i32> = found.values().map(|(user, _)| user.id).collect();
+            let settings = email_settings::load_many(&mut conn, &recipients)?;
+            Ok::<_, JobError>((found, settings))
+        });
+        let (found, settings) = match loaded {
+            Ok(loaded) => loaded,
+            Err(e) => return jobs.iter().map(|_| Err(e.clone())).collect(),
         };
-        // The user may have turned this kind off since it was queued.
-        let kind = view.notification.kind.clone();
-        if !email_settings::load(&mut conn, user.id)?.wants(&kind) {
-            return Ok(());
-        }
-        drop(conn);
+        args.into_iter()
+            .map(|args| {
+                let id = args?.notification_id;
+                match found.get(&id) {
+                    // The user may have turned this kind off since it was queued.
+                    Some((user, view))
+                        if settings
+                            .get(&user.id)
+                            .is_some_and(|s| s.wants(&view.notification.kind)) =>
+                    {
+                        self.send_notification_email(id, user, view)
+                    }
+                    _ => Ok(()),
+                }
+            })
+            .collect()
+    }
+
+    fn send_notification_email(
+        &self,
+        id: i32,
+        user: &crate::domain::users::User,
+        view: &notifications::NotificationView,
+    ) -> Result<(), JobError> {
+        let kind = &view.notification.kind;
         let sentence = view.sentence();
         let path = view.link().unwrap_or_else(|| "/notifications".into());
         let link = format!("{}{path}", self.base_url);
-        let unsubscribe = self.unsubscribe_url(user.id, &kind);
+        let unsubscribe = self.unsubscribe_url(user.id, kind);
         let base = self.base_url.as_str();
         let email = Email {
             to: user.email.clone(),
@@ -115,8 +148,7 @@ impl AppHandlers {
             })?,
             unsubscribe: Some(unsubscribe),
         };
-        self.mailer
-            .send(&format!("notification-{}", args.notification_id), email)
+        self.mailer.send(&format!("notification-{id}"), email)
     }
 
     /// Creates the notifications of `jobs` ([`kinds::NOTIFY_ONE`]) in one transaction,
@@ -171,27 +203,33 @@ impl JobHandler for AppHandlers {
     /// A single notification is a few small statements: a batch of them shares one
     /// commit (and one turn at SQLite's write gate) instead of one each, which is most
     /// of what they cost. Webhook deliveries of a batch are sent side by side and
-    /// recorded together.
+    /// recorded together; notification emails read their data in one set of queries.
     fn runs_together(&self, kind: &str) -> bool {
-        kind == kinds::NOTIFY_ONE || kind == kinds::WEBHOOK_DELIVER
+        matches!(
+            kind,
+            kinds::NOTIFY_ONE | kinds::WEBHOOK_DELIVER | kinds::EMAIL_NOTIFICATION
+        )
     }
 
     fn run_together(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
-        let (ones, deliveries): (Vec<usize>, Vec<usize>) =
-            (0..jobs.len()).partition(|&i| jobs[i].kind == kinds::NOTIFY_ONE);
-        let pick = |indexes: &[usize]| indexes.iter().map(|&i| jobs[i]).collect::<Vec<_>>();
         let mut outcomes: Vec<Option<Result<(), JobError>>> = vec![None; jobs.len()];
-        if !ones.is_empty() {
-            for (i, outcome) in ones.iter().zip(self.notify_ones(db, &pick(&ones))) {
-                outcomes[*i] = Some(outcome);
+        for kind in [
+            kinds::NOTIFY_ONE,
+            kinds::WEBHOOK_DELIVER,
+            kinds::EMAIL_NOTIFICATION,
+        ] {
+            let indexes: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].kind == kind).collect();
+            if indexes.is_empty() {
+                continue;
             }
-        }
-        if !deliveries.is_empty() {
-            for (i, outcome) in deliveries
-                .iter()
-                .zip(self.deliver_all(db, &pick(&deliveries)))
-            {
-                outcomes[*i] = Some(outcome);
+            let group: Vec<&Job> = indexes.iter().map(|&i| jobs[i]).collect();
+            let results = match kind {
+                kinds::NOTIFY_ONE => self.notify_ones(db, &group),
+                kinds::WEBHOOK_DELIVER => self.deliver_all(db, &group),
+                _ => self.notification_emails(db, &group),
+            };
+            for (i, outcome) in indexes.into_iter().zip(results) {
+                outcomes[i] = Some(outcome);
             }
         }
         outcomes
@@ -222,7 +260,10 @@ impl JobHandler for AppHandlers {
                 .pop()
                 .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::EMAIL_WELCOME => self.welcome(db, job),
-            kinds::EMAIL_NOTIFICATION => self.notification_email(db, job),
+            kinds::EMAIL_NOTIFICATION => self
+                .notification_emails(db, &[job])
+                .pop()
+                .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),
             kinds::EMAIL_VERIFY => self.verify_email(db, job),
             kinds::EMAIL_ADDRESS_CHANGED => self.address_changed(db, job),

@@ -22,9 +22,13 @@ const TIDY_EVERY: Duration = Duration::from_secs(10);
 /// Pause after the database failed, so a broken database is not hammered.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Most jobs one claim takes. Claiming and completing in batches makes two commits per
-/// batch instead of two per job, which is most of a short job's cost; the lease of the
+/// batch instead of two per job, which is most of a short job's cost (on SQLite each
+/// also waits its turn at the write gate behind the requests' writes); the lease of the
 /// jobs still waiting in a batch is extended as it goes (see [`Worker::execute_batch`]).
-const BATCH: i64 = 16;
+const BATCH: i64 = 64;
+/// Most jobs one claim takes in the lane of [`JobHandler::waiting_kinds`]: a batch of
+/// webhook deliveries is sent side by side, so this bounds the requests in flight.
+const WAITING_BATCH: i64 = 16;
 
 /// Counts a thread as running for as long as it lives, even if it panics.
 struct Alive(Arc<AtomicUsize>);
@@ -55,11 +59,11 @@ impl WorkerPool {
         let signal = Signal::registered();
         let running = Arc::new(AtomicUsize::new(0));
         let instance = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        let waiting = handler.waiting_kinds();
+        let waiting_kinds = handler.waiting_kinds();
         let (others, waiting): (Vec<_>, Vec<_>) = handler
             .kinds()
             .into_iter()
-            .partition(|kind| !waiting.contains(kind));
+            .partition(|kind| !waiting_kinds.contains(kind));
         let lanes: Vec<Vec<&'static str>> = [others, waiting]
             .into_iter()
             .filter(|kinds| !kinds.is_empty())
@@ -67,12 +71,19 @@ impl WorkerPool {
         let size = settings.workers * lanes.len() as u32;
         let mut threads = Vec::new();
         for index in 0..size {
-            let kinds = lanes[(index / settings.workers.max(1)) as usize].clone();
+            let lane = &lanes[(index / settings.workers.max(1)) as usize];
+            let batch = if lane.iter().any(|kind| waiting_kinds.contains(kind)) {
+                WAITING_BATCH
+            } else {
+                BATCH
+            };
+            let kinds = lane.clone();
             let worker = Worker {
                 db: db.clone(),
                 settings: settings.clone(),
                 handler: Arc::clone(&handler),
                 kinds,
+                batch,
                 signal: Arc::clone(&signal),
                 owner: format!("{instance}-{index}"),
                 prunes: index == 0,
@@ -149,6 +160,8 @@ struct Worker {
     handler: Arc<dyn JobHandler>,
     /// The kinds this thread claims.
     kinds: Vec<&'static str>,
+    /// Most jobs one claim takes.
+    batch: i64,
     signal: Arc<Signal>,
     owner: String,
     prunes: bool,
@@ -178,8 +191,9 @@ impl Worker {
                 self.signal.sleep(seen, self.settings.poll);
                 continue;
             }
-            let claimed = self
-                .write(|conn| queue::claim(conn, &self.owner, kinds, BATCH, self.settings.lease));
+            let claimed = self.write(|conn| {
+                queue::claim(conn, &self.owner, kinds, self.batch, self.settings.lease)
+            });
             idle = matches!(&claimed, Ok(jobs) if jobs.is_empty());
             match claimed {
                 Ok(jobs) if jobs.is_empty() => self.signal.sleep(seen, self.settings.poll),

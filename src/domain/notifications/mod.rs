@@ -253,13 +253,12 @@ pub fn unread_count(conn: &mut DbConnection, user_id: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Loads views for `rows` in two more queries (actors, articles). `sees_hidden`: the
-/// recipient is staff, who may read hidden articles; authors always read their own.
+/// Loads views for `rows` in two more queries (actors, articles). `sees_hidden(user)`:
+/// the recipient is staff, who may read hidden articles; authors always read their own.
 fn views(
     conn: &mut DbConnection,
     rows: Vec<Notification>,
-    recipient: i32,
-    sees_hidden: bool,
+    sees_hidden: impl Fn(i32) -> bool,
 ) -> QueryResult<Vec<NotificationView>> {
     let actor_ids: Vec<i32> = rows.iter().map(|n| n.actor_id).collect();
     let article_ids: Vec<i32> = rows.iter().filter_map(|n| n.article_id).collect();
@@ -290,7 +289,7 @@ fn views(
             let remembered = n.subject.clone().unwrap_or_else(|| "an article".into());
             let subject = match n.article_id.and_then(|id| found.get(&id)) {
                 Some((_, title, hidden, author))
-                    if *hidden && !sees_hidden && *author != recipient =>
+                    if *hidden && !sees_hidden(n.user_id) && *author != n.user_id =>
                 {
                     Subject::Hidden {
                         title: title.clone(),
@@ -346,7 +345,7 @@ pub async fn list(
             .limit(limit)
             .select(Notification::as_select())
             .load(conn)?;
-        let views = views(conn, rows, user_id, sees_hidden)?;
+        let views = views(conn, rows, |_| sees_hidden)?;
         let unread = unread_count(conn, user_id)?;
         let total = mine.count().get_result(conn)?;
         Ok::<_, AppError>(NotificationPage {
@@ -376,25 +375,36 @@ pub fn mark_read(conn: &mut DbConnection, user_id: i32, ids: Option<Vec<i32>>) -
     Ok::<_, AppError>(unread_count(conn, user_id)?)
 }
 
-/// What an email about notification `id` needs: recipient, the view, and the recipient's
-/// settings (`None` when the notification or its recipient is gone).
-pub fn for_email(
+/// What the emails about notifications `ids` need, by notification id: the recipient
+/// and the view. Four queries however many ids; notifications or recipients gone since
+/// are left out.
+pub fn for_emails(
     conn: &mut DbConnection,
-    id: i32,
-) -> QueryResult<Option<(crate::domain::users::User, NotificationView)>> {
-    let Some(row) = notifications::table
-        .find(id)
+    ids: &[i32],
+) -> QueryResult<HashMap<i32, (crate::domain::users::User, NotificationView)>> {
+    let rows: Vec<Notification> = notifications::table
+        .filter(notifications::id.eq_any(ids))
         .select(Notification::as_select())
-        .first(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let Some(user) = crate::domain::users::User::find(conn, row.user_id)? else {
-        return Ok(None);
-    };
-    let sees_hidden = user.is_staff();
-    Ok(views(conn, vec![row], user.id, sees_hidden)?
-        .pop()
-        .map(|view| (user, view)))
+        .load(conn)?;
+    let recipients: Vec<i32> = rows.iter().map(|n| n.user_id).collect();
+    let users: HashMap<i32, crate::domain::users::User> = users::table
+        .filter(users::id.eq_any(&recipients))
+        .select(crate::domain::users::User::as_select())
+        .load::<crate::domain::users::User>(conn)?
+        .into_iter()
+        .map(|user| (user.id, user))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .filter(|n| users.contains_key(&n.user_id))
+        .collect();
+    let staff = |user: i32| users.get(&user).is_some_and(|u| u.is_staff());
+    let views = views(conn, rows, staff)?;
+    Ok(views
+        .into_iter()
+        .filter_map(|view| {
+            let user = users.get(&view.notification.user_id)?.clone();
+            Some((view.notification.id, (user, view)))
+        })
+        .collect())
 }

@@ -5,12 +5,13 @@ use awc::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use super::{count_jobs, db_of, eventually};
+use super::{count_jobs, db_of, eventually, user_id};
 use crate::helpers::{TestApp, emails};
 use crate::pages::browser::Browser;
 
 crate::tests![
     followers_are_notified_and_emailed_with_unsubscribe,
+    emails_claimed_together_follow_each_recipients_state,
     idempotent_post_creates_once_and_replays,
     admin_jobs_page_retries_and_discards,
 ];
@@ -182,6 +183,60 @@ async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
     assert_eq!(notifications(&app, &carol).await["unreadCount"], 1);
     actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(emails(&app).len(), before, "no email after unsubscribing");
+}
+
+/// Notification emails claimed in one batch read their data together, yet each follows
+/// its recipient's state when it is sent: a kind turned off after the job was queued
+/// sends nothing, nor does a notification deleted meanwhile, and the others go out.
+async fn emails_claimed_together_follow_each_recipients_state(app: TestApp) {
+    use conduit::db::schema::notifications;
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let mut slugs = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let token = app.register(name).await;
+        slugs.push(app.publish(&token, &format!("By {name}"), &[]).await);
+    }
+    let dave = app.register("dave").await;
+    for slug in &slugs {
+        let reply = app
+            .post(
+                &format!("/api/articles/{slug}/comments"),
+                Some(&dave),
+                json!({"comment": {"body": "Well put."}}),
+            )
+            .await;
+        assert!(reply.status.is_success(), "{}", reply.text);
+    }
+    let db = db_of(&app);
+    assert_eq!(count_jobs(&db, "email.notification", Some("queued")), 3);
+    // Bob turns comment emails off after his was queued; carol's notification goes.
+    let browser = Browser::new(&app);
+    browser.sign_in("bob").await;
+    browser
+        .submit("/settings", "/settings/email", &[("follower", "on")])
+        .await
+        .assert_redirect("/settings#email");
+    {
+        let mut conn = db.conn().expect("conn");
+        let carol = user_id(&mut conn, "carol");
+        let deleted = diesel::delete(notifications::table.filter(notifications::user_id.eq(carol)))
+            .execute(&mut *conn)
+            .expect("delete");
+        assert_eq!(deleted, 1);
+    }
+
+    let app = app.reconfigure(|c| c.jobs.workers = 1).await;
+    eventually(10, "the three email jobs", || {
+        count_jobs(&db, "email.notification", Some("done")) == 3
+    })
+    .await;
+    let sent: Vec<String> = emails(&app)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("notification-"))
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(sent.len(), 1, "only alice's email: {sent:?}");
+    assert!(sent[0].contains("To: alice@example.com"), "{}", sent[0]);
 }
 
 async fn idempotent_post_creates_once_and_replays(app: TestApp) {
