@@ -58,6 +58,23 @@ print(f"{float(rps.group(1)) if rps else 0:.0f}|{p50.group(1) if p50 else '-'}|{
 PY
 }
 
+# fresh_mail_dir NAME: prints an empty folder for the server's email files, in memory
+# (/dev/shm) where there is one. On a disk, the files a previous run left and this run
+# deletes make every new file slow to create for minutes after: ext4 without a journal
+# (as on these machines) steps over each recently freed inode (`recently_deleted` in a
+# perf profile was most of the job workers' time). The email files stand in for an SMTP
+# server here, as webhook_sink.py does for webhook receivers.
+fresh_mail_dir() {
+  local root="${BENCH_MAIL_DIR:-/dev/shm/conduit-bench-mail}"
+  if ! mkdir -p "$root" 2>/dev/null; then
+    root="${BENCH_DATA_DIR:-/tmp/conduit-bench}/mail"
+    mkdir -p "$root"
+  fi
+  rm -rf "${root:?}/$1"
+  mkdir -p "$root/$1"
+  echo "$root/$1"
+}
+
 # wait_up URL LOG: waits up to 10 s for URL/healthz; names LOG when it never answers.
 wait_up() {
   for _ in $(seq 1 100); do

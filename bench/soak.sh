@@ -57,7 +57,7 @@ stop_all() { stop_server; kill -TERM "$sink_pid" 2>/dev/null || true; }
 trap stop_all EXIT
 CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
   CONDUIT_WEBHOOK_ALLOW_PRIVATE=true \
-  CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
+  CONDUIT_MAIL_DIR="$(fresh_mail_dir soak)" "$binary" serve >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 wait_up "$base" "$data_dir/server.log"
 

@@ -48,7 +48,7 @@ queued() { site_sql bench_writes "SELECT COUNT(*) FROM jobs WHERE state IN ('que
 base="http://127.0.0.1:$port"
 trap stop_server EXIT
 CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
-  CONDUIT_MAIL_DIR="$data_dir/mail" "$binary" serve >"$data_dir/server.log" 2>&1 &
+  CONDUIT_MAIL_DIR="$(fresh_mail_dir writes)" "$binary" serve >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 wait_up "$base" "$data_dir/server.log"
 
