@@ -29,6 +29,10 @@ const BATCH: i64 = 64;
 /// Most jobs one claim takes in the lane of [`JobHandler::waiting_kinds`]: a batch of
 /// webhook deliveries is sent side by side, so this bounds the requests in flight.
 const WAITING_BATCH: i64 = 16;
+/// Most jobs of a batch handed to [`JobHandler::run_together`] in one call: the leases
+/// of the batch are looked after between calls (a chunk of emails sent over SMTP takes
+/// seconds).
+const TOGETHER: usize = 16;
 
 /// Counts a thread as running for as long as it lives, even if it panics.
 struct Alive(Arc<AtomicUsize>);
@@ -214,23 +218,21 @@ impl Worker {
     /// handler allows). Once half the lease has gone, the successes so far are recorded
     /// and the jobs still waiting get a fresh lease, so that no other worker takes them
     /// over while this one is busy; when stopping, the waiting ones are given back.
-    /// Jobs of kinds that run together go first, in one call of the handler.
+    /// Jobs of kinds that run together go first, [`TOGETHER`] at a time in one call of
+    /// the handler (so the leases are looked after between calls, as between the others).
     fn execute_batch(&self, jobs: &[Job]) {
         let (together, alone): (Vec<&Job>, Vec<&Job>) = jobs
             .iter()
             .partition(|job| self.handler.runs_together(&job.kind));
+        let chunks = together.chunks(TOGETHER).count();
+        let steps: Vec<&[&Job]> = together.chunks(TOGETHER).chain(alone.chunks(1)).collect();
         let mut leased_at = Instant::now();
         let mut succeeded = Vec::with_capacity(jobs.len());
-        if !together.is_empty() {
-            for (job, outcome) in together.iter().zip(self.execute_together(&together)) {
-                match outcome {
-                    Ok(()) => succeeded.push(*job),
-                    Err(error) => self.record_failure(job, &error),
-                }
-            }
-        }
-        for (index, &job) in alone.iter().enumerate() {
-            let waiting: Vec<i32> = alone[index..].iter().map(|j| j.id).collect();
+        for (index, &step) in steps.iter().enumerate() {
+            let waiting: Vec<i32> = steps[index..]
+                .iter()
+                .flat_map(|step| step.iter().map(|job| job.id))
+                .collect();
             if self.signal.is_stopped() {
                 self.with_retries("releasing jobs", |conn| {
                     queue::release(conn, &waiting, &self.owner)
@@ -244,9 +246,16 @@ impl Worker {
                     queue::extend(conn, &waiting, &self.owner, self.settings.lease)
                 });
             }
-            match self.execute(job) {
-                Ok(()) => succeeded.push(job),
-                Err(error) => self.record_failure(job, &error),
+            let outcomes = if index < chunks {
+                self.execute_together(step)
+            } else {
+                step.iter().map(|job| self.execute(job)).collect()
+            };
+            for (&job, outcome) in step.iter().zip(outcomes) {
+                match outcome {
+                    Ok(()) => succeeded.push(job),
+                    Err(error) => self.record_failure(job, &error),
+                }
             }
         }
         self.record_successes(&succeeded);

@@ -21,6 +21,7 @@ crate::tests![
     expired_lease_is_claimed_again_with_one_effect,
     concurrent_workers_never_run_the_same_job,
     a_long_batch_keeps_its_lease,
+    a_long_batch_run_together_keeps_its_lease,
     a_stopping_worker_gives_back_the_rest_of_its_batch,
     readiness_and_metrics_report_the_workers,
     the_job_table_is_tidied_while_workers_run,
@@ -248,6 +249,23 @@ impl JobHandler for Counting {
     }
 }
 
+/// [`Counting`] whose jobs run together (the default `run_together`, one after another).
+struct CountingTogether(Counting);
+
+impl JobHandler for CountingTogether {
+    fn kinds(&self) -> Vec<&'static str> {
+        self.0.kinds()
+    }
+
+    fn run(&self, db: &Db, job: &Job) -> Result<(), JobError> {
+        self.0.run(db, job)
+    }
+
+    fn runs_together(&self, _kind: &str) -> bool {
+        true
+    }
+}
+
 async fn concurrent_workers_never_run_the_same_job(app: TestApp) {
     const JOBS: usize = 150;
     let db = db_of(&app);
@@ -298,37 +316,46 @@ fn enqueue_counted(db: &Db, n: usize) {
 /// (16 × 100 ms against 1 s) keeps it as it goes, so an idle worker waiting beside it
 /// never takes the rest over: every job runs once.
 async fn a_long_batch_keeps_its_lease(app: TestApp) {
+    long_batch_keeps_its_lease(app, 16, Duration::from_millis(100), false).await;
+}
+
+/// The same for jobs that run together: the handler gets them 16 at a time, and the
+/// lease is renewed between calls (48 × 40 ms in one call would outlast the 1 s lease).
+async fn a_long_batch_run_together_keeps_its_lease(app: TestApp) {
+    long_batch_keeps_its_lease(app, 48, Duration::from_millis(40), true).await;
+}
+
+async fn long_batch_keeps_its_lease(app: TestApp, count: usize, each: Duration, together: bool) {
     let app = app.reconfigure(|c| c.jobs.workers = 0).await;
     let db = db_of(&app);
-    enqueue_counted(&db, 16);
+    enqueue_counted(&db, count);
     let runs = Arc::new(Mutex::new(HashMap::new()));
     let mut settings = app.config.jobs.settings(1);
     settings.lease = Duration::from_secs(1);
-    let busy = jobs::WorkerPool::start(
-        db_of(&app),
-        settings.clone(),
-        Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(100))),
-    )
-    .expect("workers start");
+    let handler = || -> Arc<dyn JobHandler> {
+        let counting = Counting(Arc::clone(&runs), each);
+        if together {
+            Arc::new(CountingTogether(counting))
+        } else {
+            Arc::new(counting)
+        }
+    };
+    let busy =
+        jobs::WorkerPool::start(db_of(&app), settings.clone(), handler()).expect("workers start");
     app.pools.borrow_mut().push(Arc::clone(&busy));
     eventually(10, "the batch to be claimed", || {
         count_jobs(&db, "test.count", Some("queued")) == 0
     })
     .await;
     // Now a second worker polls beside it, ready to take over any expired lease.
-    let idle = jobs::WorkerPool::start(
-        db_of(&app),
-        settings,
-        Arc::new(Counting(Arc::clone(&runs), Duration::from_millis(100))),
-    )
-    .expect("workers start");
+    let idle = jobs::WorkerPool::start(db_of(&app), settings, handler()).expect("workers start");
     app.pools.borrow_mut().push(Arc::clone(&idle));
     eventually(30, "every job to be done", || {
-        count_jobs(&db, "test.count", Some("done")) == 16
+        count_jobs(&db, "test.count", Some("done")) == count as i64
     })
     .await;
     let runs = runs.lock().expect("lock");
-    assert_eq!(runs.len(), 16, "every job ran");
+    assert_eq!(runs.len(), count, "every job ran");
     let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
 }
