@@ -312,9 +312,9 @@ fn enqueue_counted(db: &Db, n: usize) {
     }
 }
 
-/// A worker claims many jobs at once (these 16 in one claim). A batch that takes longer than the lease
-/// (16 × 100 ms against 1 s) keeps it as it goes, so an idle worker waiting beside it
-/// never takes the rest over: every job runs once.
+/// A worker claims many jobs at once (these 16 in one claim). A batch that takes longer
+/// than the lease (16 × 100 ms against 1 s) keeps it as it goes, so an idle worker
+/// waiting beside it never takes the rest over: every job runs once.
 async fn a_long_batch_keeps_its_lease(app: TestApp) {
     long_batch_keeps_its_lease(app, 16, Duration::from_millis(100), false).await;
 }
