@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::cache::broadcast::Broadcast;
 use crate::cache::{Caches, Stale, invalidate};
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection};
 use crate::domain::events;
 use crate::error::{AppError, AppResult};
 
@@ -125,30 +125,32 @@ impl App {
         T: Send + 'static,
     {
         let broadcast = self.broadcast.clone();
-        let (value, stale) = self
+        let (value, stale, queued_jobs) = self
             .db
-            .run_write(move |conn| {
-                let written = write_transaction(conn, |conn| {
-                    let mut tx = Tx {
-                        conn,
-                        stale: Vec::new(),
-                    };
-                    events::take_told();
-                    let value = work(&mut tx)?;
-                    let mut users = events::take_told();
-                    if !users.is_empty() {
-                        users.sort_unstable();
-                        users.dedup();
-                        tx.stale(Stale::Unread { users });
-                    }
-                    broadcast.publish(tx.conn, &tx.stale)?;
-                    Ok::<_, AppError>((value, tx.stale))
-                });
-                // The jobs it queued are there now: this process's idle workers wake.
-                crate::jobs::wake::after_commit(written.is_ok());
-                written
+            .write(move |conn| {
+                let mut tx = Tx {
+                    conn,
+                    stale: Vec::new(),
+                };
+                // A write that failed earlier on this thread may have left marks behind.
+                events::take_told();
+                crate::jobs::wake::take_pending();
+                let value = work(&mut tx)?;
+                let mut users = events::take_told();
+                if !users.is_empty() {
+                    users.sort_unstable();
+                    users.dedup();
+                    tx.stale(Stale::Unread { users });
+                }
+                broadcast.publish(tx.conn, &tx.stale)?;
+                let queued_jobs = crate::jobs::wake::take_pending();
+                Ok::<_, AppError>((value, tx.stale, queued_jobs))
             })
             .await?;
+        // The jobs it queued are there now: this process's idle workers wake.
+        if queued_jobs {
+            crate::jobs::wake::wake_local();
+        }
         for s in &stale {
             invalidate::apply(&self.caches, s).await;
         }

@@ -5,6 +5,7 @@ mod backup;
 mod manager;
 pub mod schema;
 pub mod username_keys;
+mod writer;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -45,6 +46,10 @@ pub enum DbError {
     /// The blocking thread pool refused or lost the job.
     #[error("blocking task failed: {0}")]
     Blocking(String),
+    /// The group of SQLite writes this one was part of could not commit (see
+    /// [`Db::write`]).
+    #[error("write group failed: {0}")]
+    Group(String),
 }
 
 /// A snapshot of the pool, for metrics.
@@ -66,6 +71,8 @@ pub struct Db {
     queries: Arc<AtomicU64>,
     /// SQLite only: see [`Db::write_gate`].
     gate: Option<Arc<FairMutex<()>>>,
+    /// SQLite only: the thread that runs [`Db::write`]s in groups.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 /// The write gates of this process, one per SQLite file (see [`Db::write_gate`]).
@@ -109,11 +116,19 @@ impl Db {
             .build(manager)
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
         let gate = url.sqlite_path().map(gate_for);
+        let writer = match &gate {
+            Some(gate) => Some(Arc::new(
+                writer::Writer::start(pool.clone(), Arc::clone(gate))
+                    .map_err(|e| format!("cannot start the writer thread: {e}"))?,
+            )),
+            None => None,
+        };
         Ok(Self {
             pool,
             backend: url.kind(),
             queries,
             gate,
+            writer,
         })
     }
 
@@ -130,6 +145,26 @@ impl Db {
     /// workers'); other processes (the command line) still meet the busy handler.
     pub fn write_gate(&self) -> Option<FairMutexGuard<'_, ()>> {
         self.gate.as_ref().map(|gate| gate.lock())
+    }
+
+    /// Runs `work` as one write transaction and returns once it has committed (or
+    /// failed, rolled back). On PostgreSQL it runs alone on a pooled connection. On
+    /// SQLite it joins the next group of the pool's writer thread (see [`writer`]): it
+    /// runs inside a savepoint of a transaction that other writes share, so `work` must
+    /// not open a transaction itself, nor keep any state across calls but its result.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => {
+                self.run_on_pool(move |pool| Self::with_conn(pool, |conn| conn.transaction(work)))
+                    .await
+            }
+        }
     }
 
     /// [`Db::run`] for a write: on SQLite it first passes the [`Db::write_gate`].

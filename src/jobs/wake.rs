@@ -91,6 +91,12 @@ pub fn pending() -> bool {
     ENQUEUED.with(Cell::get)
 }
 
+/// Whether the transaction on this thread has enqueued a job, clearing the mark: for a
+/// write whose caller wakes the workers itself once it knows the write committed.
+pub fn take_pending() -> bool {
+    ENQUEUED.with(|e| e.replace(false))
+}
+
 /// Ends a write on this thread: when it `committed` jobs, this process's workers wake.
 pub fn after_commit(committed: bool) {
     if ENQUEUED.with(|e| e.replace(false)) && committed {

@@ -18,7 +18,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::db::{BackendKind, Db, DbError};
@@ -177,11 +177,12 @@ impl RateLimits {
                 l.shrink_to_fit();
             }
         }
-        let now = DefaultClock::default().now();
+        // The limiter's own clock: a new `DefaultClock` calibrates itself on every call
+        // (a few percent of a core under a write burst).
         let over = |limiter: &DefaultKeyedRateLimiter<Key>, key: Key| {
             limiter
                 .check_key(&key)
-                .map_err(|not_until| not_until.wait_time_from(now))
+                .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
         };
         if let Some(l) = self.local(action, Scope::Ip) {
             over(l, Key::Ip(action, ip))?;

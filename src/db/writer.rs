@@ -1,0 +1,260 @@
+//! SQLite's group commit: one writer thread per pool runs the writes that queued while
+//! the previous group held the file's write lock, together, in one transaction, each
+//! inside its own savepoint.
+//!
+//! SQLite lets one transaction write at a time, and each commit appends every page it
+//! changed to the WAL, so writes that take turns one transaction each pay for the same
+//! pages (the last leaf of `comments`, of `jobs`, of their indexes) again and again,
+//! and hand the lock from thread to thread in between. Grouped, a burst of comment posts
+//! writes those pages once per group and runs on one warm thread. Each write still
+//! succeeds or fails on its own: a failed one is rolled back to its savepoint and the
+//! others commit; its caller hears of its result only once the group has committed.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::Pool;
+use parking_lot::FairMutex;
+
+use super::{ConnectionManager, DbConnection, DbError};
+
+/// The most writes one group holds: enough to share a commit widely, few enough that
+/// the first of them does not wait long for the last.
+const MAX_GROUP: usize = 32;
+
+/// A queued write: given the group's connection, it runs and says how it went; given
+/// an error, the group could not run it and it hands that to its caller.
+type Pending = Box<dyn FnOnce(Result<&mut DbConnection, DbError>) -> Option<Ran> + Send>;
+
+/// A write that has run inside the open group transaction.
+struct Ran {
+    /// It succeeded: its savepoint is released, not rolled back.
+    kept: bool,
+    /// Hands its result to its caller once the group's commit is known.
+    finish: Box<dyn FnOnce(Result<(), DbError>) + Send>,
+}
+
+/// The sending end of one pool's writer thread.
+pub(super) struct Writer {
+    queue: Sender<Pending>,
+}
+
+impl Writer {
+    /// Starts the writer thread of `pool`, which takes `gate` for each group (the gate
+    /// the job workers take for their own transactions on the same file).
+    pub(super) fn start(
+        pool: Pool<ConnectionManager>,
+        gate: Arc<FairMutex<()>>,
+    ) -> std::io::Result<Self> {
+        let (queue, pending) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("conduit-writer".into())
+            .spawn(move || run(&pool, &gate, &pending))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `work` in the next group and waits for its result, which it has only once
+    /// the group committed (or failed).
+    pub(super) async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (reply, result) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let pending: Pending = Box::new(move |conn| {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let _ = reply.send(Err(E::from(e)));
+                    return None;
+                }
+            };
+            let outcome = work(conn);
+            Some(Ran {
+                kept: outcome.is_ok(),
+                finish: Box::new(move |committed| {
+                    let outcome = match committed {
+                        Ok(()) => outcome,
+                        Err(e) => outcome.and_then(|_| Err(E::from(e))),
+                    };
+                    let _ = reply.send(outcome);
+                }),
+            })
+        });
+        self.queue
+            .send(pending)
+            .map_err(|_| E::from(DbError::Blocking("the writer thread has stopped".into())))?;
+        // A write that panicked drops its reply unsent.
+        result
+            .await
+            .map_err(|_| E::from(DbError::Blocking("the write panicked".into())))?
+    }
+}
+
+/// The writer thread: one group per turn at the gate, until every sender is gone.
+fn run(pool: &Pool<ConnectionManager>, gate: &FairMutex<()>, pending: &Receiver<Pending>) {
+    while let Ok(first) = pending.recv() {
+        let _turn = gate.lock();
+        let mut group = vec![first];
+        // What queued while the gate was busy joins this group.
+        group.extend(pending.try_iter().take(MAX_GROUP - 1));
+        metrics::histogram!("db_write_group_size").record(group.len() as f64);
+        match pool.get() {
+            Ok(mut conn) => commit_group(&mut conn, group),
+            Err(e) => fail_all(group, Vec::new(), &format!("database pool: {e}")),
+        }
+    }
+}
+
+/// Runs `group` in one transaction, each write in its own savepoint, and commits. A
+/// write alone in its group needs no savepoint: the transaction is its own.
+fn commit_group(conn: &mut DbConnection, group: Vec<Pending>) {
+    if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
+        return fail_all(group, Vec::new(), &e.to_string());
+    }
+    let alone = group.len() == 1;
+    let mut ran = Vec::with_capacity(group.len());
+    let mut queued = group.into_iter();
+    while let Some(write) = queued.next() {
+        if !alone && let Err(e) = conn.batch_execute("SAVEPOINT grouped_write") {
+            return abort(conn, queued.collect(), ran, &e.to_string());
+        }
+        // A panicking write is rolled back alone; its caller finds its reply dropped.
+        let done = catch_unwind(AssertUnwindSafe(|| write(Ok(&mut *conn))));
+        let kept = matches!(&done, Ok(Some(r)) if r.kept);
+        if done.is_err() {
+            log::error!("a write panicked; rolled back");
+        }
+        ran.extend(done.ok().flatten());
+        let end = match (alone, kept) {
+            (false, true) => "RELEASE SAVEPOINT grouped_write",
+            (false, false) => {
+                "ROLLBACK TO SAVEPOINT grouped_write; RELEASE SAVEPOINT grouped_write"
+            }
+            (true, true) => continue,
+            (true, false) => "ROLLBACK",
+        };
+        if let Err(e) = conn.batch_execute(end) {
+            return abort(conn, queued.collect(), ran, &e.to_string());
+        }
+        if alone {
+            // Rolled back: its own error is its outcome.
+            return finish_all(ran, &Ok(()));
+        }
+    }
+    match conn.batch_execute("COMMIT") {
+        Ok(()) => finish_all(ran, &Ok(())),
+        Err(e) => abort(conn, Vec::new(), ran, &e.to_string()),
+    }
+}
+
+/// Hands each write that ran its result, given how the group ended.
+fn finish_all(ran: Vec<Ran>, ended: &Result<(), String>) {
+    for write in ran {
+        (write.finish)(ended.clone().map_err(DbError::Group));
+    }
+}
+
+/// Rolls the whole group back: the writes that ran and those still queued all fail.
+fn abort(conn: &mut DbConnection, queued: Vec<Pending>, ran: Vec<Ran>, why: &str) {
+    if let Err(e) = conn.batch_execute("ROLLBACK") {
+        log::error!("rollback of a write group failed: {e}");
+    }
+    fail_all(queued, ran, why);
+}
+
+fn fail_all(queued: Vec<Pending>, ran: Vec<Ran>, why: &str) {
+    log::error!("a group of writes failed: {why}");
+    finish_all(ran, &Err(why.to_owned()));
+    for write in queued {
+        write(Err(DbError::Group(why.to_owned())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+
+    use crate::db::{DatabaseUrl, Db, DbError};
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    fn rows(db: &Db, kept: bool) -> i64 {
+        let mut conn = db.conn().expect("connection");
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM t WHERE kept = {}",
+            i32::from(kept)
+        ))
+        .get_result::<Count>(&mut *conn)
+        .expect("count")
+        .n
+    }
+
+    /// Writes sent together share groups, yet each one commits or rolls back alone: the
+    /// failed and the panicking ones leave no row, the others all do, and every caller
+    /// hears its own outcome.
+    #[tokio::test(flavor = "current_thread")]
+    async fn grouped_writes_succeed_and_fail_one_by_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::parse(&dir.path().join("w.db").to_string_lossy()).expect("url");
+        let db = Db::connect(&url, 4).expect("db");
+        db.conn()
+            .expect("connection")
+            .batch_execute("CREATE TABLE t (n INTEGER NOT NULL, kept INTEGER NOT NULL)")
+            .expect("table");
+
+        // Held while the writes are sent, so that they queue up and go in full groups.
+        let turn = db.write_gate();
+        let writes: Vec<_> = (0..200)
+            .map(|n: i32| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.write(move |conn| {
+                        let kept = n % 3 != 0;
+                        diesel::sql_query(format!(
+                            "INSERT INTO t (n, kept) VALUES ({n}, {})",
+                            i32::from(kept)
+                        ))
+                        .execute(conn)?;
+                        if n == 100 {
+                            panic!("a write that panics after its insert");
+                        }
+                        if kept {
+                            Ok(n)
+                        } else {
+                            Err(DbError::Blocking(format!("refused {n}")))
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        drop(turn);
+        let mut outcomes = Vec::new();
+        for write in writes {
+            outcomes.push(write.await.expect("task"));
+        }
+
+        for (n, outcome) in (0..).zip(&outcomes) {
+            match outcome {
+                Ok(got) => assert!(n % 3 != 0 && n != 100 && *got == n, "write {n} succeeded"),
+                Err(DbError::Blocking(why)) if n == 100 => assert!(why.contains("panicked")),
+                Err(DbError::Blocking(why)) => assert_eq!(why, &format!("refused {n}")),
+                Err(e) => panic!("write {n}: {e}"),
+            }
+        }
+        assert_eq!(rows(&db, false), 0, "rows of failed writes");
+        // 200 writes, 67 of them refused (n % 3 == 0, 0 included) and the 100th panicked.
+        assert_eq!(rows(&db, true), 132, "rows of successful writes");
+    }
+}
