@@ -102,9 +102,12 @@ pub fn add(
         updated_at: now,
         hidden: false,
     };
-    let view = views(conn, Some(author_id), vec![comment])?
-        .pop()
-        .ok_or_else(|| AppError::Internal("comment view missing".into()))?;
+    // Seen by its own author, who follows nobody as themselves: one read, not two.
+    let author = User::find(conn, author_id)?.ok_or(AppError::InvalidToken)?;
+    let view = CommentView {
+        comment,
+        author: Profile::of(&author, false),
+    };
     // Only its author can comment on a draft (notes to self): nobody is told.
     if !article.draft {
         events::comment_created(

@@ -73,6 +73,34 @@ pub fn claim(
     })
 }
 
+/// [`claim`] without its upkeep: takes up to `limit` queued jobs whose time has come,
+/// and leaves expired leases for the next full claim. One statement, so on PostgreSQL
+/// it needs no transaction of its own (three fewer round trips a claim); on SQLite it
+/// still runs under `BEGIN IMMEDIATE`, which costs no round trip there.
+pub fn claim_queued(
+    conn: &mut DbConnection,
+    owner: &str,
+    kinds: &[&str],
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<Job>> {
+    let now = time::now();
+    let claim = Claim {
+        owner,
+        kinds,
+        now,
+        until: lease_end(now, lease),
+    };
+    let mut taken = match conn {
+        DbConnection::Pg(_) => claim.take(conn, Due::Queued, limit)?,
+        DbConnection::Sqlite(_) => {
+            write_transaction(conn, |conn| claim.take(conn, Due::Queued, limit))?
+        }
+    };
+    taken.sort_by_key(|job| (job.run_at, job.id));
+    Ok(taken)
+}
+
 /// Whether any job of `kinds` is due (queued and its time come, or its lease run out):
 /// a read, which on SQLite needs neither the write lock nor the write gate. Idle workers
 /// ask before they claim, since every write wakes them all and most wake-ups are for

@@ -29,6 +29,17 @@ const BATCH: i64 = 64;
 /// Most jobs one claim takes in the lane of [`JobHandler::waiting_kinds`]: a batch of
 /// webhook deliveries is sent side by side, so this bounds the requests in flight.
 const WAITING_BATCH: i64 = 16;
+
+/// How often a worker's claim also looks after expired leases (a worker that died
+/// holding jobs) and marks the jobs that ran out of attempts dead; the claims in
+/// between take queued jobs only, in one statement.
+const RECLAIM_EVERY: Duration = Duration::from_millis(250);
+
+/// The least time between two claims of a thread that is keeping up (its last claim
+/// was not full): under a stream of writes, each of which wakes every worker, the jobs
+/// of a few writes gather for one claim instead of one claim each, for at most this
+/// much more latency.
+const GATHER: Duration = Duration::from_millis(10);
 /// Most jobs of a batch handed to [`JobHandler::run_together`] in one call: the leases
 /// of the batch are looked after between calls (a chunk of emails sent over SMTP takes
 /// seconds).
@@ -179,6 +190,8 @@ impl Worker {
         let mut ran_since_tidy = false;
         // The last claim found nothing: ask before claiming again.
         let mut idle = false;
+        let mut last_reclaim: Option<Instant> = None;
+        let mut last_claim: Option<Instant> = None;
         while !self.signal.is_stopped() {
             if self.prunes && last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
@@ -195,10 +208,26 @@ impl Worker {
                 self.signal.sleep(seen, self.settings.poll);
                 continue;
             }
-            let claimed = self.write(|conn| {
-                queue::claim(conn, &self.owner, kinds, self.batch, self.settings.lease)
+            if let Some(gap) = last_claim.and_then(|at| GATHER.checked_sub(at.elapsed())) {
+                std::thread::sleep(gap);
+            }
+            let reclaim = last_reclaim.is_none_or(|at| at.elapsed() >= RECLAIM_EVERY);
+            if reclaim {
+                last_reclaim = Some(Instant::now());
+            }
+            let (owner, batch, lease) = (&self.owner, self.batch, self.settings.lease);
+            let claimed = self.write(|conn| match reclaim {
+                true => queue::claim(conn, owner, kinds, batch, lease),
+                false => queue::claim_queued(conn, owner, kinds, batch, lease),
             });
             idle = matches!(&claimed, Ok(jobs) if jobs.is_empty());
+            // A full claim: more is waiting, claim again at once.
+            last_claim = match &claimed {
+                Ok(jobs) if jobs.len() < usize::try_from(batch).unwrap_or(0) => {
+                    Some(Instant::now())
+                }
+                _ => None,
+            };
             match claimed {
                 Ok(jobs) if jobs.is_empty() => self.signal.sleep(seen, self.settings.poll),
                 Ok(jobs) => {
