@@ -42,13 +42,8 @@ pub fn claim(
     limit: i64,
     lease: Duration,
 ) -> QueryResult<Vec<Job>> {
-    let now = time::now();
-    let claim = Claim {
-        owner,
-        kinds,
-        now,
-        until: lease_end(now, lease),
-    };
+    let claim = Claim::now(owner, kinds, lease);
+    let now = claim.now;
     write_transaction(conn, |conn| {
         diesel::update(
             jobs::table
@@ -84,13 +79,7 @@ pub fn claim_queued(
     limit: i64,
     lease: Duration,
 ) -> QueryResult<Vec<Job>> {
-    let now = time::now();
-    let claim = Claim {
-        owner,
-        kinds,
-        now,
-        until: lease_end(now, lease),
-    };
+    let claim = Claim::now(owner, kinds, lease);
     let mut taken = match conn {
         DbConnection::Pg(_) => claim.take(conn, Due::Queued, limit)?,
         DbConnection::Sqlite(_) => {
@@ -172,7 +161,18 @@ struct Claim<'a> {
     until: NaiveDateTime,
 }
 
-impl Claim<'_> {
+impl<'a> Claim<'a> {
+    /// A claim for `owner` of jobs of `kinds`, made now, leased for `lease`.
+    fn now(owner: &'a str, kinds: &'a [&'a str], lease: Duration) -> Self {
+        let now = time::now();
+        Self {
+            owner,
+            kinds,
+            now,
+            until: lease_end(now, lease),
+        }
+    }
+
     /// Takes up to `limit` jobs of one [`Due`] kind.
     fn take(&self, conn: &mut DbConnection, due: Due, limit: i64) -> QueryResult<Vec<Job>> {
         let (condition, order) = due.sql();
