@@ -40,6 +40,7 @@ const RECLAIM_EVERY: Duration = Duration::from_millis(250);
 /// of a few writes gather for one claim instead of one claim each, for at most this
 /// much more latency.
 const GATHER: Duration = Duration::from_millis(10);
+
 /// Most jobs of a batch handed to [`JobHandler::run_together`] in one call: the leases
 /// of the batch are looked after between calls (a chunk of emails sent over SMTP takes
 /// seconds).
@@ -221,7 +222,8 @@ impl Worker {
                 false => queue::claim_queued(conn, owner, kinds, batch, lease),
             });
             idle = matches!(&claimed, Ok(jobs) if jobs.is_empty());
-            // A full claim: more is waiting, claim again at once.
+            // After a claim that was not full the next one waits out `GATHER`; after a
+            // full one (more is waiting) it comes at once.
             last_claim = match &claimed {
                 Ok(jobs) if jobs.len() < usize::try_from(batch).unwrap_or(0) => {
                     Some(Instant::now())
