@@ -1,9 +1,12 @@
 //! Invalidations across processes. A write names what it makes stale ([`Stale`]); inside
 //! its own transaction, [`Broadcast::publish`] hands that to every other process on the
-//! same database, so the message leaves exactly when the write commits:
+//! same database, so the message leaves when the write commits, and never if it rolls
+//! back:
 //!
 //! - on PostgreSQL with `pg_notify` on a channel named after the database and schema
-//!   (several sites, or parallel tests, on one server never hear each other);
+//!   (several sites, or parallel tests, on one server never hear each other), sent
+//!   right after the commit rather than from inside the transaction (see
+//!   [`crate::db::notify`] for why);
 //! - on SQLite as a row of `cache_events`, which the one server reads when
 //!   `PRAGMA data_version` says that another connection committed. Only processes other
 //!   than the server write these rows (the command line, `conduit worker`): the server
@@ -145,8 +148,9 @@ impl Broadcast {
         self.channel.as_deref()
     }
 
-    /// Sends `stale` to every other process, inside the caller's transaction on `conn`:
-    /// it leaves when that transaction commits, and never if it rolls back. When the
+    /// Sends `stale` to every other process, inside the caller's transaction on `conn`
+    /// (on PostgreSQL a [`crate::db::write_transaction`], which sends it after its
+    /// commit): it leaves when that transaction commits, and never if it rolls back. When the
     /// transaction queued jobs, the message says so (and is sent even with nothing
     /// stale), so that other processes' idle workers wake.
     pub fn publish(&self, conn: &mut DbConnection, stale: &[Stale]) -> QueryResult<()> {
@@ -156,12 +160,9 @@ impl Broadcast {
         }
         let payload = Message::encode(&self.origin, stale, jobs_queued);
         match conn {
-            DbConnection::Pg(pg) => {
+            DbConnection::Pg(_) => {
                 let channel = self.channel.as_deref().unwrap_or("conduit_cache");
-                diesel::sql_query("SELECT pg_notify($1, $2)")
-                    .bind::<Text, _>(channel)
-                    .bind::<Text, _>(&payload)
-                    .execute(pg)?;
+                crate::db::notify::after_commit(channel, payload);
             }
             DbConnection::Sqlite(_) if !self.sqlite_rows => return Ok(()),
             DbConnection::Sqlite(sqlite) => {

@@ -3,6 +3,7 @@
 
 mod backup;
 mod manager;
+pub mod notify;
 pub mod schema;
 pub mod username_keys;
 mod writer;
@@ -161,8 +162,10 @@ impl Db {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                self.run_on_pool(move |pool| Self::with_conn(pool, |conn| conn.transaction(work)))
-                    .await
+                self.run_on_pool(move |pool| {
+                    Self::with_conn(pool, |conn| write_transaction(conn, work))
+                })
+                .await
             }
         }
     }
@@ -299,13 +302,21 @@ impl Db {
 /// two of them that both read first then deadlock and one fails at once with `SQLITE_BUSY`,
 /// busy timeout or not. `BEGIN IMMEDIATE` takes the lock up front so writers queue instead.
 /// `work` must not open a transaction itself.
+///
+/// On PostgreSQL the notifications it queued ([`notify::after_commit`]) leave once it
+/// has committed.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Pg(_) => conn.transaction(work),
+        DbConnection::Pg(_) => {
+            let scope = notify::Scope::enter();
+            let result = conn.transaction(work);
+            scope.leave(conn, result.is_ok());
+            result
+        }
         DbConnection::Sqlite(_) => {
             conn.batch_execute("BEGIN IMMEDIATE")?;
             match work(conn) {

@@ -1,0 +1,127 @@
+//! PostgreSQL notifications sent right after the transaction that asked for them
+//! commits, instead of from inside it.
+//!
+//! A `NOTIFY` inside a transaction takes, at commit, a lock that every notifying
+//! transaction of the server shares (PostgreSQL keeps its notification queue in commit
+//! order that way) and holds it through the commit's WAL flush. With every write
+//! notifying (cache invalidations, job wake-ups), PostgreSQL committed the writes one
+//! at a time: sampled under 64 connections posting comments, waiting on that lock was
+//! the commonest state of a busy backend, and no two commits shared a flush.
+//!
+//! So a write queues its notifications here ([`after_commit`]) and
+//! [`super::write_transaction`] sends them once the outermost transaction on this
+//! thread has committed, on the same connection, in one round trip: a transaction of
+//! their own with `synchronous_commit = off`, which holds that lock for microseconds
+//! (a notification is not kept across a server crash anyway). A rolled-back write sends
+//! nothing. What this gives up: a process that dies between a commit and the next
+//! statement never sends that commit's notifications.
+
+use std::cell::{Cell, RefCell};
+
+use diesel::connection::SimpleConnection;
+
+use super::DbConnection;
+
+thread_local! {
+    /// The notifications of the transaction running on this thread: (channel, payload).
+    static QUEUED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// How deep in [`super::write_transaction`] this thread is: only the outermost sends.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Queues `payload` on `channel`, to be sent once the write transaction running on this
+/// thread commits.
+pub fn after_commit(channel: &str, payload: String) {
+    QUEUED.with(|queued| queued.borrow_mut().push((channel.to_owned(), payload)));
+}
+
+/// Counts this thread into a write transaction for as long as it lives (so a panic
+/// inside one still counts it out).
+pub(super) struct Scope {
+    outermost: bool,
+}
+
+impl Scope {
+    /// Entering a write transaction; the outermost one drops what an earlier,
+    /// failed one on this thread may have left queued.
+    pub(super) fn enter() -> Self {
+        let outermost = DEPTH.with(|depth| {
+            let was = depth.get();
+            depth.set(was + 1);
+            was == 0
+        });
+        if outermost {
+            QUEUED.with(|queued| queued.borrow_mut().clear());
+        }
+        Self { outermost }
+    }
+
+    /// Leaving it: when it was the outermost and `committed`, sends what it queued.
+    pub(super) fn leave(self, conn: &mut DbConnection, committed: bool) {
+        if !self.outermost {
+            return;
+        }
+        let queued = QUEUED.with(|queued| std::mem::take(&mut *queued.borrow_mut()));
+        if committed && !queued.is_empty() {
+            send(conn, &queued);
+        }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// Sends `queued` in one round trip. A failure is logged: the write has committed, and
+/// only other processes' caches and idle workers miss the news (their entries expire,
+/// their workers poll).
+fn send(conn: &mut DbConnection, queued: &[(String, String)]) {
+    let mut sql = String::from("BEGIN; SET LOCAL synchronous_commit = off;");
+    for (channel, payload) in queued {
+        sql.push_str(&format!(
+            " SELECT pg_notify({}, {});",
+            literal(channel),
+            literal(payload)
+        ));
+    }
+    sql.push_str(" COMMIT");
+    if let Err(e) = conn.batch_execute(&sql) {
+        log::warn!("notifications after a commit could not be sent: {e}");
+        metrics::counter!("db_notifications_failed_total").increment(1);
+        // Never leave the pooled connection inside that transaction.
+        let _ = conn.batch_execute("ROLLBACK");
+    }
+}
+
+/// `text` as a dollar-quoted literal, under a tag found neither in `text` nor across its
+/// end and the closing tag: nothing in it is read as an escape, whatever the server's
+/// string settings.
+fn literal(text: &str) -> String {
+    let ends_at_close = |tag: &str| format!("{text}{tag}").find(tag) == Some(text.len());
+    let mut tag = String::from("$n$");
+    let mut n = 0u32;
+    while !ends_at_close(&tag) {
+        n += 1;
+        tag = format!("$n{n}$");
+    }
+    format!("{tag}{text}{tag}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+
+    #[test]
+    fn literals_use_a_tag_their_text_does_not_contain() {
+        assert_eq!(
+            literal(r#"{"s":"it's \"x\""}"#),
+            r#"$n${"s":"it's \"x\""}$n$"#
+        );
+        assert_eq!(literal("a $n$ b"), "$n1$a $n$ b$n1$");
+        assert_eq!(literal("$n$$n1$"), "$n2$$n$$n1$$n2$");
+        // Its end and the closing tag must not make a tag sooner.
+        assert_eq!(literal("x$n"), "$n1$x$n$n1$");
+    }
+}
