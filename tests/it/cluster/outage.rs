@@ -1,6 +1,8 @@
 //! The listener loses its connection (PostgreSQL terminates it): the instance stops
 //! serving from its caches at once, says so on `/readyz` and `/metrics`, reconnects
 //! after its backoff and serves from its caches again; nothing stale is served meanwhile.
+//! The pool's connections end (as in a database restart): the next requests succeed on
+//! new ones.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,10 @@ use serde_json::json;
 use super::{Cluster, Node, ready};
 use crate::helpers::TestApp;
 
-crate::tests![listener_outage_serves_nothing_stale];
+crate::tests![
+    listener_outage_serves_nothing_stale,
+    requests_after_the_pools_connections_ended_succeed
+];
 
 #[derive(QueryableByName)]
 struct Terminated {
@@ -22,16 +27,32 @@ struct Terminated {
 
 /// Terminates, from PostgreSQL, the listener connection of the process `pid`.
 fn terminate_listener(pid: u32) -> i64 {
+    terminate(&format!("conduit-listener {pid}-%"))
+}
+
+/// Terminates every connection whose application name is like `name`; how many.
+fn terminate(name: &str) -> i64 {
     let url = std::env::var("CONDUIT_TEST_POSTGRES_URL").expect("postgres url");
     let mut conn = PgConnection::establish(&url).expect("connect");
     diesel::sql_query(
         "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
          WHERE application_name LIKE $1",
     )
-    .bind::<diesel::sql_types::Text, _>(format!("conduit-listener {pid}-%"))
+    .bind::<diesel::sql_types::Text, _>(name)
     .get_result::<Terminated>(&mut conn)
     .expect("terminate")
     .n
+}
+
+/// Connections named `name` still open.
+fn still_open(name: &str) -> i64 {
+    let url = std::env::var("CONDUIT_TEST_POSTGRES_URL").expect("postgres url");
+    let mut conn = PgConnection::establish(&url).expect("connect");
+    diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Terminated>(&mut conn)
+        .expect("count")
+        .n
 }
 
 /// The value of the sample `name` (without labels) in a Prometheus text page.
@@ -151,4 +172,43 @@ async fn listener_outage_serves_nothing_stale(app: TestApp) {
     assert!(sample(&metrics, "cache_invalidations_received_total") >= 1.0);
     assert!(sample(&metrics, "cache_invalidation_delay_seconds_count") >= 1.0);
     assert!(sample(&b.metrics().await, "cache_invalidations_sent_total") >= 2.0);
+}
+
+/// Every pooled connection of an instance ends, as when PostgreSQL restarts: the
+/// checkout notices the ended ones (without a round trip, see `ConnectionManager`) and
+/// opens new ones, so no request fails.
+async fn requests_after_the_pools_connections_ended_succeed(app: TestApp) {
+    if app.config.database_url.kind() != conduit::db::BackendKind::Postgres {
+        return; // A SQLite file has no connection to end.
+    }
+    let alice = app.register("alice").await;
+    let slug = app.publish(&alice, "Pool story", &[]).await;
+    let cluster = Cluster::start(&app, 1, &[]).await;
+    let node = &cluster.nodes[0];
+    let comments = format!("/api/articles/{slug}/comments");
+    let comment = |i: usize| json!({"comment": {"body": format!("Comment {i}")}});
+    let posted = node.post(&comments, Some(&alice), comment(0)).await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+
+    let name = format!("conduit {}", node.pid());
+    assert!(terminate(&name) >= 2, "the pools' connections");
+    let started = Instant::now();
+    while still_open(&name) > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "backends still up"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    for i in 1..=20 {
+        let posted = node.post(&comments, Some(&alice), comment(i)).await;
+        assert_eq!(
+            posted.status,
+            StatusCode::CREATED,
+            "comment {i}: {}",
+            posted.text
+        );
+    }
+    let listed = node.get(&comments, None).await;
+    assert_eq!(listed.json["comments"].as_array().map(Vec::len), Some(21));
 }
