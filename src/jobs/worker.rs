@@ -193,6 +193,13 @@ impl Worker {
         let mut idle = false;
         let mut last_reclaim: Option<Instant> = None;
         let mut last_claim: Option<Instant> = None;
+        // The wake-ups seen before the last sleep: more since means jobs arrived.
+        let mut slept_at: Option<u64> = None;
+        // On PostgreSQL a claim that finds nothing costs what asking first does (one
+        // statement, no lock), so a woken thread claims without asking; on SQLite a
+        // claim waits for the write gate, and asking (a read) spares that to the threads
+        // whose kinds did not arrive.
+        let ask_when_woken = self.db.backend() == crate::db::BackendKind::Sqlite;
         while !self.signal.is_stopped() {
             if self.prunes && last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
@@ -205,7 +212,9 @@ impl Worker {
                 self.tidy();
             }
             let seen = self.signal.wakes();
-            if idle && !self.any_due(kinds) {
+            let woken = slept_at.is_some_and(|before| before != seen);
+            if idle && (ask_when_woken || !woken) && !self.any_due(kinds) {
+                slept_at = Some(seen);
                 self.signal.sleep(seen, self.settings.poll);
                 continue;
             }
@@ -231,7 +240,10 @@ impl Worker {
                 _ => None,
             };
             match claimed {
-                Ok(jobs) if jobs.is_empty() => self.signal.sleep(seen, self.settings.poll),
+                Ok(jobs) if jobs.is_empty() => {
+                    slept_at = Some(seen);
+                    self.signal.sleep(seen, self.settings.poll);
+                }
                 Ok(jobs) => {
                     ran_since_tidy = true;
                     self.execute_batch(&jobs);
