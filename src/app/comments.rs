@@ -3,7 +3,7 @@
 use super::App;
 use crate::cache::Stale;
 use crate::domain::comments::{self, CommentInput, CommentView};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Posts a comment by `author_id` on `slug`.
 pub async fn add(
@@ -13,8 +13,13 @@ pub async fn add(
     input: CommentInput,
 ) -> AppResult<CommentView> {
     app.check_may_publish(author_id).await?;
+    // The reply shows its author as the cache has them (as reads do): the request's
+    // sign-in has just loaded them there, so the write needs no read of its own.
+    let author = super::viewer::account(app, author_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
     app.write(move |tx| {
-        let view = comments::add(tx.conn, author_id, &slug, input)?;
+        let view = comments::add(tx.conn, &author, &slug, input)?;
         tx.stale(Stale::Comments { slug });
         Ok(view)
     })

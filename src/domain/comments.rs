@@ -81,13 +81,14 @@ pub fn visible_counts(
     Ok(rows.into_iter().collect())
 }
 
-/// Posts a comment by `author_id` on `slug`, inside the caller's write transaction.
+/// Posts a comment by `author` on `slug`, inside the caller's write transaction.
 pub fn add(
     conn: &mut DbConnection,
-    author_id: i32,
+    author: &User,
     slug: &str,
     raw: CommentInput,
 ) -> AppResult<CommentView> {
+    let author_id = author.id;
     let article = visibility::visible_article(conn, Some(author_id), slug)?;
     let mut errors = FieldErrors::default();
     let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
@@ -102,11 +103,10 @@ pub fn add(
         updated_at: now,
         hidden: false,
     };
-    // Seen by its own author, who follows nobody as themselves: one read, not two.
-    let author = User::find(conn, author_id)?.ok_or(AppError::InvalidToken)?;
+    // Seen by its own author, who follows nobody as themselves.
     let view = CommentView {
         comment,
-        author: Profile::of(&author, false),
+        author: Profile::of(author, false),
     };
     // Only its author can comment on a draft (notes to self): nobody is told.
     if !article.draft {

@@ -42,6 +42,18 @@ impl Default for EmailSettings {
     }
 }
 
+/// The column that holds the choice for email of `kind` (none for kinds that are never
+/// emailed).
+pub fn column_of(kind: &str) -> Option<&'static str> {
+    match kind {
+        "article" => Some("on_article"),
+        "comment" => Some("on_comment"),
+        "follower" => Some("on_follower"),
+        "favorite" => Some("on_favorite"),
+        _ => None,
+    }
+}
+
 impl EmailSettings {
     /// Whether email of `kind` is wanted (unknown kinds are not).
     pub fn wants(&self, kind: &str) -> bool {

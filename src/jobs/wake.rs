@@ -81,8 +81,9 @@ impl Signal {
     }
 }
 
-/// Notes that the transaction on this thread enqueued a job.
-pub(super) fn note_enqueued() {
+/// Notes that the transaction on this thread enqueued a job ([`super::enqueue`] does;
+/// so must a statement that inserts jobs itself).
+pub fn note_enqueued() {
     ENQUEUED.with(|e| e.set(true));
 }
 

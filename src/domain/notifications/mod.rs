@@ -2,7 +2,10 @@
 //! handlers (the followers of a new article, idempotently, keyed by `dedupe_key`);
 //! listed (a page at a time, runs grouped) and marked read by their recipient.
 
+mod create;
 mod view;
+
+pub use create::create;
 
 pub use view::{Group, NotificationView, Subject, group};
 
@@ -178,52 +181,6 @@ pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> Que
         queue_emails(conn, &[id])?;
     }
     Ok(true)
-}
-
-/// Creates `one`'s notification inside the write that caused it (a comment, a favorite,
-/// a follow, a moderation decision), and queues its email if the recipient wants it.
-/// Made in that transaction, it exists exactly when the cause commits, with no job in
-/// between. The key only has to be unique: nothing runs this twice.
-pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
-    let emailed = email_settings::load(conn, one.user_id)?.wants(&one.kind);
-    let key = format!("write:{:032x}", rand::random::<u128>());
-    let row = (
-        notifications::user_id.eq(one.user_id),
-        notifications::kind.eq(&one.kind),
-        notifications::actor_id.eq(one.actor_id),
-        notifications::article_id.eq(one.article_id),
-        notifications::subject.eq(&one.subject),
-        notifications::detail.eq(&one.detail),
-        notifications::reason.eq(&one.reason),
-        notifications::dedupe_key.eq(&key),
-        notifications::emailed.eq(emailed),
-        notifications::created_at.eq(time::now()),
-    );
-    let id = match conn {
-        DbConnection::Pg(pg) => diesel::insert_into(notifications::table)
-            .values(row)
-            .returning(notifications::id)
-            .get_result(pg)?,
-        DbConnection::Sqlite(sqlite) => {
-            diesel::insert_into(notifications::table)
-                .values(row)
-                .execute(sqlite)?;
-            if !emailed {
-                return Ok(());
-            }
-            crate::db::last_insert_id(sqlite)?
-        }
-    };
-    if emailed {
-        jobs::enqueue(
-            conn,
-            kinds::EMAIL_NOTIFICATION,
-            &kinds::NotificationEmail {
-                notification_id: id,
-            },
-        )?;
-    }
-    Ok(())
 }
 
 fn queue_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<()> {
