@@ -3,14 +3,18 @@
 use super::App;
 use crate::cache::Stale;
 use crate::domain::articles::{self, Article, ArticleChanges, ArticleInput, ArticleView, Edited};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Publishes an article by `author_id`, or saves it as a draft (which no cache holds,
 /// so a draft stales nothing).
 pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult<ArticleView> {
     app.check_may_publish(author_id).await?;
+    // The new article's author as the cache has them (see `comments::add`).
+    let author = super::viewer::account(app, author_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
     app.write(move |tx| {
-        let view = articles::create(tx.conn, author_id, input)?;
+        let view = articles::create(tx.conn, &author, input)?;
         if !view.article.draft {
             tx.stale(Stale::ArticleCreated {
                 tags: Some(view.tags.clone()),

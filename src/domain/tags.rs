@@ -92,6 +92,16 @@ pub fn set_for_article(
 ) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
         .execute(conn)?;
+    attach_to_new_article(conn, article_id, names)
+}
+
+/// Tags an article that has no tags yet with `names`, creating the missing tags: one
+/// statement fewer than [`set_for_article`], for a new article.
+pub fn attach_to_new_article(
+    conn: &mut DbConnection,
+    article_id: i32,
+    names: &[String],
+) -> QueryResult<()> {
     if names.is_empty() {
         return Ok(());
     }

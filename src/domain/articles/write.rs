@@ -6,6 +6,8 @@ use super::list::one_view;
 use super::{Article, ArticleView, drafts};
 use crate::db::schema::{articles, favorites};
 use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
+use crate::domain::profiles::Profile;
+use crate::domain::users::User;
 use crate::domain::{events, input, revisions, search, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
 
@@ -86,11 +88,8 @@ const SLUG_ATTEMPTS: usize = 8;
 /// Publishes an article by `author_id` (or saves it as a draft, maybe scheduled), inside
 /// the caller's write transaction. Equal titles get distinct slugs. A draft fires no
 /// events until it is published.
-pub fn create(
-    conn: &mut DbConnection,
-    author_id: i32,
-    raw: ArticleInput,
-) -> AppResult<ArticleView> {
+pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppResult<ArticleView> {
+    let author_id = author.id;
     let mut errors = FieldErrors::default();
     let title = input::required_text(&mut errors, "title", raw.title.as_deref(), input::TITLE_MAX);
     let description = input::required_text(
@@ -153,9 +152,22 @@ pub fn create(
     let slug = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
     let article = Article::find_by_slug(conn, &slug)?
         .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
-    tags::set_for_article(conn, article.id, &tags)?;
+    tags::attach_to_new_article(conn, article.id, &tags)?;
     search::index(conn, &[article.id])?;
-    let view = one_view(conn, Some(author_id), article)?;
+    // As `one_view` would build it, without its reads of what this write knows: nobody
+    // has favorited an article that does not exist yet, and its author, as the caller's
+    // sign-in just loaded them, follows nobody as themselves. Its tags are read back, in
+    // the database's order of names, as every other read shows them.
+    let view = ArticleView {
+        tags: tags::for_articles(conn, &[article.id])?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect(),
+        favorited: false,
+        author: Profile::of(author, false),
+        reading_minutes: crate::domain::markdown::reading_minutes(&article.body),
+        article,
+    };
     if let Some(at) = publish_at {
         drafts::schedule(conn, view.article.id, at)?;
     }
