@@ -6,7 +6,7 @@
 //! order that way) and holds it through the commit's WAL flush. With every write
 //! notifying (cache invalidations, job wake-ups), PostgreSQL committed the writes one
 //! at a time: sampled under 64 connections posting comments, waiting on that lock was
-//! the commonest state of a busy backend, and no two commits shared a flush.
+//! the commonest state of a busy backend.
 //!
 //! So a write queues its notifications here ([`after_commit`]) and
 //! [`super::write_transaction`] sends them once the outermost transaction on this

@@ -63,8 +63,8 @@ struct QueuedJob {
     id: i32,
 }
 
-/// [`create`] in one statement, since each statement is a round trip to PostgreSQL (a
-/// comment post's were nine of thirteen): the settings are read inside the insert, and
+/// [`create`] in one statement, since each statement is a round trip to PostgreSQL (three
+/// of a comment post's eleven were these): the settings are read inside the insert, and
 /// the email job is inserted from its `RETURNING` row when the email is wanted. The
 /// job's payload is what [`kinds::NotificationEmail`] serializes to.
 fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> QueryResult<()> {
