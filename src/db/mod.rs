@@ -303,8 +303,9 @@ impl Db {
 /// busy timeout or not. `BEGIN IMMEDIATE` takes the lock up front so writers queue instead.
 /// `work` must not open a transaction itself.
 ///
-/// On PostgreSQL the notifications it queued ([`notify::after_commit`]) leave once it
-/// has committed.
+/// On PostgreSQL the notifications it queued ([`notify::after_commit`]) leave with its
+/// `COMMIT`, in the same round trip ([`notify::commit`]). A write transaction entered
+/// inside another one on the same thread joins it.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -313,28 +314,55 @@ where
     match conn {
         DbConnection::Pg(_) => {
             let scope = notify::Scope::enter();
-            let result = conn.transaction(work);
-            scope.leave(conn, result.is_ok());
-            result
-        }
-        DbConnection::Sqlite(_) => {
-            conn.batch_execute("BEGIN IMMEDIATE")?;
-            match work(conn) {
-                Ok(value) => match conn.batch_execute("COMMIT") {
-                    Ok(()) => Ok(value),
-                    Err(e) => {
-                        let _ = conn.batch_execute("ROLLBACK");
-                        Err(e.into())
-                    }
-                },
-                Err(e) => {
-                    if let Err(rollback) = conn.batch_execute("ROLLBACK") {
-                        log::error!("rollback failed: {rollback}");
-                    }
-                    Err(e)
-                }
+            if !scope.is_outermost() {
+                return work(conn);
             }
+            // Statements rather than diesel's transaction manager, whose commit would
+            // be a round trip of its own; [`savepoint`] and [`unit_of_work`] nest inside.
+            in_transaction(conn, "BEGIN", work, notify::commit)
         }
+        DbConnection::Sqlite(_) => in_transaction(conn, "BEGIN IMMEDIATE", work, |conn| {
+            conn.batch_execute("COMMIT")
+        }),
+    }
+}
+
+/// Runs `work` between `begin` and `commit`, and rolls back when it fails or panics (a
+/// pooled connection must never go back to the pool inside a transaction).
+fn in_transaction<T, E, F>(
+    conn: &mut DbConnection,
+    begin: &str,
+    work: F,
+    commit: fn(&mut DbConnection) -> QueryResult<()>,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.batch_execute(begin)?;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *conn))) {
+        Ok(Ok(value)) => match commit(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                // Nothing may be left to roll back: the error is the commit's.
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(e.into())
+            }
+        },
+        Ok(Err(e)) => {
+            roll_back(conn);
+            Err(e)
+        }
+        Err(panic) => {
+            roll_back(conn);
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+fn roll_back(conn: &mut DbConnection) {
+    if let Err(e) = conn.batch_execute("ROLLBACK") {
+        log::error!("rollback failed: {e}");
     }
 }
 
@@ -347,7 +375,8 @@ pub fn savepoint<T>(
     work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     match conn {
-        DbConnection::Pg(_) => conn.transaction(work),
+        DbConnection::Pg(_) if notify::in_write_transaction() => unit_of_work(conn, work),
+        DbConnection::Pg(_) => write_transaction(conn, work),
         DbConnection::Sqlite(_) => work(conn),
     }
 }

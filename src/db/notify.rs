@@ -9,16 +9,17 @@
 //! the commonest state of a busy backend.
 //!
 //! So a write queues its notifications here ([`after_commit`]) and
-//! [`super::write_transaction`] sends them once the outermost transaction on this
-//! thread has committed, on the same connection, in one round trip: a transaction of
-//! their own with `synchronous_commit = off`, which holds that lock for microseconds
-//! (a notification is not kept across a server crash anyway). A rolled-back write sends
-//! nothing. What this gives up: a process that dies between a commit and the next
-//! statement never sends that commit's notifications.
+//! [`super::write_transaction`] commits with [`commit`]: its `COMMIT` and, behind it in
+//! the same round trip, a transaction of their own with `synchronous_commit = off`,
+//! which holds that lock for microseconds (a notification is not kept across a server
+//! crash anyway). A rolled-back write sends nothing. What this gives up: a process that
+//! dies between the two never sends that commit's notifications.
 
 use std::cell::{Cell, RefCell};
 
+use diesel::QueryResult;
 use diesel::connection::SimpleConnection;
+use diesel::result::{DatabaseErrorKind, Error};
 
 use super::DbConnection;
 
@@ -56,16 +57,16 @@ impl Scope {
         Self { outermost }
     }
 
-    /// Leaving it: when it was the outermost and `committed`, sends what it queued.
-    pub(super) fn leave(self, conn: &mut DbConnection, committed: bool) {
-        if !self.outermost {
-            return;
-        }
-        let queued = QUEUED.with(|queued| std::mem::take(&mut *queued.borrow_mut()));
-        if committed && !queued.is_empty() {
-            send(conn, &queued);
-        }
+    /// Whether this is the outermost write transaction on its thread (the one that
+    /// commits).
+    pub(super) fn is_outermost(&self) -> bool {
+        self.outermost
     }
+}
+
+/// Whether this thread is inside a [`super::write_transaction`].
+pub(super) fn in_write_transaction() -> bool {
+    DEPTH.with(|depth| depth.get() > 0)
 }
 
 impl Drop for Scope {
@@ -74,12 +75,17 @@ impl Drop for Scope {
     }
 }
 
-/// Sends `queued` in one round trip. A failure is logged: the write has committed, and
-/// only other processes' caches and idle workers miss the news (their entries expire,
-/// their workers poll).
-fn send(conn: &mut DbConnection, queued: &[(String, String)]) {
-    let mut sql = String::from("BEGIN; SET LOCAL synchronous_commit = off;");
-    for (channel, payload) in queued {
+/// Commits the write transaction open on `conn` and sends what it queued, in one round
+/// trip. `Ok` once the write has committed: a failure of the notifications alone is
+/// logged and counted, since only other processes' caches and idle workers miss the
+/// news (their entries expire, their workers poll).
+pub(super) fn commit(conn: &mut DbConnection) -> QueryResult<()> {
+    let queued = QUEUED.with(|queued| std::mem::take(&mut *queued.borrow_mut()));
+    if queued.is_empty() {
+        return conn.batch_execute("COMMIT");
+    }
+    let mut sql = String::from("COMMIT; BEGIN; SET LOCAL synchronous_commit = off;");
+    for (channel, payload) in &queued {
         sql.push_str(&format!(
             " SELECT pg_notify({}, {});",
             literal(channel),
@@ -87,11 +93,25 @@ fn send(conn: &mut DbConnection, queued: &[(String, String)]) {
         ));
     }
     sql.push_str(" COMMIT");
-    if let Err(e) = conn.batch_execute(&sql) {
-        log::warn!("notifications after a commit could not be sent: {e}");
+    let failed = match conn.batch_execute(&sql) {
+        Ok(()) => return Ok(()),
+        // Whether the commit went through is unknown, as with any commit on a lost
+        // connection.
+        Err(e @ Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => return Err(e),
+        Err(e) => e,
+    };
+    // The server stops at the first failed statement and answers with its error only.
+    // Inside the notifications' transaction (the write committed) every statement now
+    // fails; after a failed `COMMIT` there is no transaction, and one succeeds.
+    let committed = conn.batch_execute("SELECT 1").is_err();
+    // Never leave the pooled connection inside either.
+    let _ = conn.batch_execute("ROLLBACK");
+    if committed {
+        log::warn!("notifications after a commit could not be sent: {failed}");
         metrics::counter!("db_notifications_failed_total").increment(1);
-        // Never leave the pooled connection inside that transaction.
-        let _ = conn.batch_execute("ROLLBACK");
+        Ok(())
+    } else {
+        Err(failed)
     }
 }
 

@@ -36,7 +36,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 43] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 44] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -64,6 +64,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("cluster_limits", cluster::limits::tests()),
         ("cluster_members", cluster::members::tests()),
         ("write_races", writes::races::tests()),
+        ("write_commits", writes::commits::tests()),
         ("write_gate", writes::gate::tests()),
         ("write_statements", writes::statements::tests()),
         ("usernames", accounts::usernames::tests()),

@@ -1,0 +1,134 @@
+//! How a write transaction ends (`conduit::db::write_transaction`). On PostgreSQL its
+//! `COMMIT` and the notifications it queued leave in one round trip, and when that
+//! fails the caller learns the truth about the write: committed (only the
+//! notifications failed) or not. On both backends a panic inside the work rolls back
+//! and leaves the connection usable.
+
+use conduit::db::{Db, DbConnection, notify, write_transaction};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::helpers::TestApp;
+use crate::tests;
+
+tests![
+    a_write_commits_when_only_its_notifications_fail,
+    a_failed_commit_is_reported_and_sends_nothing,
+    a_panic_inside_a_write_rolls_it_back
+];
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn rows(conn: &mut DbConnection, table: &str) -> i64 {
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(conn)
+        .expect("count")
+        .n
+}
+
+/// Whether `conn` is inside a transaction block (PostgreSQL refuses a savepoint
+/// outside one).
+fn in_transaction(conn: &mut DbConnection) -> bool {
+    let open = conn.batch_execute("SAVEPOINT probe").is_ok();
+    if open {
+        conn.batch_execute("RELEASE SAVEPOINT probe")
+            .expect("release");
+    }
+    open
+}
+
+fn connection(app: &TestApp) -> Option<conduit::db::Conn> {
+    if !app.database_url.starts_with("postgres") {
+        return None;
+    }
+    let db = Db::connect(&app.config.database_url, 1).expect("connect");
+    Some(db.conn().expect("conn"))
+}
+
+async fn a_write_commits_when_only_its_notifications_fail(app: TestApp) {
+    let Some(mut conn) = connection(&app) else {
+        return; // SQLite sends no notifications.
+    };
+    conn.batch_execute("CREATE TABLE commit_probe (id INTEGER)")
+        .expect("table");
+    // PostgreSQL refuses an empty channel name: the statement after the COMMIT fails.
+    let result = write_transaction(&mut conn, |conn| {
+        conn.batch_execute("INSERT INTO commit_probe VALUES (1)")?;
+        notify::after_commit("", "refused".into());
+        Ok::<_, diesel::result::Error>(())
+    });
+    assert!(result.is_ok(), "the write committed: {result:?}");
+    assert!(
+        !in_transaction(&mut conn),
+        "the connection is left outside any"
+    );
+    assert_eq!(rows(&mut conn, "commit_probe"), 1, "and the row is there");
+}
+
+async fn a_failed_commit_is_reported_and_sends_nothing(app: TestApp) {
+    let Some(mut conn) = connection(&app) else {
+        return;
+    };
+    // A deferred unique constraint is checked at COMMIT, which then fails.
+    conn.batch_execute(
+        "CREATE TABLE commit_probe (id INTEGER UNIQUE DEFERRABLE INITIALLY DEFERRED); \
+         LISTEN commit_probe",
+    )
+    .expect("table");
+    let result = write_transaction(&mut conn, |conn| {
+        conn.batch_execute("INSERT INTO commit_probe VALUES (1), (1)")?;
+        notify::after_commit("commit_probe", "sent".into());
+        Ok::<_, diesel::result::Error>(())
+    });
+    assert!(
+        matches!(
+            result,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        ),
+        "the commit's own error comes back: {result:?}"
+    );
+    assert!(!in_transaction(&mut conn));
+    assert_eq!(rows(&mut conn, "commit_probe"), 0, "nothing was written");
+    let DbConnection::Pg(pg) = &mut *conn else {
+        unreachable!("a PostgreSQL connection");
+    };
+    assert_eq!(
+        pg.notifications_iter().count(),
+        0,
+        "and nothing was announced"
+    );
+}
+
+async fn a_panic_inside_a_write_rolls_it_back(app: TestApp) {
+    let db = Db::connect(&app.config.database_url, 1).expect("connect");
+    let mut conn = db.conn().expect("conn");
+    conn.batch_execute("CREATE TABLE commit_probe (id INTEGER)")
+        .expect("table");
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write_transaction(&mut conn, |conn| {
+            conn.batch_execute("INSERT INTO commit_probe VALUES (1)")?;
+            if rows(conn, "commit_probe") == 1 {
+                panic!("a bug in the middle of a write");
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+    }));
+    assert!(panicked.is_err(), "the panic goes on to the caller");
+    assert_eq!(rows(&mut conn, "commit_probe"), 0, "the insert was undone");
+    if app.database_url.starts_with("postgres") {
+        assert!(!in_transaction(&mut conn));
+    }
+    write_transaction(&mut conn, |conn| {
+        conn.batch_execute("INSERT INTO commit_probe VALUES (2)")
+    })
+    .expect("the connection takes the next write");
+    assert_eq!(rows(&mut conn, "commit_probe"), 1);
+}
