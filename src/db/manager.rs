@@ -45,9 +45,10 @@ impl DatabaseUrl {
             return Err("is empty".into());
         }
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let tls_default = std::env::var_os("PGSSLMODE").is_some();
             return Ok(Self {
                 kind: BackendKind::Postgres,
-                target: raw.to_owned(),
+                target: without_tls_to_this_machine(raw, tls_default),
             });
         }
         let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
@@ -86,6 +87,54 @@ impl DatabaseUrl {
     pub fn sqlite_path(&self) -> Option<&str> {
         (self.kind == BackendKind::Sqlite).then_some(self.target.as_str())
     }
+}
+
+/// `raw` with `sslmode=disable` when it names a server on this machine (`localhost`, a
+/// loopback address, a socket directory, or no host at all) and says nothing about
+/// TLS, nor does `PGSSLMODE` (`tls_set_elsewhere`); otherwise `raw` as it is.
+///
+/// libpq's default (`prefer`) encrypts such a connection too, which protects nothing
+/// (the traffic never leaves the kernel) and costs both ends CPU on every round trip:
+/// about a fifth of the comments a PostgreSQL site on one machine could post per second
+/// (docs/benchmarks.md). An `sslmode` given anywhere still wins.
+fn without_tls_to_this_machine(raw: &str, tls_set_elsewhere: bool) -> String {
+    let Ok(parsed) = url::Url::parse(raw) else {
+        // libpq reads forms `url` does not (several hosts, say): left to libpq as given.
+        return raw.to_owned();
+    };
+    let mut host = parsed.host_str().unwrap_or_default().to_owned();
+    for (key, value) in parsed.query_pairs() {
+        match key.as_ref() {
+            "sslmode" => return raw.to_owned(),
+            "host" => host = value.into_owned(),
+            _ => {}
+        }
+    }
+    let host = percent_decoded(&host);
+    let this_machine = host.is_empty()
+        || host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if tls_set_elsewhere || !this_machine {
+        return raw.to_owned();
+    }
+    let separator = if parsed.query().is_some() { '&' } else { '?' };
+    match raw.split_once('#') {
+        Some((before, fragment)) => format!("{before}{separator}sslmode=disable#{fragment}"),
+        None => format!("{raw}{separator}sslmode=disable"),
+    }
+}
+
+/// A URL's host as libpq reads it: a socket directory may be percent-encoded (`%2Frun`).
+fn percent_decoded(host: &str) -> String {
+    url::form_urlencoded::parse(format!("h={host}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 /// Opens connections of the backend the URL names, and counts the statements they run
@@ -179,5 +228,52 @@ impl ManageConnection for ConnectionManager {
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_tls_to_this_machine as untls;
+
+    #[test]
+    fn connections_to_this_machine_skip_tls_unless_asked() {
+        let off = |url: &str| untls(url, false);
+        assert_eq!(
+            off("postgres://root@127.0.0.1/test"),
+            "postgres://root@127.0.0.1/test?sslmode=disable"
+        );
+        assert_eq!(
+            off("postgresql://u:p@localhost:5433/db?options=-csearch_path%3Dx"),
+            "postgresql://u:p@localhost:5433/db?options=-csearch_path%3Dx&sslmode=disable"
+        );
+        assert_eq!(
+            off("postgres://[::1]/db"),
+            "postgres://[::1]/db?sslmode=disable"
+        );
+        assert_eq!(off("postgres:///db"), "postgres:///db?sslmode=disable");
+        assert_eq!(
+            off("postgres://root@%2Frun%2Fpostgresql/db"),
+            "postgres://root@%2Frun%2Fpostgresql/db?sslmode=disable"
+        );
+        assert_eq!(
+            off("postgres://db.example/db?host=/run/postgresql"),
+            "postgres://db.example/db?host=/run/postgresql&sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn other_servers_and_explicit_modes_are_left_alone() {
+        for url in [
+            "postgres://root@db.internal/test",
+            "postgres://root@10.0.0.5/test",
+            "postgres://root@127.0.0.1/test?sslmode=require",
+            "postgres://127.0.0.1/db?host=db.internal",
+        ] {
+            assert_eq!(untls(url, false), url);
+        }
+        assert_eq!(
+            untls("postgres://root@127.0.0.1/test", true),
+            "postgres://root@127.0.0.1/test"
+        );
     }
 }
