@@ -238,7 +238,7 @@ impl Db {
     /// queue every caller took a blocking thread at once and waited on the pool, which
     /// hands a returned connection to whichever waiting thread gets there first: with
     /// 64 clients posting comments to an 8-connection PostgreSQL pool, p99 fell from
-    /// 80 to 58 ms with the queue, at 5 to 7 % fewer comments a second
+    /// 80 to 58 ms with the queue, at about 7 % fewer comments a second
     /// (docs/benchmarks.md).
     async fn run_on_pool<T, E, F>(&self, work: F) -> Result<T, E>
     where
@@ -331,7 +331,8 @@ impl Db {
 ///
 /// On PostgreSQL the notifications it queued ([`notify::after_commit`]) leave with its
 /// `COMMIT`, in the same round trip ([`notify::commit`]). A write transaction entered
-/// inside another one on the same thread joins it.
+/// inside another one on the same thread is a savepoint of it, and its notifications
+/// leave with the outer commit.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -341,7 +342,19 @@ where
         DbConnection::Pg(_) => {
             let scope = notify::Scope::enter();
             if !scope.is_outermost() {
-                return work(conn);
+                // Nested: a savepoint of the enclosing write, whose failure undoes its
+                // own statements only (as diesel's transaction manager did).
+                conn.batch_execute("SAVEPOINT nested_write")?;
+                return match work(conn) {
+                    Ok(value) => {
+                        conn.batch_execute("RELEASE SAVEPOINT nested_write")?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        conn.batch_execute("ROLLBACK TO SAVEPOINT nested_write")?;
+                        Err(e)
+                    }
+                };
             }
             // Statements rather than diesel's transaction manager, whose commit would
             // be a round trip of its own; [`savepoint`] and [`unit_of_work`] nest inside.

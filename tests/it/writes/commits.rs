@@ -2,7 +2,8 @@
 //! `COMMIT` and the notifications it queued leave in one round trip, and when that
 //! fails the caller learns the truth about the write: committed (only the
 //! notifications failed) or not. On both backends a panic inside the work rolls back
-//! and leaves the connection usable.
+//! and leaves the connection usable. A write inside a write (PostgreSQL) is a savepoint
+//! of it.
 
 use conduit::db::{Db, DbConnection, notify, write_transaction};
 use diesel::connection::SimpleConnection;
@@ -15,7 +16,8 @@ use crate::tests;
 tests![
     a_write_commits_when_only_its_notifications_fail,
     a_failed_commit_is_reported_and_sends_nothing,
-    a_panic_inside_a_write_rolls_it_back
+    a_panic_inside_a_write_rolls_it_back,
+    a_nested_write_that_fails_undoes_only_its_own
 ];
 
 #[derive(QueryableByName)]
@@ -131,4 +133,25 @@ async fn a_panic_inside_a_write_rolls_it_back(app: TestApp) {
     })
     .expect("the connection takes the next write");
     assert_eq!(rows(&mut conn, "commit_probe"), 1);
+}
+
+async fn a_nested_write_that_fails_undoes_only_its_own(app: TestApp) {
+    let Some(mut conn) = connection(&app) else {
+        return; // SQLite's writes do not nest.
+    };
+    conn.batch_execute("CREATE TABLE commit_probe (id INTEGER UNIQUE)")
+        .expect("table");
+    write_transaction(&mut conn, |conn| {
+        conn.batch_execute("INSERT INTO commit_probe VALUES (1)")?;
+        let inner = write_transaction(conn, |conn| {
+            conn.batch_execute("INSERT INTO commit_probe VALUES (2)")?;
+            // A unique violation: on PostgreSQL it aborts whatever transaction it is in.
+            conn.batch_execute("INSERT INTO commit_probe VALUES (1)")
+        });
+        assert!(inner.is_err(), "the inner write fails");
+        conn.batch_execute("INSERT INTO commit_probe VALUES (3)")
+    })
+    .expect("the outer write goes on and commits");
+    assert!(!in_transaction(&mut conn));
+    assert_eq!(rows(&mut conn, "commit_probe"), 2, "rows 1 and 3, not 2");
 }
