@@ -12,8 +12,9 @@
 //! [`super::write_transaction`] commits with [`commit`]: its `COMMIT` and, behind it in
 //! the same round trip, a transaction of their own with `synchronous_commit = off`,
 //! which holds that lock for microseconds (a notification is not kept across a server
-//! crash anyway). A rolled-back write sends nothing. What this gives up: a process that
-//! dies between the two never sends that commit's notifications.
+//! crash anyway). A rolled-back write sends nothing. What this gives up: when the
+//! commit succeeds and its notifications then fail (or the connection is lost between
+//! the two), other processes keep that write's stale entries until their TTL.
 
 use std::cell::{Cell, RefCell};
 
