@@ -3,16 +3,12 @@
 use super::App;
 use crate::cache::Stale;
 use crate::domain::articles::{self, Article, ArticleChanges, ArticleInput, ArticleView, Edited};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Publishes an article by `author_id`, or saves it as a draft (which no cache holds,
 /// so a draft stales nothing).
 pub async fn create(app: &App, author_id: i32, input: ArticleInput) -> AppResult<ArticleView> {
-    app.check_may_publish(author_id).await?;
-    // The new article's author as the cache has them (see `comments::add`).
-    let author = super::viewer::account(app, author_id)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
+    let author = app.publisher(author_id).await?;
     app.write(move |tx| {
         let view = articles::create(tx.conn, &author, input)?;
         if !view.article.draft {
@@ -49,7 +45,7 @@ pub async fn update(
     changes: ArticleChanges,
 ) -> AppResult<Edited> {
     if changes.published == Some(true) {
-        app.check_may_publish(user_id).await?;
+        app.publisher(user_id).await?;
     }
     app.write(move |tx| {
         let edited = articles::update(tx.conn, user_id, &slug, changes)?;

@@ -32,6 +32,7 @@ use crate::cache::broadcast::Broadcast;
 use crate::cache::{Caches, Stale, invalidate};
 use crate::db::{Db, DbConnection};
 use crate::domain::events;
+use crate::domain::users::User;
 use crate::error::{AppError, AppResult};
 
 /// What writes and cached reads need: the database, this process's caches and where it
@@ -77,19 +78,18 @@ impl App {
         self
     }
 
-    /// 403 when the site requires a proved email and `user_id`'s is not (read from the
-    /// cached account, which a confirmation drops on every instance).
-    pub async fn check_may_publish(&self, user_id: i32) -> AppResult<()> {
-        if !self.require_verified_email {
-            return Ok(());
-        }
+    /// The account of `user_id`, who is about to publish or comment: 403 when the site
+    /// requires a proved email and theirs is not. Read from the cached account (which a
+    /// confirmation drops on every instance), which the request's sign-in has just
+    /// loaded there, so the write that follows needs no read of its author.
+    pub async fn publisher(&self, user_id: i32) -> AppResult<Arc<User>> {
         let user = viewer::account(self, user_id)
             .await?
             .ok_or(AppError::InvalidToken)?;
-        match user.email_verified_at {
-            Some(_) => Ok(()),
-            None => Err(AppError::EmailUnverified),
+        if self.require_verified_email && user.email_verified_at.is_none() {
+            return Err(AppError::EmailUnverified);
         }
+        Ok(user)
     }
 
     /// For a process without caches of its own (the command line, `conduit worker`): its

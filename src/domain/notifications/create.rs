@@ -31,28 +31,21 @@ pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
         notifications::emailed.eq(emailed),
         notifications::created_at.eq(time::now()),
     );
-    let notification_id = match conn {
-        DbConnection::Pg(pg) => diesel::insert_into(notifications::table)
-            .values(row)
-            .returning(notifications::id)
-            .get_result(pg)?,
-        DbConnection::Sqlite(sqlite) => {
-            diesel::insert_into(notifications::table)
-                .values(row)
-                .execute(sqlite)?;
-            if !emailed {
-                return Ok(());
-            }
-            last_insert_id(sqlite)?
-        }
-    };
-    if emailed {
-        jobs::enqueue(
-            conn,
-            kinds::EMAIL_NOTIFICATION,
-            &kinds::NotificationEmail { notification_id },
-        )?;
+    diesel::insert_into(notifications::table)
+        .values(row)
+        .execute(conn)?;
+    if !emailed {
+        return Ok(());
     }
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("PostgreSQL took create_pg above");
+    };
+    let notification_id = last_insert_id(sqlite)?;
+    jobs::enqueue(
+        conn,
+        kinds::EMAIL_NOTIFICATION,
+        &kinds::NotificationEmail { notification_id },
+    )?;
     Ok(())
 }
 
