@@ -48,6 +48,52 @@ impl Endpoint {
     }
 }
 
+/// Registers a route table, each endpoint in a scope named by its path's first segment
+/// (`/article/{slug}` is `/{slug}` in `/article`). The router tries the routes of a
+/// table one by one, and a pattern with a parameter costs a regex match: a request for
+/// one of the last pages matched some thirty regexes first. A scope's prefix is a plain
+/// string comparison, so a request now tries only the routes of its own first segment.
+/// Order within a segment is kept. A path with no literal first segment (`/`,
+/// `/sitemap-{number}.xml`) stays at the top level, after the scopes. Paths under a
+/// scope that none of its routes answer get `fallback` (a nested scope would otherwise
+/// answer with the application's default, not the enclosing scope's).
+pub fn register(
+    cfg: &mut web::ServiceConfig,
+    endpoints: Vec<Endpoint>,
+    fallback: impl Fn() -> Route,
+) {
+    let mut groups: Vec<(&'static str, Vec<(&'static str, Route)>)> = Vec::new();
+    let mut top_level = Vec::new();
+    for endpoint in endpoints {
+        match first_segment(endpoint.path) {
+            Some((prefix, rest)) => match groups.iter_mut().find(|(name, _)| *name == prefix) {
+                Some((_, routes)) => routes.push((rest, endpoint.route)),
+                None => groups.push((prefix, vec![(rest, endpoint.route)])),
+            },
+            None => top_level.push(endpoint),
+        }
+    }
+    for (prefix, routes) in groups {
+        let scope = web::scope(prefix).default_service(fallback());
+        cfg.service(
+            routes
+                .into_iter()
+                .fold(scope, |scope, (path, route)| scope.route(path, route)),
+        );
+    }
+    for endpoint in top_level {
+        cfg.route(endpoint.path, endpoint.route);
+    }
+}
+
+/// `/article/{slug}` as (`/article`, `/{slug}`); `/editor` as (`/editor`, ``); None for
+/// a path whose first segment is empty or holds a parameter.
+fn first_segment(path: &'static str) -> Option<(&'static str, &'static str)> {
+    let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
+    let (prefix, rest) = path.split_at(end);
+    (prefix.len() > 1 && !prefix.contains('{')).then_some((prefix, rest))
+}
+
 /// Every endpoint the OpenAPI document must describe, as (method, full path): the
 /// operations routes and the whole API.
 pub fn documented_endpoints() -> Vec<(Method, String)> {
@@ -58,4 +104,24 @@ pub fn documented_endpoints() -> Vec<(Method, String)> {
         .into_iter()
         .map(|e| (e.method, format!("{}{}", api::PREFIX, e.path)));
     ops.chain(api).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_segment;
+
+    #[test]
+    fn a_literal_first_segment_names_the_scope() {
+        assert_eq!(
+            first_segment("/article/{slug}"),
+            Some(("/article", "/{slug}"))
+        );
+        assert_eq!(first_segment("/editor"), Some(("/editor", "")));
+        assert_eq!(
+            first_segment("/static/{path:.*}"),
+            Some(("/static", "/{path:.*}"))
+        );
+        assert_eq!(first_segment("/"), None);
+        assert_eq!(first_segment("/sitemap-{number}.xml"), None);
+    }
 }

@@ -84,6 +84,20 @@ async fn metrics_need_the_token_and_count(app: TestApp) {
         requests_counted(&after, "/api/tags") >= counted + 3.0,
         "{after}"
     );
+    // Routes are counted by their pattern, never by the path asked for (one series
+    // per article would grow without bound), scopes included.
+    let author = app.register("counted").await;
+    let slug = app.publish(&author, "Counted", &[]).await;
+    app.get(&format!("/api/articles/{slug}"), None).await;
+    app.get(&format!("/article/{slug}"), None).await;
+    let (_, after) = scrape(&app, Some(METRICS_TOKEN)).await;
+    for route in ["/api/articles/{slug}", "/article/{slug}"] {
+        assert!(requests_counted(&after, route) >= 1.0, "{route}: {after}");
+    }
+    assert!(
+        !after.contains(&slug),
+        "no series names the article:\n{after}"
+    );
     for series in [
         "http_request_duration_seconds_bucket",
         "db_pool_connections",

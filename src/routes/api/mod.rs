@@ -101,9 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::PathConfig::default()
                 .error_handler(|err, _| ApiError::unreadable("path", err.to_string()).into()),
         );
-    let scope = table()
-        .into_iter()
-        .fold(scope, |scope, e| scope.route(e.path, e.route));
+    let scope = scope.configure(|cfg| super::register(cfg, table(), || web::to(unknown_route)));
     cfg.service(scope.default_service(web::to(unknown_route)));
 }
 

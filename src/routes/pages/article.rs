@@ -70,18 +70,19 @@ async fn page(
     } else {
         reads::article_html(&state.app, &view).await?
     };
-    let author_page = format!(
-        "/profile/{}",
-        super::home::path_segment(&view.author.username)
-    );
+    let author_page = [
+        "/profile/",
+        &super::home::path_segment(&view.author.username),
+    ]
+    .concat();
     let chrome =
         Chrome::new(state, req, user, view.article.title.clone(), "article")?.with_meta(|meta| {
             meta.description = view.article.description.clone();
             meta.kind = "article";
-            meta.set_canonical(&format!("/article/{}", super::home::path_segment(&slug)));
+            meta.set_canonical(&["/article/", &super::home::path_segment(&slug)].concat());
             meta.image = Some(meta.absolute(&avatar(&state.assets, view.author.image.as_deref())));
             meta.add_feeds(
-                &format!("Articles by {}", view.author.username),
+                &["Articles by ", &view.author.username].concat(),
                 &author_page,
             );
         });

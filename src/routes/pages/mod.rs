@@ -34,161 +34,120 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::Endpoint;
+
 pub use errors::{PageError, PageResult, not_found, render_failures};
 
 /// The site's route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
-    cfg.route("/report", web::get().to(report::form))
-        .route("/report", web::post().to(report::submit));
-    cfg.route("/static/{path:.*}", web::get().to(static_files::serve))
-        .route("/static/{path:.*}", web::head().to(static_files::serve))
-        .route("/", web::get().to(home::home))
-        .route("/search", web::get().to(search::search))
-        .route("/live", web::get().to(live::stream))
-        .route("/robots.txt", web::get().to(discovery::robots))
-        .route("/sitemap.xml", web::get().to(discovery::index))
-        .route("/sitemap-{number}.xml", web::get().to(discovery::file))
-        .route("/feed.xml", web::get().to(syndication::rss))
-        .route("/atom.xml", web::get().to(syndication::atom))
-        .route("/tag/{tag}/feed.xml", web::get().to(syndication::tag_rss))
-        .route("/tag/{tag}/atom.xml", web::get().to(syndication::tag_atom))
-        .route(
+    super::register(cfg, table(), || web::to(not_found));
+}
+
+/// Every page and form action. Routes under one first segment are matched in this
+/// order (see [`super::register`]).
+fn table() -> Vec<Endpoint> {
+    use actix_web::http::Method as M;
+    vec![
+        Endpoint::new(M::GET, "/report", report::form),
+        Endpoint::new(M::POST, "/report", report::submit),
+        Endpoint::new(M::GET, "/static/{path:.*}", static_files::serve),
+        Endpoint::new(M::HEAD, "/static/{path:.*}", static_files::serve),
+        Endpoint::new(M::GET, "/", home::home),
+        Endpoint::new(M::GET, "/search", search::search),
+        Endpoint::new(M::GET, "/live", live::stream),
+        Endpoint::new(M::GET, "/robots.txt", discovery::robots),
+        Endpoint::new(M::GET, "/sitemap.xml", discovery::index),
+        Endpoint::new(M::GET, "/sitemap-{number}.xml", discovery::file),
+        Endpoint::new(M::GET, "/feed.xml", syndication::rss),
+        Endpoint::new(M::GET, "/atom.xml", syndication::atom),
+        Endpoint::new(M::GET, "/tag/{tag}/feed.xml", syndication::tag_rss),
+        Endpoint::new(M::GET, "/tag/{tag}/atom.xml", syndication::tag_atom),
+        Endpoint::new(
+            M::GET,
             "/profile/{username}/feed.xml",
-            web::get().to(syndication::author_rss),
-        )
-        .route(
+            syndication::author_rss,
+        ),
+        Endpoint::new(
+            M::GET,
             "/profile/{username}/atom.xml",
-            web::get().to(syndication::author_atom),
-        )
-        .route("/tag/{tag}", web::get().to(home::tag))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/register", web::get().to(auth::register_form))
-        .route("/register", web::post().to(auth::register))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/password/forgot", web::get().to(recovery::forgot_form))
-        .route("/password/forgot", web::post().to(recovery::forgot))
-        .route(
-            "/password/reset/{token}",
-            web::get().to(recovery::reset_form),
-        )
-        .route("/password/reset/{token}", web::post().to(recovery::reset))
-        .route(
-            "/login/two-factor",
-            web::get().to(two_factor::second_step_form),
-        )
-        .route("/login/two-factor", web::post().to(two_factor::second_step))
-        .route("/settings/two-factor", web::get().to(two_factor::settings))
-        .route("/settings/two-factor", web::post().to(two_factor::enable))
-        .route(
-            "/settings/two-factor/disable",
-            web::post().to(two_factor::disable),
-        )
-        .route(
-            "/settings/two-factor/codes",
-            web::post().to(two_factor::new_codes),
-        )
-        .route("/settings/sessions", web::get().to(sessions::list))
-        .route(
-            "/settings/sessions/end-all",
-            web::post().to(sessions::end_all),
-        )
-        .route("/settings/sessions/{id}/end", web::post().to(sessions::end))
-        .route("/images/{file}", web::get().to(images::file))
-        .route("/settings/images", web::get().to(images::list))
-        .route("/settings/images", web::post().to(images::upload))
-        .route(
-            "/settings/images/{id}/delete",
-            web::post().to(images::delete),
-        )
-        .route("/settings/picture", web::get().to(images::picture_form))
-        .route("/settings/picture", web::post().to(images::picture))
-        .route("/settings", web::get().to(settings::form))
-        .route("/settings", web::post().to(settings::save))
-        .route("/settings/email", web::post().to(messaging::save_email))
-        .route(
-            "/settings/verify-email",
-            web::post().to(verification::resend),
-        )
-        .route(
-            "/verify-email/{token}",
-            web::get().to(verification::confirm),
-        )
-        .route("/settings/tokens", web::get().to(tokens::list))
-        .route("/settings/tokens", web::post().to(tokens::create))
-        .route(
-            "/settings/tokens/{id}/revoke",
-            web::post().to(tokens::revoke),
-        )
-        .route("/settings/webhooks", web::get().to(webhooks::list))
-        .route("/settings/webhooks", web::post().to(webhooks::create))
-        .route("/settings/webhooks/{id}", web::get().to(webhooks::show))
-        .route(
-            "/settings/webhooks/{id}/delete",
-            web::post().to(webhooks::delete),
-        )
-        .route(
+            syndication::author_atom,
+        ),
+        Endpoint::new(M::GET, "/tag/{tag}", home::tag),
+        Endpoint::new(M::GET, "/login", auth::login_form),
+        Endpoint::new(M::POST, "/login", auth::login),
+        Endpoint::new(M::GET, "/register", auth::register_form),
+        Endpoint::new(M::POST, "/register", auth::register),
+        Endpoint::new(M::POST, "/logout", auth::logout),
+        Endpoint::new(M::GET, "/password/forgot", recovery::forgot_form),
+        Endpoint::new(M::POST, "/password/forgot", recovery::forgot),
+        Endpoint::new(M::GET, "/password/reset/{token}", recovery::reset_form),
+        Endpoint::new(M::POST, "/password/reset/{token}", recovery::reset),
+        Endpoint::new(M::GET, "/login/two-factor", two_factor::second_step_form),
+        Endpoint::new(M::POST, "/login/two-factor", two_factor::second_step),
+        Endpoint::new(M::GET, "/settings/two-factor", two_factor::settings),
+        Endpoint::new(M::POST, "/settings/two-factor", two_factor::enable),
+        Endpoint::new(M::POST, "/settings/two-factor/disable", two_factor::disable),
+        Endpoint::new(M::POST, "/settings/two-factor/codes", two_factor::new_codes),
+        Endpoint::new(M::GET, "/settings/sessions", sessions::list),
+        Endpoint::new(M::POST, "/settings/sessions/end-all", sessions::end_all),
+        Endpoint::new(M::POST, "/settings/sessions/{id}/end", sessions::end),
+        Endpoint::new(M::GET, "/images/{file}", images::file),
+        Endpoint::new(M::GET, "/settings/images", images::list),
+        Endpoint::new(M::POST, "/settings/images", images::upload),
+        Endpoint::new(M::POST, "/settings/images/{id}/delete", images::delete),
+        Endpoint::new(M::GET, "/settings/picture", images::picture_form),
+        Endpoint::new(M::POST, "/settings/picture", images::picture),
+        Endpoint::new(M::GET, "/settings", settings::form),
+        Endpoint::new(M::POST, "/settings", settings::save),
+        Endpoint::new(M::POST, "/settings/email", messaging::save_email),
+        Endpoint::new(M::POST, "/settings/verify-email", verification::resend),
+        Endpoint::new(M::GET, "/verify-email/{token}", verification::confirm),
+        Endpoint::new(M::GET, "/settings/tokens", tokens::list),
+        Endpoint::new(M::POST, "/settings/tokens", tokens::create),
+        Endpoint::new(M::POST, "/settings/tokens/{id}/revoke", tokens::revoke),
+        Endpoint::new(M::GET, "/settings/webhooks", webhooks::list),
+        Endpoint::new(M::POST, "/settings/webhooks", webhooks::create),
+        Endpoint::new(M::GET, "/settings/webhooks/{id}", webhooks::show),
+        Endpoint::new(M::POST, "/settings/webhooks/{id}/delete", webhooks::delete),
+        Endpoint::new(
+            M::POST,
             "/settings/webhooks/{id}/deliveries/{delivery}/redeliver",
-            web::post().to(webhooks::redeliver),
-        )
-        .route("/notifications", web::get().to(messaging::list))
-        .route("/notifications/read", web::post().to(messaging::read_all))
-        .route("/notifications/open", web::get().to(messaging::open))
-        .route(
-            "/notifications/{id}/read",
-            web::post().to(messaging::read_one),
-        )
-        .route(
-            "/unsubscribe/{token}",
-            web::get().to(messaging::unsubscribe_form),
-        )
-        .route(
-            "/unsubscribe/{token}",
-            web::post().to(messaging::unsubscribe),
-        )
-        .route("/editor", web::get().to(editor::new_form))
-        .route("/editor", web::post().to(editor::publish))
-        .route("/editor/{slug}", web::get().to(editor::edit_form))
-        .route("/editor/{slug}", web::post().to(editor::save))
-        .route("/article/{slug}", web::get().to(article::show))
-        .route("/article/{slug}/delete", web::post().to(article::delete))
-        .route("/article/{slug}/history", web::get().to(revisions::history))
-        .route(
-            "/article/{slug}/history/diff",
-            web::get().to(revisions::diff),
-        )
-        .route(
+            webhooks::redeliver,
+        ),
+        Endpoint::new(M::GET, "/notifications", messaging::list),
+        Endpoint::new(M::POST, "/notifications/read", messaging::read_all),
+        Endpoint::new(M::GET, "/notifications/open", messaging::open),
+        Endpoint::new(M::POST, "/notifications/{id}/read", messaging::read_one),
+        Endpoint::new(M::GET, "/unsubscribe/{token}", messaging::unsubscribe_form),
+        Endpoint::new(M::POST, "/unsubscribe/{token}", messaging::unsubscribe),
+        Endpoint::new(M::GET, "/editor", editor::new_form),
+        Endpoint::new(M::POST, "/editor", editor::publish),
+        Endpoint::new(M::GET, "/editor/{slug}", editor::edit_form),
+        Endpoint::new(M::POST, "/editor/{slug}", editor::save),
+        Endpoint::new(M::GET, "/article/{slug}", article::show),
+        Endpoint::new(M::POST, "/article/{slug}/delete", article::delete),
+        Endpoint::new(M::GET, "/article/{slug}/history", revisions::history),
+        Endpoint::new(M::GET, "/article/{slug}/history/diff", revisions::diff),
+        Endpoint::new(
+            M::POST,
             "/article/{slug}/history/{number}/restore",
-            web::post().to(revisions::restore),
-        )
-        .route(
-            "/article/{slug}/favorite",
-            web::post().to(article::favorite),
-        )
-        .route(
-            "/article/{slug}/unfavorite",
-            web::post().to(article::unfavorite),
-        )
-        .route("/article/{slug}/comments", web::post().to(article::comment))
-        .route(
+            revisions::restore,
+        ),
+        Endpoint::new(M::POST, "/article/{slug}/favorite", article::favorite),
+        Endpoint::new(M::POST, "/article/{slug}/unfavorite", article::unfavorite),
+        Endpoint::new(M::POST, "/article/{slug}/comments", article::comment),
+        Endpoint::new(
+            M::POST,
             "/article/{slug}/comments/{id}/delete",
-            web::post().to(article::delete_comment),
-        )
-        .route("/profile/{username}", web::get().to(profile::articles))
-        .route(
-            "/profile/{username}/favorites",
-            web::get().to(profile::favorites),
-        )
-        .route("/profile/{username}/drafts", web::get().to(profile::drafts))
-        .route(
-            "/profile/{username}/follow",
-            web::post().to(profile::follow),
-        )
-        .route(
-            "/profile/{username}/unfollow",
-            web::post().to(profile::unfollow),
-        );
+            article::delete_comment,
+        ),
+        Endpoint::new(M::GET, "/profile/{username}", profile::articles),
+        Endpoint::new(M::GET, "/profile/{username}/favorites", profile::favorites),
+        Endpoint::new(M::GET, "/profile/{username}/drafts", profile::drafts),
+        Endpoint::new(M::POST, "/profile/{username}/follow", profile::follow),
+        Endpoint::new(M::POST, "/profile/{username}/unfollow", profile::unfollow),
+    ]
 }
 
 /// A rendered page with `status`. Pages hold a CSRF token (and, signed in, the

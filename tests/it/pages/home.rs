@@ -159,15 +159,28 @@ async fn unknown_pages_get_the_html_404(app: TestApp) {
         "/article/missing",
         "/profile/nobody",
         "/static/nope.css",
+        // Under a first segment that has routes, but none of them this one.
+        "/article/missing/nothing",
+        "/settings/nothing",
+        "/editor/a/b",
     ] {
         let page = browser.get(path).await;
         let body = page.expect(StatusCode::NOT_FOUND);
         assert!(body.contains("<h1>Page not found</h1>"), "{path}");
         assert!(body.contains("class=\"navbar\""), "{path} uses the layout");
     }
-    let api = app.get("/api/no/such/thing", None).await;
-    assert_eq!(api.status, StatusCode::NOT_FOUND);
-    assert!(api.json["errors"].is_object(), "the API keeps JSON errors");
+    for path in [
+        "/api/no/such/thing",
+        "/api/articles/some-slug/nothing",
+        "/api/user/nothing",
+    ] {
+        let api = app.get(path, None).await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            api.json["errors"].is_object(),
+            "{path}: the API keeps JSON errors"
+        );
+    }
 }
 
 async fn static_files_are_fingerprinted_and_cached(app: TestApp) {
