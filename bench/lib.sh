@@ -76,9 +76,19 @@ fresh_mail_dir() {
 }
 
 # wait_up URL LOG: waits up to 10 s for URL/healthz; names LOG when it never answers.
+# With $server_pid set, the answer must come from that process: a server left over from
+# an earlier run on the same port would otherwise be measured in its place.
 wait_up() {
+  local port="${1##*:}"
   for _ in $(seq 1 100); do
-    curl -fs "$1/healthz" >/dev/null 2>&1 && return 0
+    if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "the server for $1 exited (is the port taken?); see $2" >&2
+      exit 1
+    fi
+    if curl -fs "$1/healthz" >/dev/null 2>&1; then
+      [ -z "$server_pid" ] && return 0
+      ss -ltnpH "sport = :$port" 2>/dev/null | grep -q "pid=$server_pid," && return 0
+    fi
     sleep 0.1
   done
   echo "the server at $1 did not start; see $2" >&2

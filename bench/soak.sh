@@ -55,8 +55,9 @@ python3 "$here/webhook_sink.py" --port "$sink_port" >"$data_dir/sink.log" 2>&1 &
 sink_pid=$!
 stop_all() { stop_server; kill -TERM "$sink_pid" 2>/dev/null || true; }
 trap stop_all EXIT
+metrics_token="bench-metrics-token-0123456789"
 CONDUIT_BIND="127.0.0.1:$port" CONDUIT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
-  CONDUIT_WEBHOOK_ALLOW_PRIVATE=true \
+  CONDUIT_WEBHOOK_ALLOW_PRIVATE=true CONDUIT_METRICS_TOKEN="$metrics_token" \
   CONDUIT_MAIL_DIR="$(fresh_mail_dir soak)" "$binary" serve >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 wait_up "$base" "$data_dir/server.log"
@@ -96,22 +97,29 @@ echo
 wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$here/lua/soak.lua" "$base" \
   >"$data_dir/wrk.txt" 2>&1 &
 wrk_pid=$!
-echo "| after | queue depth | peak RSS |"
-echo "|---|---|---|"
+# memory: RSS now, and what the caches hold of it (/metrics).
+memory() {
+  curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics" | awk '
+    /^process_resident_memory_bytes / { rss = $2 }
+    /^cache_weighted_bytes\{/ { caches += $2 }
+    END { printf "%.0f MB | %.1f MB", rss / 1048576, caches / 1048576 }'
+}
+echo "| after | queue depth | peak RSS | RSS | caches |"
+echo "|---|---|---|---|---|"
 elapsed=0
 while kill -0 "$wrk_pid" 2>/dev/null; do
   sleep 30
   elapsed=$((elapsed + 30))
   kill -0 "$wrk_pid" 2>/dev/null || break
-  echo "| ${elapsed} s | $(depth) | $(peak_rss) |"
+  echo "| ${elapsed} s | $(depth) | $(peak_rss) | $(memory) |"
 done
 wait "$wrk_pid" || true
-echo "| end of load | $(depth) | $(peak_rss) |"
+echo "| end of load | $(depth) | $(peak_rss) | $(memory) |"
 for _ in $(seq 1 60); do
   [ "$(site_sql "$schema" "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && break
   sleep 1
 done
-echo "| drained after | $(depth) | $(peak_rss) |"
+echo "| drained after | $(depth) | $(peak_rss) | $(memory) |"
 echo
 echo '```'
 grep -E "Requests/sec|Non-2xx|Socket errors|    (50|99)%" "$data_dir/wrk.txt" || true

@@ -73,7 +73,30 @@ pub fn render(db: &crate::db::Db) -> String {
     metrics::gauge!("db_pool_max_connections").set(f64::from(pool.max_size));
     metrics::counter!("db_statements_total").absolute(db.queries_executed());
     refresh_job_gauges(db);
+    refresh_memory_gauges();
     handle.render()
+}
+
+/// `process_resident_memory_bytes`: the figure the memory budget is about, to read
+/// beside the caches' own `cache_weighted_bytes`.
+fn refresh_memory_gauges() {
+    if let Some(bytes) = resident_bytes() {
+        metrics::gauge!("process_resident_memory_bytes").set(bytes as f64);
+    }
+}
+
+/// Resident set size, from the `VmRSS` line of `/proc/self/status` (in kB).
+#[cfg(target_os = "linux")]
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn resident_bytes() -> Option<u64> {
+    None
 }
 
 /// `jobs{state=…}` gauges from the queue table (every state appears, even at zero), and

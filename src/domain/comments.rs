@@ -225,3 +225,75 @@ fn views(
         })
         .collect()
 }
+
+/// How many comments an article's page shows at once. A thread of thousands of comments
+/// would otherwise make a page of megabytes, and the memory to build and send it for
+/// every reader at once.
+pub const PAGE_COMMENTS: usize = 50;
+
+/// The stretch of a thread (oldest first) one page shows: the `size` comments just
+/// before the comment `before`, or the newest `size` without it. A cursor, not a page
+/// number, so that a link keeps showing the same comments while new ones arrive.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ThreadWindow {
+    /// Positions of the comments shown, in the thread.
+    pub shown: std::ops::Range<usize>,
+    /// The cursor of the comments just earlier, when there are any.
+    pub earlier: Option<i32>,
+    /// Whether these are the newest comments (the thread's end, where new ones appear).
+    pub newest: bool,
+    /// The cursor of the comments just after, unless they are the newest (no cursor).
+    pub later: Option<i32>,
+}
+
+impl ThreadWindow {
+    /// The window of `ids` (the thread's comment ids, in its order) ending before the
+    /// comment `before`. A comment deleted since the link was made ends it where it
+    /// stood: before every comment with a smaller id.
+    pub fn of(ids: &[i32], before: Option<i32>, size: usize) -> Self {
+        let end = match before {
+            None => ids.len(),
+            Some(before) => ids
+                .iter()
+                .position(|&id| id == before)
+                .unwrap_or_else(|| ids.iter().filter(|&&id| id < before).count()),
+        };
+        let start = end.saturating_sub(size);
+        Self {
+            shown: start..end,
+            earlier: (start > 0).then(|| ids[start]),
+            newest: end == ids.len(),
+            later: ids.get(end + size).copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ThreadWindow;
+
+    #[test]
+    fn windows_walk_the_thread_from_its_newest_end() {
+        let ids: Vec<i32> = (1..=7).map(|n| n * 10).collect();
+        let newest = ThreadWindow::of(&ids, None, 3);
+        assert_eq!(newest.shown, 4..7);
+        assert_eq!((newest.earlier, newest.newest, newest.later), (Some(50), true, None));
+        let middle = ThreadWindow::of(&ids, Some(50), 3);
+        assert_eq!(middle.shown, 1..4);
+        assert_eq!((middle.earlier, middle.newest, middle.later), (Some(20), false, None));
+        let first = ThreadWindow::of(&ids, Some(20), 3);
+        assert_eq!(first.shown, 0..1);
+        assert_eq!((first.earlier, first.newest, first.later), (None, false, Some(50)));
+    }
+
+    #[test]
+    fn a_cursor_that_is_gone_ends_where_it_stood() {
+        let ids = [10, 20, 40, 50];
+        assert_eq!(ThreadWindow::of(&ids, Some(30), 10).shown, 0..2);
+        assert_eq!(ThreadWindow::of(&ids, Some(1), 10).shown, 0..0);
+        assert_eq!(ThreadWindow::of(&ids, Some(99), 10).shown, 0..4);
+        assert!(ThreadWindow::of(&ids, Some(99), 10).newest);
+        let short = ThreadWindow::of(&[], None, 10);
+        assert_eq!((short.shown, short.earlier, short.newest), (0..0, None, true));
+    }
+}

@@ -107,6 +107,16 @@ async fn metrics_need_the_token_and_count(app: TestApp) {
     ] {
         assert!(after.contains(series), "{series} missing:\n{after}");
     }
+    // The memory the budget is about, read at each scrape.
+    let resident = gauge(&after, "process_resident_memory_bytes");
+    assert!(resident > 1e6 && resident < 1e11, "{after}");
+}
+
+/// The value of an unlabelled gauge; panics when it is missing.
+fn gauge(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
 }
 
 async fn metrics_are_off_without_a_token(app: TestApp) {

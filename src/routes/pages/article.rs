@@ -13,7 +13,7 @@ use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, avatar, form_er
 use super::{PageResult, redirect, render};
 use crate::app::{self, reads};
 use crate::cache::CachedBody;
-use crate::domain::comments::CommentInput;
+use crate::domain::comments::{CommentInput, PAGE_COMMENTS, ThreadWindow};
 use crate::domain::users::User;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -25,7 +25,10 @@ struct ArticlePage {
     article: ArticleCard,
     /// Sanitized HTML from the Markdown body: the only `|safe` value on the site.
     body_html: std::sync::Arc<str>,
+    /// The comments shown: a window of the thread ([`ThreadWindow`]).
     comments: Vec<CommentCard>,
+    /// Where the shown comments stand in the thread: links to earlier and later ones.
+    window: ThreadWindow,
     /// Whether the viewer wrote it (shows Edit and Delete).
     is_author: bool,
     /// Why the comment was refused.
@@ -38,6 +41,23 @@ impl ArticlePage {
     fn newest_comment(&self) -> i32 {
         self.comments.iter().map(|c| c.id).max().unwrap_or(0)
     }
+
+    /// How many comments come before the ones shown.
+    fn earlier_count(&self) -> usize {
+        self.window.shown.start
+    }
+}
+
+/// `?before=<comment id>`: the comments just before that one, rather than the newest. A
+/// value that is not an id is ignored, as a stale or mangled link should still show the
+/// article.
+fn comments_before(req: &HttpRequest) -> Option<i32> {
+    #[derive(Deserialize)]
+    struct ThreadQuery {
+        before: Option<String>,
+    }
+    let query = web::Query::<ThreadQuery>::from_query(req.query_string()).ok()?;
+    query.0.before?.parse().ok()
 }
 
 /// A form that names where to go back to.
@@ -57,6 +77,7 @@ async fn page(
     req: &HttpRequest,
     user: Option<&User>,
     slug: String,
+    before: Option<i32>,
     comment_errors: FormErrors,
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
@@ -64,6 +85,8 @@ async fn page(
     // Shared, not copied: the page takes what it shows from them.
     let (view, favorited, following) = reads::article_shared(&state.app, viewer, &slug).await?;
     let (comments, _) = reads::thread(&state.app, viewer, &slug).await?;
+    let ids: Vec<i32> = comments.iter().map(|c| c.comment.id).collect();
+    let window = ThreadWindow::of(&ids, before, PAGE_COMMENTS);
     // A draft's body stays out of the shared Markdown cache: only its author reads it.
     let body_html = if view.article.draft {
         std::sync::Arc::from(crate::domain::markdown::to_safe_html(&view.article.body))
@@ -90,10 +113,11 @@ async fn page(
         is_author: chrome.is_me(&view.author.username),
         body_html,
         article: ArticleCard::of(&state.assets, &view).with_marks(favorited, following),
-        comments: comments
+        comments: comments[window.shown.clone()]
             .iter()
             .map(|c| CommentCard::of(&state.assets, c))
             .collect(),
+        window,
         chrome,
         errors: comment_errors,
         comment_draft,
@@ -108,15 +132,21 @@ pub async fn show(
     slug: web::Path<String>,
 ) -> PageResult {
     let slug = slug.into_inner();
+    let before = comments_before(&req);
     // Without a session cookie the page holds nothing of the reader's own (no navbar
-    // user, token or flash message): everyone of them gets the same bytes, cached.
-    if req.cookie(crate::startup::SESSION_COOKIE).is_none() && viewer.0.is_none() {
+    // user, token or flash message): everyone of them gets the same bytes, cached (the
+    // newest comments only; earlier ones are rendered when asked for).
+    if before.is_none()
+        && req.cookie(crate::startup::SESSION_COOKIE).is_none()
+        && viewer.0.is_none()
+    {
         let body = crate::app::answers::anonymous_article_page(&state.app, &slug, || async {
             let page = page(
                 &state,
                 &req,
                 None,
                 slug.clone(),
+                None,
                 FormErrors::default(),
                 String::new(),
             )
@@ -135,6 +165,7 @@ pub async fn show(
         &req,
         viewer.0.as_ref(),
         slug,
+        before,
         FormErrors::default(),
         String::new(),
     )
@@ -227,7 +258,7 @@ pub async fn comment(
         Ok(_) => Ok(redirect(&format!("/article/{slug}#comments"))),
         Err(err) => {
             let errors = form_errors(err)?;
-            let page = page(&state, &req, Some(&user.0), slug, errors, draft).await?;
+            let page = page(&state, &req, Some(&user.0), slug, None, errors, draft).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

@@ -80,6 +80,19 @@ async fn report_life_cycle(app: TestApp) {
     let body = queue.expect(StatusCode::OK);
     assert!(body.contains("4 open reports"));
     assert!(body.contains("from the form"));
+    // A reported comment links to the stretch of its thread that ends with it, however
+    // many comments came after it.
+    let link = format!("/article/{slug}?before={}", comment_id + 1);
+    assert!(
+        body.contains(&format!("{link}#comment-{comment_id}")),
+        "{body}"
+    );
+    let thread = moderator.get(&link).await;
+    assert!(
+        thread
+            .expect(StatusCode::OK)
+            .contains(&format!("id=\"comment-{comment_id}\""))
+    );
 
     // Resolve with "hide": the article is hidden in the same step.
     post(

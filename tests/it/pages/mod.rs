@@ -10,6 +10,7 @@ mod notifications;
 mod profile;
 mod queries;
 mod settings;
+mod threads;
 
 use crate::helpers::TestFn;
 
@@ -24,6 +25,7 @@ pub fn tests() -> Vec<(&'static str, TestFn)> {
         settings::tests(),
         notifications::tests(),
         queries::tests(),
+        threads::tests(),
     ]
     .into_iter()
     .flatten()

@@ -34,7 +34,12 @@ impl ReportItem {
         let label = path_segment(&report.target_label);
         let href = match report.target_kind.as_str() {
             "article" => format!("/article/{label}"),
-            "comment" => format!("/article/{label}#comment-{}", report.target_id),
+            // The window of the thread that ends with the comment, however old it is.
+            "comment" => format!(
+                "/article/{label}?before={}#comment-{}",
+                report.target_id.saturating_add(1),
+                report.target_id
+            ),
             _ => format!("/admin/users/{label}"),
         };
         let outcome = report.resolution_action.as_ref().map(|action| {
