@@ -277,13 +277,22 @@ mod tests {
         let ids: Vec<i32> = (1..=7).map(|n| n * 10).collect();
         let newest = ThreadWindow::of(&ids, None, 3);
         assert_eq!(newest.shown, 4..7);
-        assert_eq!((newest.earlier, newest.newest, newest.later), (Some(50), true, None));
+        assert_eq!(
+            (newest.earlier, newest.newest, newest.later),
+            (Some(50), true, None)
+        );
         let middle = ThreadWindow::of(&ids, Some(50), 3);
         assert_eq!(middle.shown, 1..4);
-        assert_eq!((middle.earlier, middle.newest, middle.later), (Some(20), false, None));
+        assert_eq!(
+            (middle.earlier, middle.newest, middle.later),
+            (Some(20), false, None)
+        );
         let first = ThreadWindow::of(&ids, Some(20), 3);
         assert_eq!(first.shown, 0..1);
-        assert_eq!((first.earlier, first.newest, first.later), (None, false, Some(50)));
+        assert_eq!(
+            (first.earlier, first.newest, first.later),
+            (None, false, Some(50))
+        );
     }
 
     #[test]
@@ -294,6 +303,9 @@ mod tests {
         assert_eq!(ThreadWindow::of(&ids, Some(99), 10).shown, 0..4);
         assert!(ThreadWindow::of(&ids, Some(99), 10).newest);
         let short = ThreadWindow::of(&[], None, 10);
-        assert_eq!((short.shown, short.earlier, short.newest), (0..0, None, true));
+        assert_eq!(
+            (short.shown, short.earlier, short.newest),
+            (0..0, None, true)
+        );
     }
 }

@@ -48,7 +48,9 @@ async fn long_threads_are_shown_a_window_at_a_time(app: TestApp) {
     }
     let path = format!("/article/{slug}");
     // The API still answers the whole thread, as the RealWorld spec says.
-    let all = app.get(&format!("/api/articles/{slug}/comments"), None).await;
+    let all = app
+        .get(&format!("/api/articles/{slug}/comments"), None)
+        .await;
     assert_eq!(all.json["comments"].as_array().map(Vec::len), Some(107));
 
     // Anonymous and signed in alike, the page opens on the newest 50, where live
@@ -72,7 +74,10 @@ async fn long_threads_are_shown_a_window_at_a_time(app: TestApp) {
     let middle = visitor.get(earlier.trim_end_matches("#comments")).await;
     let body = middle.expect(StatusCode::OK);
     assert_eq!(comment_texts(body), numbered(8..=57));
-    assert!(!body.contains("data-live-article="), "no live updates mid-thread");
+    assert!(
+        !body.contains("data-live-article="),
+        "no live updates mid-thread"
+    );
     assert_eq!(pager_link(body, "next"), Some(format!("{path}#comments")));
     let first = pager_link(body, "prev").expect("a link further back");
     let first = member.get(first.trim_end_matches("#comments")).await;
