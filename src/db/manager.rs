@@ -164,8 +164,9 @@ impl ConnectionManager {
 /// a busy timeout so writers queue instead of failing, and NORMAL sync (safe with WAL).
 /// The busy timeout comes first so that the WAL switch itself waits for other openers.
 /// Each connection's page cache is held to 1 MiB (SQLite's default is 2 MiB): the
-/// pages all live in the operating system's file cache anyway, and the connections'
-/// own copies were 12.6 MB of the server's heap in a soak (docs/benchmarks.md).
+/// pages all live in the operating system's file cache anyway, and SQLite's
+/// allocations, these caches first, were 12.6 MB of the server's heap in a soak
+/// (docs/benchmarks.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;";
 
