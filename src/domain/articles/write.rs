@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::list::one_view;
 use super::{Article, ArticleView, drafts};
 use crate::db::schema::{articles, favorites};
-use crate::db::{Db, DbConnection, is_unique_violation, savepoint};
+use crate::db::{Db, DbConnection};
 use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::{events, input, revisions, search, tags, time, visibility};
@@ -118,11 +118,6 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
         } else {
             format!("{stem}-{}", random_suffix())
         };
-        if Article::find_by_slug(conn, &slug)?.is_some() {
-            continue;
-        }
-        // A concurrent writer may take the same slug first: the insert runs in a
-        // savepoint, so losing that race leaves this transaction usable.
         let new = NewArticle {
             slug: &slug,
             title: &title,
@@ -135,23 +130,15 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
             draft: raw.draft,
             publish_at,
         };
-        let result = savepoint(conn, |conn| {
-            diesel::insert_into(articles::table)
-                .values(&new)
-                .execute(conn)
-        });
-        match result {
-            Ok(_) => {
-                inserted = Some(slug);
-                break;
-            }
-            Err(e) if is_unique_violation(&e) => continue,
-            Err(e) => return Err(e.into()),
+        // A taken slug (by an earlier article, or a concurrent writer a moment ago)
+        // inserts nothing, and the transaction stays usable: the next try takes a
+        // suffix.
+        if let Some(article) = insert_unless_slug_taken(conn, &new)? {
+            inserted = Some(article);
+            break;
         }
     }
-    let slug = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
-    let article = Article::find_by_slug(conn, &slug)?
-        .ok_or_else(|| AppError::Internal("inserted article vanished".into()))?;
+    let article = inserted.ok_or_else(|| AppError::Internal("no free slug found".into()))?;
     tags::attach_to_new_article(conn, article.id, &tags)?;
     search::index(conn, &[article.id])?;
     // As `one_view` would build it, without its reads of what this write knows: nobody
@@ -176,6 +163,40 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
         events::article_published(conn, &view.article, &view.author.username)?;
     }
     Ok(view)
+}
+
+/// Inserts `new` unless its slug is taken; the stored article, or `None`. One
+/// statement on PostgreSQL (the row comes back from the insert), where each is a round
+/// trip; on SQLite the row is read back by its id.
+fn insert_unless_slug_taken(
+    conn: &mut DbConnection,
+    new: &NewArticle<'_>,
+) -> QueryResult<Option<Article>> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::insert_into(articles::table)
+            .values(new)
+            .on_conflict(articles::slug)
+            .do_nothing()
+            .returning(Article::as_returning())
+            .get_result(pg)
+            .optional(),
+        DbConnection::Sqlite(sqlite) => {
+            let stored = diesel::insert_into(articles::table)
+                .values(new)
+                .on_conflict(articles::slug)
+                .do_nothing()
+                .execute(sqlite)?;
+            if stored == 0 {
+                return Ok(None);
+            }
+            let id = crate::db::last_insert_id(sqlite)?;
+            articles::table
+                .find(id)
+                .select(Article::as_select())
+                .first(sqlite)
+                .optional()
+        }
+    }
 }
 
 /// Edits the article `slug` on behalf of `user_id`: 404 when missing, 403 when not
