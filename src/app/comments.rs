@@ -1,6 +1,6 @@
 //! Posting and deleting comments.
 
-use super::App;
+use super::{App, reads};
 use crate::cache::Stale;
 use crate::domain::comments::{self, CommentInput, CommentView};
 use crate::error::AppResult;
@@ -12,10 +12,13 @@ pub async fn add(
     slug: String,
     input: CommentInput,
 ) -> AppResult<CommentView> {
-    // The reply shows its author as the cache has them, as reads do.
+    // The reply shows its author as the cache has them, as reads do; an article that
+    // everyone may see is checked in the caches too, so the write need not read it.
     let author = app.publisher(author_id).await?;
+    let public = reads::public_article(app, &slug).await?;
     app.write(move |tx| {
-        let view = comments::add(tx.conn, &author, &slug, input)?;
+        let article = public.as_ref().map(|view| &view.article);
+        let view = comments::add(tx.conn, &author, &slug, article, input)?;
         tx.stale(Stale::Comments { slug });
         Ok(view)
     })

@@ -25,6 +25,7 @@ pub mod site_settings;
 pub mod two_factor;
 pub mod verification;
 pub mod viewer;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ use crate::cache::{Caches, Stale, invalidate};
 use crate::db::{Db, DbConnection};
 use crate::domain::events;
 use crate::domain::users::User;
+use crate::domain::webhooks::listeners;
 use crate::error::{AppError, AppResult};
 
 /// What writes and cached reads need: the database, this process's caches and where it
@@ -125,7 +127,13 @@ impl App {
         T: Send + 'static,
     {
         let broadcast = self.broadcast.clone();
-        let (value, stale, queued_jobs) = self
+        // Which webhooks listen, for the events this write may raise: from the cache, or
+        // loaded by the write's first event and kept for the next writes (not when this
+        // process caches nothing: then each event asks about its owner alone).
+        let webhooks = &self.caches.webhooks;
+        let (webhooks_stamp, caching_webhooks) = (webhooks.stamp(&()), webhooks.caching());
+        let known_webhooks = webhooks.get(&()).await;
+        let (value, stale, queued_jobs, loaded_webhooks) = self
             .db
             .write(move |conn| {
                 let mut tx = Tx {
@@ -135,7 +143,10 @@ impl App {
                 // A write that failed earlier on this thread may have left marks behind.
                 events::take_told();
                 crate::jobs::wake::take_pending();
-                let value = work(&mut tx)?;
+                let scope = listeners::WriteScope::begin(caching_webhooks, known_webhooks);
+                let value = work(&mut tx);
+                let loaded_webhooks = scope.finish();
+                let value = value?;
                 let mut users = events::take_told();
                 if !users.is_empty() {
                     users.sort_unstable();
@@ -144,9 +155,12 @@ impl App {
                 }
                 broadcast.publish(tx.conn, &tx.stale)?;
                 let queued_jobs = crate::jobs::wake::take_pending();
-                Ok::<_, AppError>((value, tx.stale, queued_jobs))
+                Ok::<_, AppError>((value, tx.stale, queued_jobs, loaded_webhooks))
             })
             .await?;
+        if let Some(directory) = loaded_webhooks {
+            webhooks.put_if_fresh((), directory, webhooks_stamp).await;
+        }
         // The jobs it queued are there now: this process's idle workers wake.
         if queued_jobs {
             crate::jobs::wake::wake_local();

@@ -166,6 +166,20 @@ pub async fn article_shared(
     Ok((view, favorited, following))
 }
 
+/// The article `slug` if everyone may see it (published, not hidden), from the caches
+/// (loaded into them on a miss); `None` otherwise. Writes about it check it here
+/// instead of reading it again inside their transaction.
+pub(super) async fn public_article(app: &App, slug: &str) -> AppResult<Option<Arc<ArticleView>>> {
+    let (db, c) = (&app.db, &*app.caches);
+    let id = match article_id(db, c, slug).await {
+        Ok(id) => id,
+        Err(AppError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let view = shared_articles(db, c, &[id]).await?.pop();
+    Ok(view.filter(|v| !v.article.hidden))
+}
+
 /// The id of the published article `slug`; 404 when there is none (or a draft).
 async fn article_id(db: &Db, c: &Caches, slug: &str) -> AppResult<i32> {
     c.slugs

@@ -79,6 +79,8 @@ pub enum Stale {
     Tags,
     /// An admin changed a site setting.
     SiteSettings,
+    /// A webhook was added or removed: the directory every event is checked against.
+    Webhooks,
     /// Anything else, or too much to name: every entry of every cache. Moderation
     /// (hiding, featuring, deleting, suspending, role changes) is rare and changes what
     /// lists, counts, threads and the featured section show, so it uses this.
@@ -153,6 +155,7 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
             }
         }
         Stale::SiteSettings => c.site_settings.invalidate_all(),
+        Stale::Webhooks => c.webhooks.invalidate_all(),
         Stale::Tags => {
             c.articles.invalidate_all();
             c.summaries.invalidate_all();
@@ -190,6 +193,7 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
 pub fn everything(c: &Caches) {
     c.accounts.invalidate_all();
     c.site_settings.invalidate_all();
+    c.webhooks.invalidate_all();
     c.sessions.invalidate_all();
     c.token_grants.invalidate_all();
     c.live_tokens.invalidate_all();

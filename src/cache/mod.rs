@@ -143,6 +143,9 @@ pub struct Caches {
     pub tags: Store<(), Arc<Vec<String>>>,
     /// The admin area's site settings (one entry).
     pub site_settings: Store<(), Arc<crate::domain::site_settings::SiteSettings>>,
+    /// Every webhook of the site, by owner and event: what each write that raises an
+    /// event asks (one entry).
+    pub webhooks: Store<(), Arc<crate::domain::webhooks::listeners::Directory>>,
     /// The featured articles' ids, as anonymous readers see them.
     pub featured: Store<(), Arc<Vec<i32>>>,
     /// User id → the account row, as signed-in requests check it (role, suspension, a
@@ -285,6 +288,11 @@ impl Caches {
             site_settings: Store::new("site_settings", budget.min(4096), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 16)
             }),
+            // One entry of at most `listeners::MAX_CACHED` webhooks (under 300 KiB), in a
+            // fixed 512 KiB beside the shares, unless caching is off altogether.
+            webhooks: Store::new("webhooks", budget.min(512 * 1024), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + v.weight())
+            }),
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
@@ -387,6 +395,7 @@ impl Caches {
             marks,
             unread,
             tags,
+            webhooks,
             featured,
             api_articles,
             api_lists,

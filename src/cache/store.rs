@@ -138,6 +138,11 @@ where
         self.cache.as_ref().filter(|_| self.gate.is_open())
     }
 
+    /// Whether this store keeps what it is given now (caching is on and the gate open).
+    pub fn caching(&self) -> bool {
+        self.usable().is_some()
+    }
+
     /// The cached value of `key`, counting the hit or miss.
     pub async fn get(&self, key: &K) -> Option<V> {
         let found = match self.usable() {

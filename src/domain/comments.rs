@@ -1,18 +1,21 @@
 //! Comments on articles.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use crate::db::schema::comments;
-use crate::db::{Db, DbConnection};
+use crate::db::{Db, DbConnection, is_foreign_key_violation};
 use crate::domain::articles::Article;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::profiles::{self, Profile};
 use crate::domain::users::User;
-use crate::domain::{events, input, time, visibility};
+use crate::domain::{events, input, notifications, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::jobs::{kinds, wake};
 
 /// A comment row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -82,20 +85,48 @@ pub fn visible_counts(
 }
 
 /// Posts a comment by `author` on `slug`, inside the caller's write transaction.
+/// `public` is the article when the caller already knows that everyone may see it
+/// (from the caches); otherwise it is read here, with whether `author` may see it.
 pub fn add(
     conn: &mut DbConnection,
     author: &User,
     slug: &str,
+    public: Option<&Article>,
     raw: CommentInput,
 ) -> AppResult<CommentView> {
     let author_id = author.id;
-    let article = visibility::visible_article(conn, Some(author_id), slug)?;
+    let article = match public {
+        Some(article) => Cow::Borrowed(article),
+        None => Cow::Owned(visibility::visible_article(conn, Some(author_id), slug)?),
+    };
     let mut errors = FieldErrors::default();
     let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
     errors.into_result()?;
     let now = time::now();
+    // Only its author can comment on a draft (notes to self): nobody is told.
+    let notice = if article.draft {
+        None
+    } else {
+        events::comment_notice(&article, author_id)
+    };
+    let row = NewComment {
+        body: &body,
+        article_id: article.id,
+        author_id,
+        created_at: now,
+        updated_at: now,
+    };
+    let id = match insert(conn, &row, notice.as_ref()) {
+        Ok(id) => id,
+        // Deleted since the caller saw it cached.
+        Err(e) if is_foreign_key_violation(&e) => return Err(AppError::NotFound("article")),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(one) = &notice {
+        events::told(one);
+    }
     let comment = Comment {
-        id: insert(conn, &body, article.id, author_id, now)?,
+        id,
         body,
         article_id: article.id,
         author_id,
@@ -108,48 +139,86 @@ pub fn add(
         comment,
         author: Profile::of(author, false),
     };
-    // Only its author can comment on a draft (notes to self): nobody is told.
     if !article.draft {
-        events::comment_created(
-            conn,
-            &article,
-            view.comment.id,
-            author_id,
-            &view.author.username,
-        )?;
+        events::comment_created(conn, &article, view.comment.id, &view.author.username)?;
     }
     Ok(view)
 }
 
-/// Inserts a comment row and returns its id, taken from the insert itself: RETURNING on
-/// PostgreSQL, the connection's last rowid on SQLite (both exact with concurrent
-/// writers, and neither reads the article's other comments).
-fn insert(
-    conn: &mut DbConnection,
-    body: &str,
+#[derive(Insertable)]
+#[diesel(table_name = comments)]
+struct NewComment<'a> {
+    body: &'a str,
     article_id: i32,
     author_id: i32,
-    now: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = BigInt)]
+    queued: i64,
+}
+
+/// Inserts a comment row with the notification it makes, if any, and returns its id,
+/// taken from the insert itself. On PostgreSQL one statement does both, since each is
+/// a round trip; on SQLite the id is the connection's last rowid (exact with
+/// concurrent writers, and neither reads the article's other comments).
+fn insert(
+    conn: &mut DbConnection,
+    row: &NewComment<'_>,
+    notice: Option<&kinds::One>,
 ) -> QueryResult<i32> {
-    let row = (
-        comments::body.eq(body),
-        comments::article_id.eq(article_id),
-        comments::author_id.eq(author_id),
-        comments::created_at.eq(now),
-        comments::updated_at.eq(now),
-    );
-    match conn {
-        DbConnection::Pg(pg) => diesel::insert_into(comments::table)
+    if let DbConnection::Pg(pg) = conn {
+        return insert_pg(pg, row, notice);
+    }
+    diesel::insert_into(comments::table)
+        .values(row)
+        .execute(conn)?;
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("PostgreSQL returned above");
+    };
+    let id = crate::db::last_insert_id(sqlite)?;
+    if let Some(one) = notice {
+        notifications::create(conn, one)?;
+    }
+    Ok(id)
+}
+
+fn insert_pg(
+    pg: &mut diesel::PgConnection,
+    row: &NewComment<'_>,
+    notice: Option<&kinds::One>,
+) -> QueryResult<i32> {
+    let Some(one) = notice else {
+        return diesel::insert_into(comments::table)
             .values(row)
             .returning(comments::id)
-            .get_result(pg),
-        DbConnection::Sqlite(sqlite) => {
-            diesel::insert_into(comments::table)
-                .values(row)
-                .execute(sqlite)?;
-            crate::db::last_insert_id(sqlite)
-        }
+            .get_result(pg);
+    };
+    let key = notifications::write_key();
+    let sql = format!(
+        "WITH comment AS (\
+           INSERT INTO comments (body, article_id, author_id, created_at, updated_at) \
+           VALUES ($1, $2, $3, $4, $5) RETURNING id), {} \
+         SELECT (SELECT id FROM comment) AS id, (SELECT COUNT(*) FROM queued) AS queued",
+        notifications::ctes_pg(one, 6)
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(row.body)
+        .bind::<Integer, _>(row.article_id)
+        .bind::<Integer, _>(row.author_id)
+        .bind::<Timestamp, _>(row.created_at)
+        .bind::<Timestamp, _>(row.updated_at);
+    let made: Inserted = notifications::bind_pg(query, one, &key, row.created_at).get_result(pg)?;
+    if made.queued > 0 {
+        wake::note_enqueued();
     }
+    Ok(made.id)
 }
 
 impl Comment {

@@ -33,7 +33,7 @@ fn webhook_event(
     owner_id: i32,
     data: serde_json::Value,
 ) -> Result {
-    let hooks = webhooks::listening(conn, owner_id, event)?;
+    let hooks = webhooks::listeners::listening(conn, owner_id, event)?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -47,18 +47,19 @@ fn notify_one(
     actor_id: i32,
     article: Option<&Article>,
 ) -> Result {
-    notify(
-        conn,
-        kinds::One {
-            user_id,
-            kind: kind.into(),
-            actor_id,
-            article_id: article.map(|a| a.id),
-            subject: article.map(|a| a.title.clone()),
-            detail: None,
-            reason: None,
-        },
-    )
+    notify(conn, one_about(user_id, kind, actor_id, article))
+}
+
+fn one_about(user_id: i32, kind: &str, actor_id: i32, article: Option<&Article>) -> kinds::One {
+    kinds::One {
+        user_id,
+        kind: kind.into(),
+        actor_id,
+        article_id: article.map(|a| a.id),
+        subject: article.map(|a| a.title.clone()),
+        detail: None,
+        reason: None,
+    }
 }
 
 /// Creates one notification in the caller's transaction and notes its recipient for
@@ -68,8 +69,14 @@ fn notify(conn: &mut DbConnection, one: kinds::One) -> Result {
         return Ok(());
     }
     notifications::create(conn, &one)?;
-    TOLD.with(|told| told.borrow_mut().push(one.user_id));
+    told(&one);
     Ok(())
+}
+
+/// Notes that the write on this thread made `one`: its recipient's unread count goes
+/// stale when it commits.
+pub fn told(one: &kinds::One) {
+    TOLD.with(|told| told.borrow_mut().push(one.user_id));
 }
 
 thread_local! {
@@ -227,21 +234,22 @@ pub fn article_deleted(conn: &mut DbConnection, article: &Article, author: &str)
     )
 }
 
-/// A new comment: the article's author is told.
+/// The notification a new comment on published `article` makes: its author is told,
+/// unless they wrote it. The comment's insert makes it (on PostgreSQL in the same
+/// statement), then calls [`told`] and [`comment_created`].
+pub fn comment_notice(article: &Article, commenter_id: i32) -> Option<kinds::One> {
+    (article.author_id != commenter_id)
+        .then(|| one_about(article.author_id, "comment", commenter_id, Some(article)))
+}
+
+/// A new comment, whose notification was made with it ([`comment_notice`]): the
+/// webhooks that want it.
 pub fn comment_created(
     conn: &mut DbConnection,
     article: &Article,
     comment_id: i32,
-    commenter_id: i32,
     commenter: &str,
 ) -> Result {
-    notify_one(
-        conn,
-        article.author_id,
-        "comment",
-        commenter_id,
-        Some(article),
-    )?;
     webhook_event(
         conn,
         "comment.created",

@@ -12,6 +12,8 @@ use crate::domain::time;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::jobs::{self, kinds};
 
+pub mod listeners;
+
 /// Events a webhook can choose.
 pub const EVENTS: [&str; 5] = [
     "article.published",
@@ -200,15 +202,18 @@ fn validate(raw: WebhookInput) -> AppResult<(String, String, Vec<String>, bool)>
     Ok((url, secret, events, raw.site_wide))
 }
 
-/// Registers a webhook for `user_id` (`role` decides whether it may be site-wide). The
-/// URL must resolve to public addresses unless `allow_private`.
-pub async fn create(
-    db: &Db,
-    user_id: i32,
-    role: &str,
-    raw: WebhookInput,
-    allow_private: bool,
-) -> AppResult<Webhook> {
+/// A webhook that passed every check and may be stored ([`prepare`]).
+#[derive(Debug)]
+pub struct Checked {
+    url: String,
+    secret: String,
+    events: Vec<String>,
+    site_wide: bool,
+}
+
+/// Checks a new webhook of a user with `role` (which decides whether it may be
+/// site-wide). The URL must resolve to public addresses unless `allow_private`.
+pub async fn prepare(role: &str, raw: WebhookInput, allow_private: bool) -> AppResult<Checked> {
     let (url, secret, events, site_wide) = validate(raw)?;
     if site_wide && role != "admin" {
         return Err(AppError::Forbidden("siteWide"));
@@ -224,36 +229,41 @@ pub async fn create(
             why.to_string(),
         )));
     }
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let owned: i64 = webhooks::table
-                .filter(webhooks::user_id.eq(user_id))
-                .count()
-                .get_result(conn)?;
-            if owned >= MAX_PER_USER {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "webhook",
-                    format!("you can have at most {MAX_PER_USER} webhooks"),
-                )));
-            }
-            diesel::insert_into(webhooks::table)
-                .values((
-                    webhooks::user_id.eq(user_id),
-                    webhooks::url.eq(&url),
-                    webhooks::secret.eq(&secret),
-                    webhooks::events.eq(events.join(",")),
-                    webhooks::site_wide.eq(site_wide),
-                    webhooks::created_at.eq(time::now()),
-                ))
-                .execute(conn)?;
-            Ok(webhooks::table
-                .filter(webhooks::user_id.eq(user_id))
-                .order(webhooks::id.desc())
-                .select(Webhook::as_select())
-                .first(conn)?)
-        })
+    Ok(Checked {
+        url,
+        secret,
+        events,
+        site_wide,
     })
-    .await
+}
+
+/// Stores `hook` for `user_id`, inside the caller's write transaction.
+pub fn insert(conn: &mut DbConnection, user_id: i32, hook: &Checked) -> AppResult<Webhook> {
+    let owned: i64 = webhooks::table
+        .filter(webhooks::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if owned >= MAX_PER_USER {
+        return Err(AppError::Validation(FieldErrors::single(
+            "webhook",
+            format!("you can have at most {MAX_PER_USER} webhooks"),
+        )));
+    }
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::user_id.eq(user_id),
+            webhooks::url.eq(&hook.url),
+            webhooks::secret.eq(&hook.secret),
+            webhooks::events.eq(hook.events.join(",")),
+            webhooks::site_wide.eq(hook.site_wide),
+            webhooks::created_at.eq(time::now()),
+        ))
+        .execute(conn)?;
+    Ok(webhooks::table
+        .filter(webhooks::user_id.eq(user_id))
+        .order(webhooks::id.desc())
+        .select(Webhook::as_select())
+        .first(conn)?)
 }
 
 /// The webhooks of `user_id`, oldest first.
@@ -280,18 +290,14 @@ fn owned(conn: &mut DbConnection, user_id: i32, id: i32) -> AppResult<Webhook> {
         .ok_or(AppError::NotFound("webhook"))
 }
 
-/// Deletes webhook `id` of `user_id` with its deliveries (404 when not theirs).
-pub async fn delete(db: &Db, user_id: i32, id: i32) -> AppResult<()> {
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            owned(conn, user_id, id)?;
-            diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
-                .execute(conn)?;
-            diesel::delete(webhooks::table.find(id)).execute(conn)?;
-            Ok(())
-        })
-    })
-    .await
+/// Deletes webhook `id` of `user_id` with its deliveries (404 when not theirs), inside
+/// the caller's write transaction.
+pub fn remove(conn: &mut DbConnection, user_id: i32, id: i32) -> AppResult<()> {
+    owned(conn, user_id, id)?;
+    diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(webhooks::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
 /// Webhook `id` of `user_id` and its latest deliveries, newest first.
@@ -326,38 +332,51 @@ pub async fn redeliver(db: &Db, user_id: i32, id: i32, delivery_id: i32) -> AppR
                 .optional()?
                 .ok_or(AppError::NotFound("delivery"))?;
             let source = format!("redeliver:{}:{}", old.id, rand::random::<u64>());
-            Ok(insert_delivery(
-                conn,
-                id,
-                &old.event,
-                &source,
-                &old.payload,
-            )?)
+            insert_delivery(conn, id, &old.event, &source, &old.payload)?
+                .ok_or(AppError::NotFound("webhook"))
         })
     })
     .await
 }
 
+/// Creates a delivery of `payload` to webhook `webhook_id` and its job; `None` (and
+/// nothing created) when that webhook is gone: a write may hold a cached directory
+/// ([`listeners`]) that names a webhook deleted on another instance a moment ago.
 fn insert_delivery(
     conn: &mut DbConnection,
     webhook_id: i32,
     event: &str,
     source: &str,
     payload: &str,
-) -> QueryResult<i32> {
+) -> QueryResult<Option<i32>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Integer, Text, Timestamp};
     let now = time::now();
-    diesel::insert_into(webhook_deliveries::table)
-        .values((
-            webhook_deliveries::webhook_id.eq(webhook_id),
-            webhook_deliveries::event.eq(event),
-            webhook_deliveries::source_key.eq(source),
-            webhook_deliveries::payload.eq(payload),
-            webhook_deliveries::state.eq("pending"),
-            webhook_deliveries::attempts.eq(0),
-            webhook_deliveries::created_at.eq(now),
-            webhook_deliveries::updated_at.eq(now),
+    let created = diesel::insert_into(webhook_deliveries::table)
+        .values(webhooks::table.filter(webhooks::id.eq(webhook_id)).select((
+            webhooks::id,
+            event.into_sql::<Text>(),
+            source.into_sql::<Text>(),
+            payload.into_sql::<Text>(),
+            sql::<Text>("'pending'"),
+            sql::<Integer>("0"),
+            now.into_sql::<Timestamp>(),
+            now.into_sql::<Timestamp>(),
+        )))
+        .into_columns((
+            webhook_deliveries::webhook_id,
+            webhook_deliveries::event,
+            webhook_deliveries::source_key,
+            webhook_deliveries::payload,
+            webhook_deliveries::state,
+            webhook_deliveries::attempts,
+            webhook_deliveries::created_at,
+            webhook_deliveries::updated_at,
         ))
         .execute(conn)?;
+    if created == 0 {
+        return Ok(None);
+    }
     let delivery_id = webhook_deliveries::table
         .filter(webhook_deliveries::webhook_id.eq(webhook_id))
         .filter(webhook_deliveries::source_key.eq(source))
@@ -368,7 +387,7 @@ fn insert_delivery(
         kinds::WEBHOOK_DELIVER,
         &kinds::Deliver { delivery_id },
     )?;
-    Ok(delivery_id)
+    Ok(Some(delivery_id))
 }
 
 /// The webhooks that want `event` about `owner_id`'s things: the owner's own and every
@@ -398,20 +417,21 @@ fn delivery_body(event: &str, data: &serde_json::Value) -> String {
     .to_string()
 }
 
-/// Creates a delivery of `event` (and its job) for each of `hooks`, inside the caller's
-/// transaction: the write that causes an event queues its deliveries itself (the
-/// outbox), so each is one job away from its receiver rather than two.
+/// Creates a delivery of `event` (and its job) for each of the webhooks `hook_ids`,
+/// inside the caller's transaction: the write that causes an event queues its
+/// deliveries itself (the outbox), so each is one job away from its receiver rather
+/// than two.
 pub fn queue_deliveries(
     conn: &mut DbConnection,
-    hooks: &[Webhook],
+    hook_ids: &[i32],
     event: &str,
     data: &serde_json::Value,
 ) -> QueryResult<()> {
     let body = delivery_body(event, data);
     // Unique per event; nothing re-runs this (a rolled-back write leaves no delivery).
     let source = format!("write:{:032x}", rand::random::<u128>());
-    for hook in hooks {
-        insert_delivery(conn, hook.id, event, &source, &body)?;
+    for id in hook_ids {
+        insert_delivery(conn, *id, event, &source, &body)?;
     }
     Ok(())
 }
@@ -435,8 +455,9 @@ pub fn fan_out(conn: &mut DbConnection, job_id: i32, event: &kinds::Event) -> Qu
                 continue;
             }
             let body = delivery_body(&event.event, &event.data);
-            insert_delivery(conn, hook.id, &event.event, &source, &body)?;
-            created += 1;
+            if insert_delivery(conn, hook.id, &event.event, &source, &body)?.is_some() {
+                created += 1;
+            }
         }
         Ok(created)
     })

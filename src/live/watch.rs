@@ -158,7 +158,8 @@ impl Watch {
             | Stale::ProfileEdited
             | Stale::Follow { .. }
             | Stale::Tags
-            | Stale::SiteSettings => Due::default(),
+            | Stale::SiteSettings
+            | Stale::Webhooks => Due::default(),
         }
     }
 

@@ -5,7 +5,11 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, assert_error};
 
-crate::tests![comment_cycle, comment_errors];
+crate::tests![
+    comment_cycle,
+    comment_errors,
+    a_comment_on_an_article_deleted_behind_the_cache_is_a_404,
+];
 
 async fn comment_cycle(app: TestApp) {
     let author = app.register("poster").await;
@@ -107,4 +111,38 @@ async fn comment_errors(app: TestApp) {
             .await;
         assert_error(&reply, StatusCode::NOT_FOUND, "comment", "not found");
     }
+}
+
+/// A comment post checks a public article in the caches, not in its transaction:
+/// another instance deleted it a moment ago and this one has not heard yet. The
+/// comment is refused as on a missing article, not with a 500.
+async fn a_comment_on_an_article_deleted_behind_the_cache_is_a_404(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let author = app.register("poster").await;
+    let reader = app.register("commenter").await;
+    let slug = app.publish(&author, "Going away", &[]).await;
+    let path = format!("/api/articles/{slug}/comments");
+    let first = app
+        .post(
+            &path,
+            Some(&reader),
+            json!({"comment": {"body": "Cached now"}}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+
+    let db = crate::jobs::db_of(&app);
+    db.conn()
+        .expect("conn")
+        .batch_execute(&format!("DELETE FROM articles WHERE slug = '{slug}'"))
+        .expect("deleted");
+    let late = app
+        .post(
+            &path,
+            Some(&reader),
+            json!({"comment": {"body": "Too late"}}),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::NOT_FOUND, "{}", late.text);
+    assert!(late.text.contains("article"), "{}", late.text);
 }

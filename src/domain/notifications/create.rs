@@ -1,7 +1,10 @@
 //! Creating a notification inside the write that caused it.
 
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::db::schema::notifications;
 use crate::db::{DbConnection, last_insert_id};
@@ -13,7 +16,7 @@ use crate::jobs::{self, kinds, queue, wake};
 /// Made in that transaction, it exists exactly when the cause commits, with no job in
 /// between. The key only has to be unique: nothing runs this twice.
 pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
-    let key = format!("write:{:032x}", rand::random::<u128>());
+    let key = write_key();
     if let DbConnection::Pg(pg) = conn {
         return create_pg(pg, one, &key);
     }
@@ -50,39 +53,87 @@ pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
 }
 
 #[derive(QueryableByName)]
-struct QueuedJob {
-    #[diesel(sql_type = Integer)]
-    #[allow(dead_code)] // Only counted.
-    id: i32,
+struct Queued {
+    #[diesel(sql_type = BigInt)]
+    queued: i64,
+}
+
+/// A fresh key for a notification made by a write: it only has to be unique, since
+/// nothing runs that write twice.
+pub fn write_key() -> String {
+    format!("write:{:032x}", rand::random::<u128>())
 }
 
 /// [`create`] in one statement, since each statement is a round trip to PostgreSQL (three
 /// of a comment post's eleven were these): the settings are read inside the insert, and
-/// the email job is inserted from its `RETURNING` row when the email is wanted. The
-/// job's payload is what [`kinds::NotificationEmail`] serializes to.
+/// the email job is inserted from its `RETURNING` row when the email is wanted.
 fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> QueryResult<()> {
+    let sql = format!(
+        "WITH {} SELECT (SELECT COUNT(*) FROM queued) AS queued",
+        ctes_pg(one, 1)
+    );
+    let made: Queued =
+        bind_pg(diesel::sql_query(sql).into_boxed(), one, key, time::now()).get_result(pg)?;
+    if made.queued > 0 {
+        wake::note_enqueued();
+    }
+    Ok(())
+}
+
+/// `one`'s notification and its email job as the common table expressions `created`
+/// and `queued` of a PostgreSQL statement, so that another insert of the same write can
+/// travel with them in one round trip. Their parameters are numbered from `$first`;
+/// [`bind_pg`] binds them, after the statement's own. The job's payload is what
+/// [`kinds::NotificationEmail`] serializes to.
+pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
+    let p = |n: usize| format!("${}", first + n - 1);
     let wanted = match email_settings::column_of(&one.kind) {
         // Column names from our own table of them, never from input.
         Some(column) => format!(
-            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = $1), {})",
+            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = {}), {})",
+            p(1),
             email_settings::EmailSettings::default().wants(&one.kind)
         ),
         None => "FALSE".to_owned(),
     };
-    let sql = format!(
-        "WITH created AS (\
+    format!(
+        "created AS (\
            INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, detail, \
              reason, dedupe_key, emailed, created_at) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {wanted}, $9) \
-           RETURNING id, emailed) \
-         INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
-           updated_at) \
-         SELECT $10, json_build_object('notification_id', id)::text, $11, 0, $12, $9, $9, $9 \
-         FROM created WHERE emailed \
-         RETURNING id"
-    );
-    let now = time::now();
-    let queued: Vec<QueuedJob> = diesel::sql_query(sql)
+           VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {wanted}, {}) \
+           RETURNING id, emailed), \
+         queued AS (\
+           INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, \
+             created_at, updated_at) \
+           SELECT {}, json_build_object('notification_id', id)::text, {}, 0, {}, {}, {}, {} \
+           FROM created WHERE emailed \
+           RETURNING id)",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6),
+        p(7),
+        p(8),
+        p(9),
+        p(10),
+        p(11),
+        p(12),
+        p(9),
+        p(9),
+        p(9),
+    )
+}
+
+/// Binds the parameters of [`ctes_pg`] to `query`, made at `now` under `key`.
+pub fn bind_pg<'f>(
+    query: BoxedSqlQuery<'f, Pg, SqlQuery>,
+    one: &'f kinds::One,
+    key: &'f str,
+    now: NaiveDateTime,
+) -> BoxedSqlQuery<'f, Pg, SqlQuery> {
+    query
         .bind::<Integer, _>(one.user_id)
         .bind::<Text, _>(&one.kind)
         .bind::<Integer, _>(one.actor_id)
@@ -95,9 +146,4 @@ fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> Quer
         .bind::<Text, _>(kinds::EMAIL_NOTIFICATION)
         .bind::<Text, _>(queue::QUEUED)
         .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
-        .load(pg)?;
-    if !queued.is_empty() {
-        wake::note_enqueued();
-    }
-    Ok(())
 }

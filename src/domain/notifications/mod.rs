@@ -5,7 +5,7 @@
 mod create;
 mod view;
 
-pub use create::create;
+pub use create::{bind_pg, create, ctes_pg, write_key};
 
 pub use view::{Group, NotificationView, Subject, group};
 

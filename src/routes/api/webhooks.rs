@@ -11,6 +11,7 @@ use super::input::NewWebhook;
 use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
+use crate::app;
 use crate::domain::access_tokens::Scope;
 use crate::domain::time;
 use crate::domain::webhooks::{self, Delivery, Webhook, WebhookInput};
@@ -129,8 +130,8 @@ pub async fn create(
     if input.site_wide {
         auth.require(Scope::Admin)?;
     }
-    let hook = webhooks::create(
-        &state.db,
+    let hook = app::webhooks::create(
+        &state.app,
         auth.user.id,
         &auth.user.role,
         input,
@@ -186,7 +187,7 @@ pub async fn delete(
     auth: ApiUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    webhooks::delete(&state.db, auth.user.id, id.into_inner()).await?;
+    app::webhooks::delete(&state.app, auth.user.id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -11,6 +11,7 @@ use super::auth::EmptyForm;
 use super::session::{self, CsrfForm, CurrentUser, FlashKind};
 use super::views::{Chrome, FormErrors, date, form_errors};
 use super::{PageResult, ok, redirect, render};
+use crate::app;
 use crate::domain::webhooks::{self, Delivery, EVENTS, Webhook, WebhookInput};
 use crate::state::AppState;
 
@@ -132,8 +133,8 @@ pub async fn create(
         site_wide: false,
     };
     let role = user.0.role.clone();
-    match webhooks::create(
-        &state.db,
+    match app::webhooks::create(
+        &state.app,
         user.0.id,
         &role,
         input,
@@ -197,7 +198,7 @@ pub async fn delete(
     if form.0.confirm.as_deref() != Some("yes") {
         return hook_page(&state, &req, &user, id, true).await;
     }
-    webhooks::delete(&state.db, user.0.id, id).await?;
+    app::webhooks::delete(&state.app, user.0.id, id).await?;
     session::flash(&req, FlashKind::Info, "The webhook was deleted.");
     Ok(redirect("/settings/webhooks"))
 }

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod limits;
 pub mod members;
 pub mod outage;
+pub mod webhooks;
 
 /// One instance of a cluster: a `conduit` process.
 pub struct Node {

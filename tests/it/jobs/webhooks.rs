@@ -19,6 +19,8 @@ crate::tests![
     a_slow_receiver_holds_back_no_other_job,
     an_event_job_queued_before_an_upgrade_still_delivers,
     private_targets_are_refused_by_default,
+    the_next_write_after_a_webhook_change_follows_it,
+    a_webhook_deleted_behind_the_cache_fails_no_write,
 ];
 
 /// One request as the receiver saw it.
@@ -426,4 +428,109 @@ async fn a_slow_receiver_holds_back_no_other_job(app: TestApp) {
         count_jobs(&db, "webhook.deliver", Some("done")) == 1
     })
     .await;
+}
+
+/// Deliveries queued for webhook `id`.
+fn deliveries_of(db: &conduit::db::Db, id: i64) -> i64 {
+    use conduit::db::schema::webhook_deliveries;
+    use diesel::prelude::*;
+    let id = i32::try_from(id).expect("id");
+    let mut conn = db.conn().expect("conn");
+    webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(id))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count")
+}
+
+async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) {
+    let reply = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(token),
+            json!({"comment": {"body": body}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+}
+
+/// Writes check a cached directory of webhooks: the first write that raises an event
+/// loads it (no webhooks yet), and a webhook added or removed afterwards applies to the
+/// very next write.
+async fn the_next_write_after_a_webhook_change_follows_it(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let db = db_of(&app);
+    let author = app.register("hooked").await;
+    let reader = app.register("chatty").await;
+    let slug = app.publish(&author, "Talk to me", &[]).await;
+    comment(&app, &reader, &slug, "Before any webhook").await;
+    assert_eq!(count_jobs(&db, "webhook.deliver", None), 0);
+
+    let reply = app
+        .post(
+            "/api/webhooks",
+            Some(&author),
+            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["comment.created"]}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let hook = reply.json["webhook"]["id"].as_i64().expect("id");
+    comment(&app, &reader, &slug, "Heard").await;
+    assert_eq!(deliveries_of(&db, hook), 1, "the comment after the webhook");
+    // An event it did not choose.
+    app.publish(&author, "Not listened to", &[]).await;
+    assert_eq!(
+        deliveries_of(&db, hook),
+        1,
+        "article.published is not chosen"
+    );
+
+    let removed = app
+        .delete(&format!("/api/webhooks/{hook}"), Some(&author))
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.text);
+    comment(&app, &reader, &slug, "After the webhook").await;
+    assert_eq!(
+        count_jobs(&db, "webhook.deliver", None),
+        1,
+        "only the comment heard queued a delivery"
+    );
+}
+
+/// Another instance deleted a webhook a moment ago and this one has not heard yet: its
+/// cached directory still names it. The write succeeds and delivers nothing to it.
+async fn a_webhook_deleted_behind_the_cache_fails_no_write(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let db = db_of(&app);
+    let author = app.register("hooked").await;
+    let reader = app.register("chatty").await;
+    let slug = app.publish(&author, "Talk to me", &[]).await;
+    let reply = app
+        .post(
+            "/api/webhooks",
+            Some(&author),
+            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["comment.created"]}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let hook = reply.json["webhook"]["id"].as_i64().expect("id");
+    comment(&app, &reader, &slug, "Heard").await;
+    assert_eq!(deliveries_of(&db, hook), 1);
+
+    // Deleted behind the application's back: nothing dropped the cached directory.
+    db.conn()
+        .expect("conn")
+        .batch_execute(&format!(
+            "DELETE FROM webhook_deliveries WHERE webhook_id = {hook}; \
+             DELETE FROM webhooks WHERE id = {hook}"
+        ))
+        .expect("deleted");
+    comment(&app, &reader, &slug, "Nobody hears this").await;
+    assert_eq!(deliveries_of(&db, hook), 0);
+    assert_eq!(
+        count_jobs(&db, "webhook.deliver", None),
+        1,
+        "no new delivery job"
+    );
 }
