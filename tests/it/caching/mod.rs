@@ -1,6 +1,7 @@
 //! Caches are on in every test (as in production); these check that they never show
 //! stale or someone else's data, and the HTTP caching on top of them.
 
+mod feeds;
 mod http;
 mod keyset;
 mod viewers;
@@ -15,6 +16,7 @@ pub fn tests() -> Vec<(&'static str, TestFn)> {
         viewers::tests(),
         http::tests(),
         keyset::tests(),
+        feeds::tests(),
     ]
     .into_iter()
     .flatten()
