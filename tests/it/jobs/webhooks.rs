@@ -11,6 +11,7 @@ use conduit::jobs::webhook_client::{Sent, WebhookClient, signature};
 use serde_json::json;
 
 use super::{count_jobs, db_of, eventually};
+use crate::admin::comment;
 use crate::helpers::TestApp;
 
 crate::tests![
@@ -443,15 +444,18 @@ fn deliveries_of(db: &conduit::db::Db, id: i64) -> i64 {
         .expect("count")
 }
 
-async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) {
+/// A webhook of `token`'s owner for `comment.created`, to a port nothing listens on
+/// (these tests run no workers); its id.
+async fn add_comment_webhook(app: &TestApp, token: &str) -> i64 {
     let reply = app
         .post(
-            &format!("/api/articles/{slug}/comments"),
+            "/api/webhooks",
             Some(token),
-            json!({"comment": {"body": body}}),
+            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["comment.created"]}}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json["webhook"]["id"].as_i64().expect("id")
 }
 
 /// Writes check a cached directory of webhooks: the first write that raises an event
@@ -466,15 +470,7 @@ async fn the_next_write_after_a_webhook_change_follows_it(app: TestApp) {
     comment(&app, &reader, &slug, "Before any webhook").await;
     assert_eq!(count_jobs(&db, "webhook.deliver", None), 0);
 
-    let reply = app
-        .post(
-            "/api/webhooks",
-            Some(&author),
-            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["comment.created"]}}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    let hook = reply.json["webhook"]["id"].as_i64().expect("id");
+    let hook = add_comment_webhook(&app, &author).await;
     comment(&app, &reader, &slug, "Heard").await;
     assert_eq!(deliveries_of(&db, hook), 1, "the comment after the webhook");
     // An event it did not choose.
@@ -506,15 +502,7 @@ async fn a_webhook_deleted_behind_the_cache_fails_no_write(app: TestApp) {
     let author = app.register("hooked").await;
     let reader = app.register("chatty").await;
     let slug = app.publish(&author, "Talk to me", &[]).await;
-    let reply = app
-        .post(
-            "/api/webhooks",
-            Some(&author),
-            json!({"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-16-chars", "events": ["comment.created"]}}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    let hook = reply.json["webhook"]["id"].as_i64().expect("id");
+    let hook = add_comment_webhook(&app, &author).await;
     comment(&app, &reader, &slug, "Heard").await;
     assert_eq!(deliveries_of(&db, hook), 1);
 
