@@ -86,12 +86,25 @@ fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> Quer
 /// [`bind_pg`] binds them, after the statement's own. The job's payload is what
 /// [`kinds::NotificationEmail`] serializes to.
 pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
-    let p = |n: usize| format!("${}", first + n - 1);
+    // The placeholders in the order [`bind_pg`] binds them.
+    let [
+        user,
+        kind,
+        actor,
+        article,
+        subject,
+        detail,
+        reason,
+        key,
+        now,
+        job,
+        queued,
+        attempts,
+    ] = std::array::from_fn(|n| format!("${}", first + n));
     let wanted = match email_settings::column_of(&one.kind) {
         // Column names from our own table of them, never from input.
         Some(column) => format!(
-            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = {}), {})",
-            p(1),
+            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = {user}), {})",
             email_settings::EmailSettings::default().wants(&one.kind)
         ),
         None => "FALSE".to_owned(),
@@ -100,29 +113,16 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
         "created AS (\
            INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, detail, \
              reason, dedupe_key, emailed, created_at) \
-           VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {wanted}, {}) \
+           VALUES ({user}, {kind}, {actor}, {article}, {subject}, {detail}, {reason}, {key}, \
+             {wanted}, {now}) \
            RETURNING id, emailed), \
          queued AS (\
            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, \
              created_at, updated_at) \
-           SELECT {}, json_build_object('notification_id', id)::text, {}, 0, {}, {}, {}, {} \
+           SELECT {job}, json_build_object('notification_id', id)::text, {queued}, 0, \
+             {attempts}, {now}, {now}, {now} \
            FROM created WHERE emailed \
-           RETURNING id)",
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5),
-        p(6),
-        p(7),
-        p(8),
-        p(9),
-        p(10),
-        p(11),
-        p(12),
-        p(9),
-        p(9),
-        p(9),
+           RETURNING id)"
     )
 }
 
