@@ -153,7 +153,7 @@ where
                 .map(|(_, v)| Arc::clone(v))
         })
         .collect();
-    entry.keep_parts(generation, Arc::clone(&parts));
+    entry.keep_parts(generation, &parts);
     Ok(Some((parts, entry.total, marks)))
 }
 

@@ -51,12 +51,24 @@ const FALSE: &[u8] = b"false";
 const TRUE: &[u8] = b"true";
 
 /// Shared bytes, their ETag, and where each reader's marks go.
+///
+/// Boxed, so that an `Arc<Marked>` is one pointer: a feed page holds its fragments
+/// weakly (see `FeedPage`), and a `Weak` keeps its allocation, not the contents, alive
+/// after the cache let the fragment go.
 #[derive(Debug)]
-pub struct Marked {
+pub struct Marked(Box<Fields>);
+
+#[derive(Debug)]
+struct Fields {
     bytes: Bytes,
     etag: String,
     marks: Box<[Mark]>,
 }
+
+/// Bytes of the allocation a `Weak<Marked>` keeps alive: the reference counts and the
+/// box pointer, rounded up by the allocator.
+pub const WEAK_PIN: u64 = 32;
+const _: () = assert!(size_of::<Marked>() == size_of::<usize>());
 
 impl Marked {
     /// `bytes` with `marks` (ascending offsets, each at a `false`).
@@ -67,21 +79,22 @@ impl Marked {
                 .all(|m| bytes.get(m.at()..m.at() + FALSE.len()) == Some(FALSE))
         );
         let bytes = Bytes::from(bytes);
-        Arc::new(Self {
+        Arc::new(Self(Box::new(Fields {
             etag: super::etag_for(&bytes),
             bytes,
             marks: marks.into_boxed_slice(),
-        })
+        })))
     }
 
     /// The bytes as an anonymous reader gets them.
     pub fn bytes(&self) -> &Bytes {
-        &self.bytes
+        &self.0.bytes
     }
 
     /// Their weight, for the caches' byte budget.
     pub fn weight(&self) -> u64 {
-        (self.bytes.len() + 40 + self.marks.len() * std::mem::size_of::<Mark>()) as u64
+        let fields = self.0.bytes.len() + self.0.etag.len() + size_of::<Fields>();
+        (fields + self.0.marks.len() * size_of::<Mark>()) as u64 + WEAK_PIN
     }
 
     /// Appends these bytes to `out` with `reader`'s marks written in, and to `tag` this
@@ -89,17 +102,17 @@ impl Marked {
     /// written, so the ETag of the result is a hash of `tag` (a few dozen bytes), not
     /// of the whole answer.
     pub fn write_for(&self, out: &mut Vec<u8>, tag: &mut Vec<u8>, reader: &ViewerMarks) {
-        tag.extend_from_slice(self.etag.as_bytes());
+        tag.extend_from_slice(self.0.etag.as_bytes());
         let mut from = 0;
-        for (i, mark) in self.marks.iter().enumerate() {
+        for (i, mark) in self.0.marks.iter().enumerate() {
             if mark.holds(reader) {
-                out.extend_from_slice(&self.bytes[from..mark.at()]);
+                out.extend_from_slice(&self.0.bytes[from..mark.at()]);
                 out.extend_from_slice(TRUE);
                 from = mark.at() + FALSE.len();
                 tag.extend_from_slice(&(i as u32).to_le_bytes());
             }
         }
-        out.extend_from_slice(&self.bytes[from..]);
+        out.extend_from_slice(&self.0.bytes[from..]);
         tag.push(b';');
     }
 
@@ -111,9 +124,9 @@ impl Marked {
         reader: Option<&ViewerMarks>,
     ) -> HttpResponse {
         match reader {
-            None => Self::respond(content_type, &self.etag, self.bytes.clone()),
+            None => Self::respond(content_type, &self.0.etag, self.0.bytes.clone()),
             Some(reader) => {
-                let mut out = Vec::with_capacity(self.bytes.len() + 8);
+                let mut out = Vec::with_capacity(self.0.bytes.len() + 8);
                 let mut tag = Vec::with_capacity(64);
                 self.write_for(&mut out, &mut tag, reader);
                 Self::respond(content_type, &super::etag_for(&tag), Bytes::from(out))
@@ -138,7 +151,7 @@ pub fn compose(
     reader: &ViewerMarks,
     content_type: &'static str,
 ) -> HttpResponse {
-    let size = open.len() + close.len() + parts.iter().map(|p| p.bytes.len() + 1).sum::<usize>();
+    let size = open.len() + close.len() + parts.iter().map(|p| p.0.bytes.len() + 1).sum::<usize>();
     let mut out = Vec::with_capacity(size + 16);
     let mut tag = Vec::with_capacity(40 * parts.len() + close.len() + open.len());
     tag.extend_from_slice(open);

@@ -14,6 +14,7 @@
 
 mod body;
 pub mod broadcast;
+mod feed_page;
 pub mod invalidate;
 pub mod listener;
 pub mod marked;
@@ -31,6 +32,7 @@ use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 pub use body::{CachedBody, accepts_gzip, etag_for};
+pub use feed_page::{FeedPage, FeedParts};
 pub use invalidate::Stale;
 use marked::Marked;
 pub use store::{Gate, Store};
@@ -65,49 +67,6 @@ pub struct SharedProfile {
     pub id: i32,
     /// Public fields, `following` false.
     pub profile: Profile,
-}
-
-/// One page of a reader's feed: its article ids and the feed's length, and the shared
-/// fragments of those articles once an answer was composed of them.
-#[derive(Debug)]
-pub struct FeedPage {
-    /// Newest first.
-    pub ids: Arc<Vec<i32>>,
-    /// Articles in the whole feed.
-    pub total: i64,
-    /// The `summaries` entries of `ids`, in order, with the generation of that store
-    /// they were read at: reused while it stands, so a warm feed answer costs one
-    /// look-up, not one per article.
-    parts: std::sync::Mutex<Option<(u64, FeedParts)>>,
-}
-
-/// The shared fragments a feed page is composed of.
-pub type FeedParts = Arc<[Arc<Marked>]>;
-
-impl FeedPage {
-    /// A page of `ids` in a feed of `total` articles.
-    pub fn new(ids: Arc<Vec<i32>>, total: i64) -> Self {
-        Self {
-            ids,
-            total,
-            parts: std::sync::Mutex::new(None),
-        }
-    }
-
-    /// The fragments kept at `generation` of the `summaries` store, if any.
-    pub fn parts_at(&self, generation: u64) -> Option<FeedParts> {
-        let kept = self.parts.lock().ok()?;
-        kept.as_ref()
-            .filter(|(at, _)| *at == generation)
-            .map(|(_, parts)| Arc::clone(parts))
-    }
-
-    /// Keeps `parts`, read from `summaries` after its generation was `generation`.
-    pub fn keep_parts(&self, generation: u64, parts: FeedParts) {
-        if let Ok(mut kept) = self.parts.lock() {
-            *kept = Some((generation, parts));
-        }
-    }
 }
 
 /// Every cache of the application. Cloning the state shares them (`Arc`).
@@ -278,8 +237,10 @@ impl Caches {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
             feeds: Store::new("feeds", share(6), ttl, g, |k, v| {
-                // Each id, and the pointer to its fragment once kept.
-                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + 12 * v.ids.len() as u64)
+                // Each id, the weak pointer to its fragment once kept, and what that
+                // pointer holds once the fragment has been dropped from `summaries`.
+                let each = 4 + 8 + marked::WEAK_PIN;
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + each * v.ids.len() as u64)
             }),
             tags: Store::new("tags", share(1), ttl.min(TAGS_TTL), g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
