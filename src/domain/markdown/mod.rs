@@ -38,8 +38,28 @@ const WORDS_PER_MINUTE: usize = 220;
 /// Minutes it takes to read `source` ("3 min read"): its words (code included) at
 /// [`WORDS_PER_MINUTE`], rounded up, at least one.
 pub fn reading_minutes(source: &str) -> u32 {
-    let words = source.split_whitespace().count();
+    let words = if source.is_ascii() {
+        ascii_words(source.as_bytes())
+    } else {
+        source.split_whitespace().count()
+    };
     u32::try_from(words.div_ceil(WORDS_PER_MINUTE).max(1)).unwrap_or(u32::MAX)
+}
+
+/// `split_whitespace().count()` for ASCII text, a byte at a time: every article a
+/// cold list or feed loads is counted, and the `char` decoding cost a cold feed page
+/// about 7 % of its time. A word starts where a non-space byte follows a space byte.
+fn ascii_words(bytes: &[u8]) -> usize {
+    // `char::is_whitespace` on ASCII: the space and `\t` to `\r` (9 to 13). Plain
+    // arithmetic over two shifted slices, which the compiler turns into vector code.
+    let space = |b: u8| b == b' ' || b.wrapping_sub(b'\t') < 5;
+    let first = bytes.first().is_some_and(|&b| !space(b));
+    let starts: usize = bytes
+        .iter()
+        .zip(&bytes[1.min(bytes.len())..])
+        .map(|(&before, &at)| usize::from(space(before) & !space(at)))
+        .sum();
+    starts + usize::from(first)
 }
 
 fn render(source: &str, code: Code) -> String {

@@ -215,6 +215,27 @@ fn reading_time_counts_words_at_least_one_minute() {
 }
 
 #[test]
+fn ascii_word_counts_match_split_whitespace() {
+    let samples = [
+        "",
+        " ",
+        "one",
+        "  leading and trailing  ",
+        "tabs\tand\nnew\r\nlines\x0Bvertical\x0Cfeed",
+        "```rust\nfn main() { println!(\"hi\"); }\n```\n\n# Title\n\n- a\n- b",
+    ];
+    for sample in samples {
+        assert_eq!(
+            super::ascii_words(sample.as_bytes()),
+            sample.split_whitespace().count(),
+            "{sample:?}"
+        );
+    }
+    // Non-ASCII text takes the general path, where an ideographic space separates words.
+    assert_eq!(reading_minutes(&"mot\u{3000}".repeat(221)), 2);
+}
+
+#[test]
 fn grammars_load_once_on_first_use() {
     let started = std::time::Instant::now();
     let count = super::highlight::load_syntaxes();
