@@ -1,8 +1,6 @@
 //! Webhooks: endpoints that users (or admins, site-wide) register for events, and the
 //! record of every delivery. Sending happens in `jobs::webhook_client`.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,9 +8,13 @@ use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::time;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::jobs::{self, kinds};
 
+mod deliveries;
 pub mod listeners;
+mod targets;
+
+pub use deliveries::{fan_out, for_sending, queue_deliveries, record_attempt};
+pub use targets::{allowed_addresses, is_public, target_of};
 
 /// Events a webhook can choose.
 pub const EVENTS: [&str; 5] = [
@@ -91,88 +93,6 @@ pub struct WebhookInput {
     pub events: Option<Vec<String>>,
     /// Every user's events (admins only).
     pub site_wide: bool,
-}
-
-/// Whether `ip` is on the public internet (not private, loopback, link-local, …).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
-}
-
-/// Resolves `host:port` and keeps only the addresses deliveries may go to; an error when
-/// none is left. The HTTP client connects only to what this returns, so the check holds
-/// for the addresses actually used (no second lookup can swap them).
-pub fn allowed_addresses(
-    host: &str,
-    port: u16,
-    allow_private: bool,
-) -> std::io::Result<Vec<SocketAddr>> {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let resolved: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
-    let allowed: Vec<SocketAddr> = resolved
-        .iter()
-        .copied()
-        .filter(|a| allow_private || is_public(a.ip()))
-        .collect();
-    if allowed.is_empty() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            if resolved.is_empty() {
-                format!("{host} does not resolve")
-            } else {
-                format!("{host} resolves to a private, loopback or link-local address")
-            },
-        ));
-    }
-    Ok(allowed)
-}
-
-/// The host and port of an http(s) URL, or why it is not one.
-pub fn target_of(url: &str) -> Result<(String, u16), String> {
-    let (scheme, rest) = url.split_once("://").ok_or("must be an http(s) URL")?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
-        "http" => 80,
-        "https" => 443,
-        _ => return Err("must start with http:// or https://".into()),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err("must not contain credentials".into());
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => (
-            host,
-            port.parse::<u16>().map_err(|_| "has an invalid port")?,
-        ),
-        _ => (authority, default_port),
-    };
-    if host.is_empty() {
-        return Err("has no host".into());
-    }
-    Ok((host.to_owned(), port))
 }
 
 fn validate(raw: WebhookInput) -> AppResult<(String, String, Vec<String>, bool)> {
@@ -332,62 +252,11 @@ pub async fn redeliver(db: &Db, user_id: i32, id: i32, delivery_id: i32) -> AppR
                 .optional()?
                 .ok_or(AppError::NotFound("delivery"))?;
             let source = format!("redeliver:{}:{}", old.id, rand::random::<u64>());
-            insert_delivery(conn, id, &old.event, &source, &old.payload)?
+            deliveries::insert_delivery(conn, id, &old.event, &source, &old.payload)?
                 .ok_or(AppError::NotFound("webhook"))
         })
     })
     .await
-}
-
-/// Creates a delivery of `payload` to webhook `webhook_id` and its job; `None` (and
-/// nothing created) when that webhook is gone: a write may hold a cached directory
-/// ([`listeners`]) that names a webhook deleted on another instance a moment ago.
-fn insert_delivery(
-    conn: &mut DbConnection,
-    webhook_id: i32,
-    event: &str,
-    source: &str,
-    payload: &str,
-) -> QueryResult<Option<i32>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Integer, Text, Timestamp};
-    let now = time::now();
-    let created = diesel::insert_into(webhook_deliveries::table)
-        .values(webhooks::table.filter(webhooks::id.eq(webhook_id)).select((
-            webhooks::id,
-            event.into_sql::<Text>(),
-            source.into_sql::<Text>(),
-            payload.into_sql::<Text>(),
-            sql::<Text>("'pending'"),
-            sql::<Integer>("0"),
-            now.into_sql::<Timestamp>(),
-            now.into_sql::<Timestamp>(),
-        )))
-        .into_columns((
-            webhook_deliveries::webhook_id,
-            webhook_deliveries::event,
-            webhook_deliveries::source_key,
-            webhook_deliveries::payload,
-            webhook_deliveries::state,
-            webhook_deliveries::attempts,
-            webhook_deliveries::created_at,
-            webhook_deliveries::updated_at,
-        ))
-        .execute(conn)?;
-    if created == 0 {
-        return Ok(None);
-    }
-    let delivery_id = webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(webhook_id))
-        .filter(webhook_deliveries::source_key.eq(source))
-        .select(webhook_deliveries::id)
-        .first(conn)?;
-    jobs::enqueue(
-        conn,
-        kinds::WEBHOOK_DELIVER,
-        &kinds::Deliver { delivery_id },
-    )?;
-    Ok(Some(delivery_id))
 }
 
 /// The webhooks that want `event` about `owner_id`'s things: the owner's own and every
@@ -405,132 +274,4 @@ pub fn listening(conn: &mut DbConnection, owner_id: i32, event: &str) -> QueryRe
         .into_iter()
         .filter(|h| h.event_list().iter().any(|e| e == event))
         .collect())
-}
-
-/// The body of a delivery, fixed at creation so that a redelivery sends the same bytes.
-fn delivery_body(event: &str, data: &serde_json::Value) -> String {
-    serde_json::json!({
-        "event": event,
-        "createdAt": time::iso8601(time::now()),
-        "data": data,
-    })
-    .to_string()
-}
-
-/// Creates a delivery of `event` (and its job) for each of the webhooks `hook_ids`,
-/// inside the caller's transaction: the write that causes an event queues its
-/// deliveries itself (the outbox), so each is one job away from its receiver rather
-/// than two.
-pub fn queue_deliveries(
-    conn: &mut DbConnection,
-    hook_ids: &[i32],
-    event: &str,
-    data: &serde_json::Value,
-) -> QueryResult<()> {
-    let body = delivery_body(event, data);
-    // Unique per event; nothing re-runs this (a rolled-back write leaves no delivery).
-    let source = format!("write:{:032x}", rand::random::<u128>());
-    for id in hook_ids {
-        insert_delivery(conn, *id, event, &source, &body)?;
-    }
-    Ok(())
-}
-
-/// Creates one delivery (and its job) per webhook that wants `event`, for the event jobs
-/// that writes queued before they created deliveries themselves. Keyed by the event job,
-/// so a re-run creates none twice.
-pub fn fan_out(conn: &mut DbConnection, job_id: i32, event: &kinds::Event) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        let hooks = listening(conn, event.owner_id, &event.event)?;
-        let source = format!("event:{job_id}");
-        let mut created = 0;
-        for hook in &hooks {
-            let exists: bool = diesel::select(diesel::dsl::exists(
-                webhook_deliveries::table
-                    .filter(webhook_deliveries::webhook_id.eq(hook.id))
-                    .filter(webhook_deliveries::source_key.eq(&source)),
-            ))
-            .get_result(conn)?;
-            if exists {
-                continue;
-            }
-            let body = delivery_body(&event.event, &event.data);
-            if insert_delivery(conn, hook.id, &event.event, &source, &body)?.is_some() {
-                created += 1;
-            }
-        }
-        Ok(created)
-    })
-}
-
-/// Deliveries with their webhooks, for sending (those whose delivery or webhook is gone
-/// are missing).
-pub fn for_sending(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(Delivery, Webhook)>> {
-    webhook_deliveries::table
-        .inner_join(webhooks::table)
-        .filter(webhook_deliveries::id.eq_any(ids))
-        .select((Delivery::as_select(), Webhook::as_select()))
-        .load(conn)
-}
-
-/// Records an attempt: its state (`succeeded`, `failed`, `dead`), status code and error.
-pub fn record_attempt(
-    conn: &mut DbConnection,
-    id: i32,
-    state: &str,
-    response_code: Option<i32>,
-    error: Option<String>,
-) -> QueryResult<()> {
-    diesel::update(webhook_deliveries::table.find(id))
-        .set((
-            webhook_deliveries::state.eq(state),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::response_code.eq(response_code),
-            webhook_deliveries::last_error.eq(error),
-            webhook_deliveries::updated_at.eq(time::now()),
-        ))
-        .execute(conn)
-        .map(drop)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn private_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
-        }
-        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
-            assert!(is_public(ip.parse().expect("ip")), "{ip}");
-        }
-    }
-
-    #[test]
-    fn targets_are_parsed() {
-        assert_eq!(
-            target_of("https://example.com/hook"),
-            Ok(("example.com".into(), 443))
-        );
-        assert_eq!(
-            target_of("http://127.0.0.1:9000/x?y"),
-            Ok(("127.0.0.1".into(), 9000))
-        );
-        assert_eq!(target_of("http://[::1]:81/"), Ok(("[::1]".into(), 81)));
-        assert!(target_of("ftp://example.com").is_err());
-        assert!(target_of("http://user:pw@example.com").is_err());
-    }
 }
