@@ -11,7 +11,8 @@ use crate::jobs::{self, kinds};
 
 /// Creates a delivery of `payload` to webhook `webhook_id` and its job; `None` (and
 /// nothing created) when that webhook is gone: a write may hold a cached directory
-/// ([`listeners`]) that names a webhook deleted on another instance a moment ago.
+/// ([`listeners`](super::listeners)) that names a webhook deleted on another instance a
+/// moment ago.
 pub(super) fn insert_delivery(
     conn: &mut DbConnection,
     webhook_id: i32,
