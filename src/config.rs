@@ -4,27 +4,10 @@ use std::path::{Path, PathBuf};
 
 use crate::db::{BackendKind, DatabaseUrl};
 
-/// A secret that never shows itself through `Debug` or logs.
-#[derive(Clone)]
-pub struct Secret(Vec<u8>);
+mod secret;
 
-impl Secret {
-    /// Wraps key material.
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
-    }
-
-    /// The raw key material, for the code that signs with it.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+use secret::{MIN_SECRET_LEN, load_or_create_key_file};
+pub use secret::{Secret, key_file_path};
 
 /// A configuration value that could not be used: names the variable, says why.
 #[derive(Debug, thiserror::Error)]
@@ -196,8 +179,6 @@ fn default_mail_dir(url: &DatabaseUrl) -> PathBuf {
     }
 }
 
-/// Smallest secret accepted: cookie keys are derived from it and need 32 bytes of entropy.
-const MIN_SECRET_LEN: usize = 32;
 /// The lowest bcrypt cost a server accepts from its environment: below 10 a stolen
 /// password hash is cheap to brute-force (each step halves the attacker's work).
 pub const MIN_BCRYPT_COST: u32 = 10;
@@ -374,75 +355,6 @@ fn parse_bool(
             reason: format!("`{raw}` is not true or false"),
         }),
     }
-}
-
-/// The generated key lives beside the SQLite file, or in the working directory for
-/// PostgreSQL, so that restarts keep sessions and tokens valid.
-pub fn key_file_path(url: &DatabaseUrl) -> PathBuf {
-    match (url.kind(), url.sqlite_path()) {
-        (BackendKind::Sqlite, Some(path)) if path != ":memory:" => {
-            let db = Path::new(path);
-            let name = db
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "conduit.db".into());
-            db.with_file_name(format!("{name}.secret"))
-        }
-        _ => PathBuf::from("conduit.secret"),
-    }
-}
-
-fn load_or_create_key_file(path: &Path) -> Result<Secret, ConfigError> {
-    let fail = |reason: String| ConfigError {
-        var: "CONDUIT_SECRET_KEY",
-        reason,
-    };
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let key = hex::decode(text.trim()).map_err(|_| {
-                fail(format!(
-                    "unset, and the key file {} is corrupt",
-                    path.display()
-                ))
-            })?;
-            if key.len() < MIN_SECRET_LEN {
-                return Err(fail(format!(
-                    "unset, and the key file {} is too short",
-                    path.display()
-                )));
-            }
-            Ok(Secret::new(key))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key: [u8; 64] = rand::random();
-            write_private_file(path, &hex::encode(key)).map_err(|e| {
-                fail(format!(
-                    "unset, and the key file {} cannot be written: {e}",
-                    path.display()
-                ))
-            })?;
-            log::info!("generated a new secret key in {}", path.display());
-            Ok(Secret::new(key.to_vec()))
-        }
-        Err(e) => Err(fail(format!(
-            "unset, and the key file {} cannot be read: {e}",
-            path.display()
-        ))),
-    }
-}
-
-fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod backup;
 mod manager;
 pub mod notify;
 pub mod schema;
+mod transaction;
 pub mod username_keys;
 mod writer;
 
@@ -19,6 +20,10 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use manager::{BackendKind, ConnectionManager, DatabaseUrl, init_client_tls};
+pub use transaction::{
+    is_foreign_key_violation, is_unique_violation, last_insert_id, savepoint, unit_of_work,
+    write_transaction,
+};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -320,155 +325,4 @@ impl Db {
             .map_err(|e| format!("reverting migrations failed: {e}"))?;
         Ok(reverted.len())
     }
-}
-
-/// Runs `work` inside a write transaction.
-///
-/// SQLite's default deferred transactions take the write lock only at their first write;
-/// two of them that both read first then deadlock and one fails at once with `SQLITE_BUSY`,
-/// busy timeout or not. `BEGIN IMMEDIATE` takes the lock up front so writers queue instead.
-/// `work` must not open a transaction itself.
-///
-/// On PostgreSQL the notifications it queued ([`notify::after_commit`]) leave with its
-/// `COMMIT`, in the same round trip ([`notify::commit`]). A write transaction entered
-/// inside another one on the same thread is a savepoint of it, and its notifications
-/// leave with the outer commit.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    match conn {
-        DbConnection::Pg(_) => {
-            let scope = notify::Scope::enter();
-            if !scope.is_outermost() {
-                // Nested: a savepoint of the enclosing write, whose failure undoes its
-                // own statements only (as diesel's transaction manager did).
-                conn.batch_execute("SAVEPOINT nested_write")?;
-                return match work(conn) {
-                    Ok(value) => {
-                        conn.batch_execute("RELEASE SAVEPOINT nested_write")?;
-                        Ok(value)
-                    }
-                    Err(e) => {
-                        conn.batch_execute("ROLLBACK TO SAVEPOINT nested_write")?;
-                        Err(e)
-                    }
-                };
-            }
-            // Statements rather than diesel's transaction manager, whose commit would
-            // be a round trip of its own; [`savepoint`] and [`unit_of_work`] nest inside.
-            in_transaction(conn, "BEGIN", work, notify::commit)
-        }
-        DbConnection::Sqlite(_) => in_transaction(conn, "BEGIN IMMEDIATE", work, |conn| {
-            conn.batch_execute("COMMIT")
-        }),
-    }
-}
-
-/// Runs `work` between `begin` and `commit`, and rolls back when it fails or panics (a
-/// pooled connection must never go back to the pool inside a transaction).
-fn in_transaction<T, E, F>(
-    conn: &mut DbConnection,
-    begin: &str,
-    work: F,
-    commit: fn(&mut DbConnection) -> QueryResult<()>,
-) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    conn.batch_execute(begin)?;
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *conn))) {
-        Ok(Ok(value)) => match commit(conn) {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                // Nothing may be left to roll back: the error is the commit's.
-                let _ = conn.batch_execute("ROLLBACK");
-                Err(e.into())
-            }
-        },
-        Ok(Err(e)) => {
-            roll_back(conn);
-            Err(e)
-        }
-        Err(panic) => {
-            roll_back(conn);
-            std::panic::resume_unwind(panic)
-        }
-    }
-}
-
-fn roll_back(conn: &mut DbConnection) {
-    if let Err(e) = conn.batch_execute("ROLLBACK") {
-        log::error!("rollback failed: {e}");
-    }
-}
-
-/// Runs `work` so that its failure leaves the caller's transaction usable: inside a
-/// SAVEPOINT on PostgreSQL, where any failed statement aborts the whole transaction, and
-/// as it is on SQLite, where a failed statement does not (and where `BEGIN IMMEDIATE`
-/// already keeps other writers out).
-pub fn savepoint<T>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
-) -> QueryResult<T> {
-    match conn {
-        DbConnection::Pg(_) if notify::in_write_transaction() => unit_of_work(conn, work),
-        DbConnection::Pg(_) => write_transaction(conn, work),
-        DbConnection::Sqlite(_) => work(conn),
-    }
-}
-
-/// Runs `work` inside a SAVEPOINT on both backends: its failure undoes its own writes
-/// and nothing else, and the transaction goes on. For independent units of work that
-/// share one commit (a batch of jobs); the caller's transaction must be open.
-pub fn unit_of_work<T>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
-) -> QueryResult<T> {
-    conn.batch_execute("SAVEPOINT unit_of_work")?;
-    match work(conn) {
-        Ok(value) => {
-            conn.batch_execute("RELEASE SAVEPOINT unit_of_work")?;
-            Ok(value)
-        }
-        Err(e) => {
-            conn.batch_execute("ROLLBACK TO SAVEPOINT unit_of_work")?;
-            conn.batch_execute("RELEASE SAVEPOINT unit_of_work")?;
-            Err(e)
-        }
-    }
-}
-
-diesel::define_sql_function! {
-    /// SQLite's id of the row this connection inserted last.
-    fn last_insert_rowid() -> diesel::sql_types::BigInt;
-}
-
-/// The id of the row `conn` inserted last (SQLite has no RETURNING through diesel's
-/// portable path; the rowid is exact per connection even with other writers).
-pub fn last_insert_id(conn: &mut diesel::SqliteConnection) -> QueryResult<i32> {
-    let id: i64 = diesel::select(last_insert_rowid()).get_result(conn)?;
-    i32::try_from(id).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
-}
-
-/// True when `err` is a unique-constraint violation (a lost race on a unique column).
-pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
-
-/// True when `err` is a foreign-key violation: the row it refers to is gone (deleted by
-/// a concurrent write after this one checked it).
-pub fn is_foreign_key_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-            _
-        )
-    )
 }
