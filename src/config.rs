@@ -166,6 +166,12 @@ impl JobsConfig {
 
 /// `<file>.mail` beside the SQLite file, else `mail` in the working directory.
 fn default_mail_dir(url: &DatabaseUrl) -> PathBuf {
+    beside_database(url, "mail", "mail")
+}
+
+/// `<file>.<suffix>` beside the SQLite file, so a site's files stay together; `elsewhere`
+/// in the working directory for PostgreSQL (or an in-memory SQLite).
+fn beside_database(url: &DatabaseUrl, suffix: &str, elsewhere: &str) -> PathBuf {
     match (url.kind(), url.sqlite_path()) {
         (BackendKind::Sqlite, Some(path)) if path != ":memory:" => {
             let db = Path::new(path);
@@ -173,9 +179,9 @@ fn default_mail_dir(url: &DatabaseUrl) -> PathBuf {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "conduit.db".into());
-            db.with_file_name(format!("{name}.mail"))
+            db.with_file_name(format!("{name}.{suffix}"))
         }
-        _ => PathBuf::from("mail"),
+        _ => PathBuf::from(elsewhere),
     }
 }
 

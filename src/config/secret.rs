@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::ConfigError;
-use crate::db::{BackendKind, DatabaseUrl};
+use crate::db::DatabaseUrl;
 
 /// A secret that never shows itself through `Debug` or logs.
 #[derive(Clone)]
@@ -34,17 +34,7 @@ pub(super) const MIN_SECRET_LEN: usize = 32;
 /// The generated key lives beside the SQLite file, or in the working directory for
 /// PostgreSQL, so that restarts keep sessions and tokens valid.
 pub fn key_file_path(url: &DatabaseUrl) -> PathBuf {
-    match (url.kind(), url.sqlite_path()) {
-        (BackendKind::Sqlite, Some(path)) if path != ":memory:" => {
-            let db = Path::new(path);
-            let name = db
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "conduit.db".into());
-            db.with_file_name(format!("{name}.secret"))
-        }
-        _ => PathBuf::from("conduit.secret"),
-    }
+    super::beside_database(url, "secret", "conduit.secret")
 }
 
 /// The key in the file at `path`, or a new one written there when there is none.
