@@ -2,7 +2,8 @@
 //! with the places of each reader's marks ([`Marked`]): a signed-in reader's answer is
 //! the shared bytes with their favorites and follows written in, so it costs a copy,
 //! not a load and a serialization. Also the whole article page of readers without a
-//! session. What is rendered (JSON, HTML) is the caller's business.
+//! session, and the one signed-in readers share, with holes for each one's own parts
+//! ([`ArticleStencil`]). What is rendered (JSON, HTML) is the caller's business.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use super::App;
 use super::reads::{article, article_list, feed_page, shared_articles};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
+use crate::cache::stencil::ArticleStencil;
 use crate::cache::{CachedBody, FeedParts, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
 use crate::domain::visibility::ViewerMarks;
@@ -184,5 +186,22 @@ where
     app.caches
         .documents
         .get_or_load(path.to_owned(), render)
+        .await
+}
+
+/// The page of article `slug` as signed-in readers share it, made by `render` and
+/// cached with the article page of readers without a session (and dropped with it).
+pub async fn member_article_page<F, Fut>(
+    app: &App,
+    slug: &str,
+    render: F,
+) -> AppResult<Arc<ArticleStencil>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = AppResult<Arc<ArticleStencil>>>,
+{
+    app.caches
+        .member_article_pages
+        .get_or_load(slug.to_owned(), render)
         .await
 }

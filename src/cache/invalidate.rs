@@ -118,14 +118,14 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
         }
         Stale::Comments { slug } => {
             c.comments.invalidate(slug).await;
-            c.article_pages.invalidate(slug).await;
+            article_pages_changed(c, slug).await;
         }
         Stale::Favorite { id, slug, user } => {
             c.marks.invalidate(user).await;
             c.articles.invalidate(id).await;
             c.summaries.invalidate(id).await;
             c.api_articles.invalidate(slug).await;
-            c.article_pages.invalidate(slug).await;
+            article_pages_changed(c, slug).await;
             c.api_lists.invalidate_all();
             c.favorite_lists.invalidate_all();
             c.favorite_counts.invalidate_all();
@@ -137,7 +137,7 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
             c.comments.invalidate_all();
             c.profiles.invalidate_all();
             c.api_articles.invalidate_all();
-            c.article_pages.invalidate_all();
+            all_article_pages_changed(c);
             lists_changed(c);
         }
         Stale::Follow { follower } => {
@@ -160,7 +160,7 @@ async fn drop_entries(c: &Caches, stale: &Stale) {
             c.articles.invalidate_all();
             c.summaries.invalidate_all();
             c.api_articles.invalidate_all();
-            c.article_pages.invalidate_all();
+            all_article_pages_changed(c);
             lists_changed(c);
         }
         Stale::Everything => everything(c),
@@ -185,7 +185,7 @@ async fn article_edited(c: &Caches, id: i32, slug: &String) {
     c.articles.invalidate(&id).await;
     c.summaries.invalidate(&id).await;
     c.api_articles.invalidate(slug).await;
-    c.article_pages.invalidate(slug).await;
+    article_pages_changed(c, slug).await;
     lists_changed(c);
 }
 
@@ -207,7 +207,7 @@ pub fn everything(c: &Caches) {
     c.bodies.invalidate_all();
     c.profiles.invalidate_all();
     c.api_articles.invalidate_all();
-    c.article_pages.invalidate_all();
+    all_article_pages_changed(c);
     c.graphql.invalidate_all();
     lists_changed(c);
     c.signals.send(&Stale::Everything);
@@ -225,6 +225,17 @@ fn lists_changed(c: &Caches) {
     c.feeds.invalidate_all();
     c.documents.invalidate_all();
     c.searches.invalidate_all();
+}
+
+/// The article page of `slug`, as readers with and without a session get it.
+async fn article_pages_changed(c: &Caches, slug: &String) {
+    c.article_pages.invalidate(slug).await;
+    c.member_article_pages.invalidate(slug).await;
+}
+
+fn all_article_pages_changed(c: &Caches) {
+    c.article_pages.invalidate_all();
+    c.member_article_pages.invalidate_all();
 }
 
 #[cfg(test)]

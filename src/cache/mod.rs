@@ -2,11 +2,11 @@
 //!
 //! Only what every viewer shares is cached: articles as an anonymous reader sees them,
 //! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
-//! Markdown (by content hash), the API's anonymous responses and the article pages of
-//! readers without a session. The one per-reader entry is a feed page's ids and
-//! length, keyed by its reader. A viewer's own state
-//! (favorited, following, the navbar, the CSRF token) is added per request, so no viewer
-//! can see another's. Every store is bounded in bytes and lives for at most the TTL.
+//! Markdown (by content hash), the API's anonymous responses, the article pages of
+//! readers without a session and the one members share ([`stencil`]). The one
+//! per-reader entry is a feed page's ids and length, keyed by its reader. A viewer's
+//! own state (favorited, following, the navbar, the CSRF token) is added per request,
+//! so no viewer can see another's. Every store is bounded in bytes and lives for at most the TTL.
 //! Writes (all in `crate::app`) name what they make stale ([`Stale`]); it is dropped
 //! here after the commit and on every other process through [`broadcast`] and
 //! [`listener`], which also close the caches ([`Gate`]) while this process could be
@@ -19,6 +19,7 @@ pub mod invalidate;
 pub mod listener;
 pub mod marked;
 pub mod signals;
+pub mod stencil;
 mod store;
 
 use std::collections::HashSet;
@@ -35,6 +36,7 @@ pub use body::{CachedBody, accepts_gzip, etag_for};
 pub use feed_page::{FeedPage, FeedParts};
 pub use invalidate::Stale;
 use marked::Marked;
+use stencil::ArticleStencil;
 pub use store::{Gate, Store};
 
 /// A page of a list, as a cache key: the filter and the window.
@@ -134,6 +136,9 @@ pub struct Caches {
     pub summaries: Store<i32, Arc<Marked>>,
     /// Slug → the article page as an anonymous reader without a session sees it.
     pub article_pages: Store<String, Arc<CachedBody>>,
+    /// Slug → the article page as signed-in readers share it, with the places where
+    /// each one's own parts go (dropped with `article_pages`).
+    pub member_article_pages: Store<String, Arc<ArticleStencil>>,
     /// Path → a document made of the lists everyone sees: RSS and Atom feeds, sitemaps.
     pub documents: Store<String, Arc<CachedBody>>,
     /// A search as anonymous readers run it (engine query, filters, page) → its hits
@@ -201,7 +206,7 @@ impl Caches {
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(20), ttl, g, |_, v| {
+            articles: Store::new("articles", share(17), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
@@ -287,8 +292,11 @@ impl Caches {
             summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
-            article_pages: Store::new("article_pages", share(5), ttl, g, |k, v| {
+            article_pages: Store::new("article_pages", share(4), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
+            }),
+            member_article_pages: Store::new("member_article_pages", share(4), ttl, g, |k, v| {
+                clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
             documents: Store::new("documents", share(1), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
@@ -362,6 +370,7 @@ impl Caches {
             api_lists,
             summaries,
             article_pages,
+            member_article_pages,
             documents,
             searches,
             graphql

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use super::PageResult;
 use super::session::{self, MaybeUser};
-use super::views::CommentCard;
+use super::views::{CommentCard, CommentOptions};
 use crate::app::reads;
 use crate::assets::Assets;
 use crate::error::AppError;
@@ -175,6 +175,20 @@ struct LiveComment<'a> {
     chrome: &'a CommentChrome,
     article: &'a ArticleRef,
     is_author: bool,
+}
+
+impl LiveComment<'_> {
+    /// What the stream's reader may do with `comment`.
+    fn comment_options<'a>(&'a self, comment: &'a CommentCard) -> CommentOptions<'a> {
+        CommentOptions {
+            slug: &self.article.slug,
+            id: comment.id,
+            author: &comment.author.username,
+            is_author: self.is_author,
+            reader: self.chrome.user.as_deref(),
+            csrf: &self.chrome.csrf,
+        }
+    }
 }
 
 /// How this stream's changes are written.

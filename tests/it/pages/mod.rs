@@ -10,6 +10,7 @@ mod notifications;
 mod profile;
 mod queries;
 mod settings;
+mod shared_article;
 mod threads;
 
 use crate::helpers::TestFn;
@@ -26,6 +27,7 @@ pub fn tests() -> Vec<(&'static str, TestFn)> {
         notifications::tests(),
         queries::tests(),
         threads::tests(),
+        shared_article::tests(),
     ]
     .into_iter()
     .flatten()

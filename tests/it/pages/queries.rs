@@ -133,5 +133,10 @@ async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
             warm, 0,
             "{path}: warm, signed in (cold: {after} statements)"
         );
+        if let Some(slug) = path.strip_prefix("/article/") {
+            // The page members share, with this reader's own parts written in.
+            let shared = caches.member_article_pages.peek(&slug.to_owned()).await;
+            assert!(shared.is_some(), "{path}: from the members' page");
+        }
     }
 }

@@ -5,7 +5,9 @@ use actix_session::SessionExt;
 use actix_web::HttpRequest;
 
 use super::avatar;
+use super::slots::{BodyAttributes, FlashNote, NavLinks, Slot};
 use crate::assets::Assets;
+use crate::cache::stencil::Hole;
 use crate::domain::users::User;
 use crate::routes::pages::errors::PageError;
 use crate::routes::pages::session::{self, Flash};
@@ -29,6 +31,9 @@ pub struct Chrome {
     pub here: String,
     /// What link previews, search engines and feed readers read in the `<head>`.
     pub meta: PageMeta,
+    /// Rendering the page that signed-in readers share: the reader's own parts are
+    /// left as holes (see `views::slots`).
+    stencil: bool,
 }
 
 /// The `<head>` metadata of a page: description, canonical URL, OpenGraph and Twitter
@@ -56,6 +61,18 @@ pub struct FeedLink {
 }
 
 impl PageMeta {
+    /// No metadata: for parts of a page without a `<head>`.
+    fn none() -> Self {
+        Self {
+            description: String::new(),
+            canonical: None,
+            kind: "website",
+            image: None,
+            feeds: Vec::new(),
+            site: String::new(),
+        }
+    }
+
     fn site(site: &str) -> Self {
         let mut meta = Self {
             description: "A place to share your knowledge: articles by developers, for developers."
@@ -103,9 +120,10 @@ impl PageMeta {
 }
 
 /// The user as the page's `data-current-user` hook shows them (a RealWorld client's
-/// shape, without the token). Serialized from borrowed fields: no map is built.
+/// shape, without the token), written by askama's `json` filter straight into the page:
+/// JSON that is safe inside an attribute in apostrophes, escaped in one pass.
 #[derive(serde::Serialize)]
-struct DebugUser<'a> {
+pub struct DebugUser<'a> {
     username: &'a str,
     email: &'a str,
     bio: Option<&'a str>,
@@ -125,12 +143,23 @@ pub struct NavUser {
     pub image: Option<String>,
     /// Image or the default avatar.
     pub avatar: String,
-    /// JSON for `window.__conduit_debug__.getCurrentUser()` (escaped into an attribute).
-    pub debug_json: String,
     /// Moderator or admin: the navbar links the admin area.
     pub staff: bool,
     /// Unread notifications, for the bell.
     pub unread: i64,
+}
+
+impl NavUser {
+    /// What `window.__conduit_debug__.getCurrentUser()` returns.
+    pub fn debug(&self) -> DebugUser<'_> {
+        DebugUser {
+            username: &self.username,
+            email: &self.email,
+            bio: self.bio.as_deref(),
+            image: self.image.as_deref(),
+            token: None,
+        }
+    }
 }
 
 impl Chrome {
@@ -140,6 +169,20 @@ impl Chrome {
         req: &HttpRequest,
         user: Option<&User>,
         title: impl Into<String>,
+        section: &'static str,
+    ) -> Result<Self, PageError> {
+        let mut chrome = Self::reader_parts(state, req, user, section)?;
+        chrome.title = title.into();
+        chrome.meta = PageMeta::site(&state.public_url);
+        Ok(chrome)
+    }
+
+    /// Only what is `user`'s own (the navbar, the CSRF token, the flash message, which
+    /// it takes), for writing into a page members share: no title or `<head>`.
+    pub fn reader_parts(
+        state: &AppState,
+        req: &HttpRequest,
+        user: Option<&User>,
         section: &'static str,
     ) -> Result<Self, PageError> {
         use actix_web::HttpMessage;
@@ -154,14 +197,6 @@ impl Chrome {
             bio: u.bio.clone(),
             image: u.image.clone(),
             avatar: avatar(&state.assets, u.image.as_deref()),
-            debug_json: serde_json::to_string(&DebugUser {
-                username: &u.username,
-                email: &u.email,
-                bio: u.bio.as_deref(),
-                image: u.image.as_deref(),
-                token: None,
-            })
-            .unwrap_or_default(),
             staff: u.is_staff(),
         });
         let session = req.get_session();
@@ -179,14 +214,67 @@ impl Chrome {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
         Ok(Self {
-            title: title.into(),
+            title: String::new(),
             assets: std::sync::Arc::clone(&state.assets),
             user,
             csrf,
             flash: session::take_flash(&session),
             section,
             here,
+            meta: PageMeta::none(),
+            stencil: false,
+        })
+    }
+
+    /// The layout data of the page signed-in readers share, titled `title`: no reader,
+    /// and holes where each one's own parts go. Reads nothing of the request's session.
+    pub fn stencil(state: &AppState, title: impl Into<String>, section: &'static str) -> Self {
+        Self {
+            title: title.into(),
+            assets: std::sync::Arc::clone(&state.assets),
+            user: None,
+            csrf: String::new(),
+            flash: None,
+            section,
+            here: String::new(),
             meta: PageMeta::site(&state.public_url),
+            stencil: true,
+        }
+    }
+
+    /// Whether this is the page signed-in readers share.
+    pub fn is_stencil(&self) -> bool {
+        self.stencil
+    }
+
+    /// `part`, or its hole on the page signed-in readers share.
+    pub fn slot<T>(&self, hole: Hole, part: impl FnOnce() -> T) -> Slot<T> {
+        if self.stencil {
+            Slot::Hole(hole)
+        } else {
+            Slot::Filled(part())
+        }
+    }
+
+    /// The `<body>`'s attributes.
+    pub fn body_attributes(&self) -> Slot<BodyAttributes<'_>> {
+        self.slot(Hole::BodyAttributes, || BodyAttributes {
+            user: self.user.as_ref(),
+        })
+    }
+
+    /// The navbar's links.
+    pub fn nav_links(&self) -> Slot<NavLinks<'_>> {
+        self.slot(Hole::NavLinks, || NavLinks {
+            user: self.user.as_ref(),
+            section: self.section,
+        })
+    }
+
+    /// The flash message, if any.
+    pub fn flash_note(&self) -> Slot<FlashNote<'_>> {
+        self.slot(Hole::Flash, || FlashNote {
+            flash: self.flash.as_ref(),
         })
     }
 

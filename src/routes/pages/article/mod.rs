@@ -1,5 +1,7 @@
 //! An article's page and what can be done there: favorite, comment, delete.
 
+mod shared;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
@@ -9,10 +11,14 @@ use serde::Deserialize;
 use super::auth::EmptyForm;
 use super::confirm::{self, Confirm, confirmed};
 use super::session::{self, CsrfForm, CurrentUser, FlashKind, MaybeUser, local_next};
-use super::views::{ArticleCard, Chrome, CommentCard, FormErrors, avatar, form_errors};
+use super::views::{
+    ArticleActions, ArticleCard, Chrome, CommentCard, CommentForm as CommentFormPart,
+    CommentOptions, FormErrors, Slot, avatar, form_errors, url_part,
+};
 use super::{PageResult, redirect, render};
 use crate::app::{self, reads};
 use crate::cache::CachedBody;
+use crate::cache::stencil::Hole;
 use crate::domain::comments::{CommentInput, PAGE_COMMENTS, ThreadWindow};
 use crate::domain::users::User;
 use crate::error::AppError;
@@ -31,6 +37,9 @@ struct ArticlePage {
     window: ThreadWindow,
     /// Whether the viewer wrote it (shows Edit and Delete).
     is_author: bool,
+    /// The author's name and the slug, for URLs ([`url_part`]).
+    author_url: String,
+    slug_url: String,
     /// Why the comment was refused.
     errors: FormErrors,
     comment_draft: String,
@@ -45,6 +54,65 @@ impl ArticlePage {
     /// How many comments come before the ones shown.
     fn earlier_count(&self) -> usize {
         self.window.shown.start
+    }
+
+    /// The article's buttons, as this page's reader gets them.
+    fn actions(&self) -> Slot<ArticleActions<'_>> {
+        self.chrome.slot(Hole::ArticleActions, || ArticleActions {
+            chrome: &self.chrome,
+            slug: &self.article.slug,
+            title: &self.article.title,
+            author: &self.article.author.username,
+            author_url: &self.author_url,
+            slug_url: &self.slug_url,
+            following: self.article.author.following,
+            favorited: self.article.favorited,
+            favorites_count: self.article.favorites_count,
+            is_author: self.is_author,
+        })
+    }
+
+    /// The comment form.
+    fn comment_form(&self) -> Slot<CommentFormPart<'_>> {
+        self.chrome.slot(Hole::CommentForm, || CommentFormPart {
+            chrome: &self.chrome,
+            slug: &self.article.slug,
+            draft: &self.comment_draft,
+        })
+    }
+
+    /// What this page's reader may do with `comment`, one of the comments shown.
+    fn comment_options<'a>(&'a self, comment: &'a CommentCard) -> Slot<CommentOptions<'a>> {
+        if self.chrome.is_stencil() {
+            let index = self.comments.iter().position(|c| c.id == comment.id);
+            return Slot::Hole(Hole::CommentOptions(index.unwrap_or(0) as u16));
+        }
+        Slot::Filled(CommentOptions {
+            slug: &self.article.slug,
+            id: comment.id,
+            author: &comment.author.username,
+            is_author: self.is_author,
+            reader: self.chrome.user.as_ref().map(|u| u.username.as_str()),
+            csrf: &self.chrome.csrf,
+        })
+    }
+}
+
+/// Whose article page is made.
+#[derive(Clone, Copy)]
+enum Reader<'a> {
+    /// The one asking: a visitor, or a signed-in member.
+    One(&'a HttpRequest, Option<&'a User>),
+    /// Every signed-in member whose page is the shared one: holes for their own parts.
+    Members,
+}
+
+impl<'a> Reader<'a> {
+    fn user(self) -> Option<&'a User> {
+        match self {
+            Reader::One(_, user) => user,
+            Reader::Members => None,
+        }
     }
 }
 
@@ -74,13 +142,13 @@ pub struct CommentForm {
 
 async fn page(
     state: &AppState,
-    req: &HttpRequest,
-    user: Option<&User>,
+    reader: Reader<'_>,
     slug: String,
     before: Option<i32>,
     comment_errors: FormErrors,
     comment_draft: String,
 ) -> Result<ArticlePage, super::PageError> {
+    let user = reader.user();
     let viewer = user.map(|u| u.id);
     // Shared, not copied: the page takes what it shows from them.
     let (view, favorited, following) = reads::article_shared(&state.app, viewer, &slug).await?;
@@ -98,19 +166,25 @@ async fn page(
         &super::home::path_segment(&view.author.username),
     ]
     .concat();
-    let chrome =
-        Chrome::new(state, req, user, view.article.title.clone(), "article")?.with_meta(|meta| {
-            meta.description = view.article.description.clone();
-            meta.kind = "article";
-            meta.set_canonical(&["/article/", &super::home::path_segment(&slug)].concat());
-            meta.image = Some(meta.absolute(&avatar(&state.assets, view.author.image.as_deref())));
-            meta.add_feeds(
-                &["Articles by ", &view.author.username].concat(),
-                &author_page,
-            );
-        });
+    let title = view.article.title.clone();
+    let chrome = match reader {
+        Reader::One(req, user) => Chrome::new(state, req, user, title, "article")?,
+        Reader::Members => Chrome::stencil(state, title, "article"),
+    };
+    let chrome = chrome.with_meta(|meta| {
+        meta.description = view.article.description.clone();
+        meta.kind = "article";
+        meta.set_canonical(&["/article/", &super::home::path_segment(&slug)].concat());
+        meta.image = Some(meta.absolute(&avatar(&state.assets, view.author.image.as_deref())));
+        meta.add_feeds(
+            &["Articles by ", &view.author.username].concat(),
+            &author_page,
+        );
+    });
     Ok(ArticlePage {
         is_author: chrome.is_me(&view.author.username),
+        author_url: url_part(&view.author.username),
+        slug_url: url_part(&view.article.slug),
         body_html,
         article: ArticleCard::of(&state.assets, &view).with_marks(favorited, following),
         comments: comments[window.shown.clone()]
@@ -137,14 +211,13 @@ pub async fn show(
     // user, token or flash message): everyone of them gets the same bytes, cached (the
     // newest comments only; earlier ones are rendered when asked for).
     if before.is_none()
-        && req.cookie(crate::startup::SESSION_COOKIE).is_none()
         && viewer.0.is_none()
+        && req.cookie(crate::startup::SESSION_COOKIE).is_none()
     {
         let body = crate::app::answers::anonymous_article_page(&state.app, &slug, || async {
             let page = page(
                 &state,
-                &req,
-                None,
+                Reader::One(&req, None),
                 slug.clone(),
                 None,
                 FormErrors::default(),
@@ -160,10 +233,16 @@ pub async fn show(
         .await?;
         return Ok(body.response("text/html; charset=utf-8", crate::cache::accepts_gzip(&req)));
     }
+    // A member's page is the one members share, with their own parts written in, unless
+    // they see more of it than others do.
+    if let (Some(user), None) = (&viewer.0, before)
+        && let Some(html) = shared::member_page(&state, &req, user, &slug).await?
+    {
+        return Ok(super::html_response(StatusCode::OK, html));
+    }
     let page = page(
         &state,
-        &req,
-        viewer.0.as_ref(),
+        Reader::One(&req, viewer.0.as_ref()),
         slug,
         before,
         FormErrors::default(),
@@ -258,7 +337,15 @@ pub async fn comment(
         Ok(_) => Ok(redirect(&format!("/article/{slug}#comments"))),
         Err(err) => {
             let errors = form_errors(err)?;
-            let page = page(&state, &req, Some(&user.0), slug, None, errors, draft).await?;
+            let page = page(
+                &state,
+                Reader::One(&req, Some(&user.0)),
+                slug,
+                None,
+                errors,
+                draft,
+            )
+            .await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
