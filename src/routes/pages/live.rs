@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::PageResult;
-use super::session::{self, MaybeUser};
+use super::session::{self, CsrfToken, MaybeUser};
 use super::views::{CommentCard, CommentOptions};
 use crate::app::reads;
 use crate::assets::Assets;
@@ -73,7 +73,7 @@ pub async fn stream(
         assets: state.assets.clone(),
         chrome: CommentChrome {
             user: viewer.0.as_ref().map(|u| u.username.clone()),
-            csrf: String::new(),
+            csrf: CsrfToken::default(),
         },
         article: ArticleRef::default(),
         is_author: false,
@@ -152,7 +152,7 @@ struct CommentChrome {
     /// The viewer's username, if signed in.
     user: Option<String>,
     /// The viewer's CSRF token (for the delete form).
-    csrf: String,
+    csrf: CsrfToken,
 }
 
 impl CommentChrome {

@@ -78,7 +78,7 @@ async fn viewers_never_share_state(app: TestApp) {
     let other_article = other_browser.get(&format!("/article/{slug}")).await;
     assert!(other_article.body.contains("Follow writer"));
     assert!(!other_article.body.contains("Unfollow writer"));
-    assert!(other_article.body.contains("data-current-user='{"));
+    assert!(other_article.body.contains("data-current-user=\""));
     assert!(!other_article.body.contains("fan@example.com"));
 }
 

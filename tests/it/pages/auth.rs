@@ -36,7 +36,7 @@ async fn sign_up_signs_in_and_goes_home(app: TestApp) {
     assert!(body.contains("Welcome to Conduit, alice!"), "flash shown");
     assert!(body.contains("data-auth-state=\"authenticated\""));
     assert!(
-        body.contains("data-current-user='{\"username\":\"alice\""),
+        body.contains("data-current-user=\"{&#34;username&#34;:&#34;alice&#34;"),
         "debug state"
     );
     assert!(body.contains("class=\"user-pic\" src=\"/static/img/default-avatar.svg?v="));

@@ -41,7 +41,8 @@ pub(super) async fn member_page(
     if view.article.hidden || view.article.draft {
         return Ok(None);
     }
-    if !viewer::sees_shared(&state.app, viewer, false).await? {
+    // Staff, and members whose comments staff hid, see hidden comments.
+    if user.is_staff() || viewer::marks(&state.app, user.id).await?.hidden_comments {
         return Ok(None);
     }
     let stencil = answers::member_article_page(&state.app, slug, || stencil(state, slug)).await;

@@ -19,9 +19,49 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
 
-/// The session's CSRF token, created on first use.
-pub fn csrf_token(session: &Session) -> Result<String, PageError> {
-    if let Ok(Some(token)) = session.get::<String>(CSRF_KEY) {
+/// A session's CSRF token, as forms carry it: hex digits only, so pages write it as it
+/// is (askama skips escaping [`HtmlSafe`](askama::filters::HtmlSafe) values, and a page
+/// can hold it half a dozen times).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsrfToken(String);
+
+impl CsrfToken {
+    /// `token` if it is hex digits only.
+    fn hex(token: String) -> Option<Self> {
+        token
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+            .then_some(Self(token))
+    }
+
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether there is none (pages of visitors without a form).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for CsrfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for CsrfToken {}
+
+/// The session's CSRF token, created on first use (and made again if what the session
+/// holds is not one of ours).
+pub fn csrf_token(session: &Session) -> Result<CsrfToken, PageError> {
+    if let Some(token) = session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .and_then(CsrfToken::hex)
+    {
         return Ok(token);
     }
     rotate_csrf(session)?;
@@ -29,6 +69,7 @@ pub fn csrf_token(session: &Session) -> Result<String, PageError> {
         .get::<String>(CSRF_KEY)
         .ok()
         .flatten()
+        .and_then(CsrfToken::hex)
         .ok_or_else(|| AppError::Internal("csrf token not stored".into()).into())
 }
 

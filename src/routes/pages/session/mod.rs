@@ -15,7 +15,8 @@ mod forms;
 
 use forms::rotate_csrf;
 pub use forms::{
-    CSRF_FIELD, CsrfForm, Flash, FlashKind, csrf_matches, csrf_token, flash, local_next, take_flash,
+    CSRF_FIELD, CsrfForm, CsrfToken, Flash, FlashKind, csrf_matches, csrf_token, flash, local_next,
+    take_flash,
 };
 
 use super::errors::PageError;

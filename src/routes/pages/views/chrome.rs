@@ -10,7 +10,7 @@ use crate::assets::Assets;
 use crate::cache::stencil::Hole;
 use crate::domain::users::User;
 use crate::routes::pages::errors::PageError;
-use crate::routes::pages::session::{self, Flash};
+use crate::routes::pages::session::{self, CsrfToken, Flash};
 use crate::state::AppState;
 
 /// What the shared layout needs on every page.
@@ -22,7 +22,7 @@ pub struct Chrome {
     /// The signed-in user, for the navbar.
     pub user: Option<NavUser>,
     /// The session's CSRF token, for forms.
-    pub csrf: String,
+    pub csrf: CsrfToken,
     /// A one-shot message from the previous action.
     pub flash: Option<Flash>,
     /// Which navbar entry is current (`home`, `editor`, `settings`, `login`, `register`, `me`).
@@ -120,10 +120,9 @@ impl PageMeta {
 }
 
 /// The user as the page's `data-current-user` hook shows them (a RealWorld client's
-/// shape, without the token), written by askama's `json` filter straight into the page:
-/// JSON that is safe inside an attribute in apostrophes, escaped in one pass.
+/// shape, without the token). Serialized from borrowed fields: no map is built.
 #[derive(serde::Serialize)]
-pub struct DebugUser<'a> {
+struct DebugUser<'a> {
     username: &'a str,
     email: &'a str,
     bio: Option<&'a str>,
@@ -150,15 +149,42 @@ pub struct NavUser {
 }
 
 impl NavUser {
-    /// What `window.__conduit_debug__.getCurrentUser()` returns.
-    pub fn debug(&self) -> DebugUser<'_> {
-        DebugUser {
-            username: &self.username,
-            email: &self.email,
-            bio: self.bio.as_deref(),
-            image: self.image.as_deref(),
+    /// What `window.__conduit_debug__.getCurrentUser()` returns, for an attribute.
+    pub fn debug_attribute(&self) -> DebugAttribute<'_> {
+        DebugAttribute(self)
+    }
+}
+
+/// A signed-in user's debug JSON, HTML-escaped for a quoted attribute (write it with
+/// `|safe`). JSON is mostly quotes: escaped into a `String` first and written whole,
+/// rather than a run at a time into the page's writer (which costs twice as much).
+pub struct DebugAttribute<'a>(&'a NavUser);
+
+impl askama::FastWritable for DebugAttribute<'_> {
+    fn write_into(
+        &self,
+        dest: &mut dyn std::fmt::Write,
+        _: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        use askama::filters::Escaper;
+        let user = self.0;
+        let json = serde_json::to_string(&DebugUser {
+            username: &user.username,
+            email: &user.email,
+            bio: user.bio.as_deref(),
+            image: user.image.as_deref(),
             token: None,
-        }
+        })
+        .map_err(|e| askama::Error::Custom(Box::new(e)))?;
+        let mut escaped = String::with_capacity(json.len() * 2);
+        askama::filters::Html.write_escaped_str(&mut escaped, &json)?;
+        Ok(dest.write_str(&escaped)?)
+    }
+}
+
+impl std::fmt::Display for DebugAttribute<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        askama::FastWritable::write_into(self, f, &()).map_err(|_| std::fmt::Error)
     }
 }
 
@@ -206,7 +232,7 @@ impl Chrome {
         let csrf = if user.is_some() {
             session::csrf_token(&session)?
         } else {
-            String::new()
+            CsrfToken::default()
         };
         let here = req
             .uri()
@@ -233,7 +259,7 @@ impl Chrome {
             title: title.into(),
             assets: std::sync::Arc::clone(&state.assets),
             user: None,
-            csrf: String::new(),
+            csrf: CsrfToken::default(),
             flash: None,
             section,
             here: String::new(),

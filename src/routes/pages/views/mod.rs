@@ -8,7 +8,7 @@ mod pagination;
 mod slots;
 
 pub use cards::{ArticleCard, AuthorView, CommentCard, avatar, date};
-pub use chrome::{Chrome, DebugUser, FeedLink, NavUser, PageMeta};
+pub use chrome::{Chrome, FeedLink, NavUser, PageMeta};
 pub use forms::{FormErrors, form_errors, too_many_attempts};
 pub use pagination::{HiddenField, PAGE_SIZE, PageLink, Pagination, page_number, page_request};
 pub use slots::{ArticleActions, CommentForm, CommentOptions, Slot, url_part};

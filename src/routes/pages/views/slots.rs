@@ -10,7 +10,7 @@ use askama::{FastWritable, Template};
 
 use super::chrome::{Chrome, NavUser};
 use crate::cache::stencil::Hole;
-use crate::routes::pages::session::Flash;
+use crate::routes::pages::session::{CsrfToken, Flash};
 
 /// A reader's own part of a page, or the mark of where it goes.
 pub enum Slot<T> {
@@ -125,7 +125,7 @@ pub struct CommentOptions<'a> {
     /// The reader's name, if signed in.
     pub reader: Option<&'a str>,
     /// The reader's CSRF token.
-    pub csrf: &'a str,
+    pub csrf: &'a CsrfToken,
 }
 
 impl CommentOptions<'_> {
