@@ -7,10 +7,11 @@
 #                         [--callgrind] [--port 19481]
 #
 # Pins the server to CPU 0 and wrk to CPU 1, warms both pages, then alternates the two
-# (64 connections) `--passes` times and prints each pass's rates and their ratio. With
-# `--callgrind` it runs the server under valgrind instead and prints the instructions
-# per request of each page (4 connections, 10 s each; repeatable for the same binary
-# and data, however busy the machine is). Seeds like run.sh (see lib.sh).
+# (64 connections) `--passes` times and prints each pass's rates, the server's CPU time
+# a request, and their ratios. With `--callgrind` it runs the server under valgrind
+# instead and prints the instructions per request of each page (4 connections, 10 s
+# each; repeatable for the same binary and data, however busy the machine is). Seeds
+# like run.sh (see lib.sh).
 set -euo pipefail
 
 binary=""
@@ -93,11 +94,25 @@ PY
   exit 0
 fi
 
-rate() { taskset -c 1 wrk -t1 -c64 -d"$duration" "$@" "$page" | awk '/Requests\/sec/ {print $2}'; }
+# rate COOKIE...: "REQ/S US" — the rate, and the server's CPU time (user + system, from
+# /proc) per request: the second moves less than the first when the machine is busy.
+ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+rate() {
+  local before after out
+  before=$(ticks)
+  out=$(taskset -c 1 wrk -t1 -c64 -d"$duration" "$@" "$page")
+  after=$(ticks)
+  awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.1f\n", r, t * 1e6 / hz / n}' <<<"$out"
+}
 for _ in 1 2; do rate >/dev/null; rate -H "Cookie: $cookie" >/dev/null; done
 for pass in $(seq 1 "$passes"); do
   anonymous=$(rate)
   session=$(rate -H "Cookie: $cookie")
-  python3 -c "import sys; a, s = float(sys.argv[2]), float(sys.argv[3]); print(f'pass {sys.argv[1]}: without a session {a:,.0f} req/s, with one {s:,.0f} req/s: {s / a:.0%}')" \
-    "$pass" "$anonymous" "$session"
+  python3 - "$pass" $anonymous $session <<'PY'
+import sys
+p, a, acpu, s, scpu = sys.argv[1], *map(float, sys.argv[2:])
+print(f"pass {p}: without a session {a:,.0f} req/s ({acpu:.1f} us of CPU each), "
+      f"with one {s:,.0f} req/s ({scpu:.1f} us): {s / a:.0%} by rate, {acpu / scpu:.0%} by CPU")
+PY
 done
