@@ -29,7 +29,8 @@ use crate::state::AppState;
 struct ArticlePage {
     chrome: Chrome,
     article: ArticleCard,
-    /// Sanitized HTML from the Markdown body: the only `|safe` value on the site.
+    /// Sanitized HTML from the Markdown body, written `|safe` (so are the reader's own
+    /// parts, `views::slots`, whose templates escape their values themselves).
     body_html: std::sync::Arc<str>,
     /// The comments shown: a window of the thread ([`ThreadWindow`]).
     comments: Vec<CommentCard>,

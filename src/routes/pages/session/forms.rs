@@ -34,11 +34,6 @@ impl CsrfToken {
             .then_some(Self(token))
     }
 
-    /// The token.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Whether there is none (pages of visitors without a form).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -215,6 +210,18 @@ mod tests {
             assert_eq!(local_next(Some(bad), "/home"), "/home", "{bad:?}");
         }
         assert_eq!(local_next(None, "/x"), "/x");
+    }
+
+    #[test]
+    fn only_hex_is_taken_for_a_token_pages_write_unescaped() {
+        let made = hex::encode(rand::random::<[u8; 32]>());
+        assert_eq!(
+            CsrfToken::hex(made.clone()).map(|t| t.to_string()),
+            Some(made)
+        );
+        for bad in ["\"><script>", "abc'", "ab cd", "ab&amp;"] {
+            assert!(CsrfToken::hex(bad.to_owned()).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

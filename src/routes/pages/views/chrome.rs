@@ -156,8 +156,8 @@ impl NavUser {
 }
 
 /// A signed-in user's debug JSON, HTML-escaped for a quoted attribute (write it with
-/// `|safe`). JSON is mostly quotes: escaped into a `String` first and written whole,
-/// rather than a run at a time into the page's writer (which costs twice as much).
+/// `|safe`). JSON is mostly quotes, each one a run of its own for the escaper: they
+/// are escaped into a `String` and written to the page once.
 pub struct DebugAttribute<'a>(&'a NavUser);
 
 impl askama::FastWritable for DebugAttribute<'_> {
