@@ -1,12 +1,13 @@
 //! In-memory caches, owned by the application state.
 //!
-//! Only what every viewer shares is cached: articles as an anonymous reader sees them,
-//! comment threads, profiles, list pages (as ids), counts, the tag list, rendered
-//! Markdown (by content hash), the API's anonymous responses, the article pages of
-//! readers without a session and the one members share ([`stencil`]). The one
-//! per-reader entry is a feed page's ids and length, keyed by its reader. A viewer's
-//! own state (favorited, following, the navbar, the CSRF token) is added per request,
-//! so no viewer can see another's. Every store is bounded in bytes and lives for at most the TTL.
+//! Shared content is cached once: articles as an anonymous reader sees them, comment
+//! threads, profiles, list pages (as ids), counts, the tag list, rendered Markdown (by
+//! content hash), the API's anonymous responses, the article pages of readers without a
+//! session and the one members share ([`stencil`]). Beside it, each signed-in reader's
+//! overlay is cached under their id (account, marks, unread count, live sessions, a
+//! feed page's ids) and written into the shared content per request (favorited,
+//! following, the navbar, the CSRF token), so no viewer can see another's. Every store
+//! is bounded in bytes (see `weights`) and lives for at most the TTL.
 //! Writes (all in `crate::app`) name what they make stale ([`Stale`]); it is dropped
 //! here after the commit and on every other process through [`broadcast`] and
 //! [`listener`], which also close the caches ([`Gate`]) while this process could be
@@ -21,6 +22,7 @@ pub mod marked;
 pub mod signals;
 pub mod stencil;
 mod store;
+mod weights;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -38,6 +40,10 @@ pub use invalidate::Stale;
 use marked::Marked;
 use stencil::ArticleStencil;
 pub use store::{Gate, Store};
+use weights::{
+    ENTRY_OVERHEAD, account_weight, article_weight, clamp, filter_weight, list_key_weight,
+    profile_weight, text,
+};
 
 /// A page of a list, as a cache key: the filter and the window.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -159,43 +165,6 @@ pub const MAX_CACHED_OFFSET: i64 = 200;
 /// it in place (see [`Stale::ArticleCreated`]), so its order is refreshed this often.
 pub const TAGS_TTL: Duration = Duration::from_secs(30);
 
-/// Rough bytes of a string field (heap plus its header).
-fn text(s: &str) -> u64 {
-    s.len() as u64 + 24
-}
-
-fn profile_weight(p: &Profile) -> u64 {
-    text(&p.username) + p.bio.as_deref().map_or(0, text) + p.image.as_deref().map_or(0, text) + 8
-}
-
-fn article_weight(v: &ArticleView) -> u64 {
-    let a = &v.article;
-    96 + text(&a.slug)
-        + text(&a.title)
-        + text(&a.description)
-        + text(&a.body)
-        + v.tags.iter().map(|t| text(t)).sum::<u64>()
-        + profile_weight(&v.author)
-}
-
-fn account_weight(u: &User) -> u64 {
-    let optional = |s: &Option<String>| s.as_deref().map_or(0, text);
-    160 + text(&u.username)
-        + text(&u.email)
-        + text(&u.password_hash)
-        + text(&u.role)
-        + optional(&u.bio)
-        + optional(&u.image)
-        + optional(&u.suspension_reason)
-}
-
-fn clamp(bytes: u64) -> u32 {
-    u32::try_from(bytes).unwrap_or(u32::MAX)
-}
-
-/// Per-entry overhead of moka and the map, added to every weight.
-const ENTRY_OVERHEAD: u64 = 160;
-
 impl Caches {
     /// Caches sharing `max_mb` MiB between them (0 turns them all off), entries living at
     /// most `ttl`.
@@ -206,20 +175,20 @@ impl Caches {
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(17), ttl, g, |_, v| {
+            articles: Store::new("articles", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4)
             }),
-            comments: Store::new("comments", share(8), ttl, g, |k, v| {
+            comments: Store::new("comments", share(6), ttl, g, |k, v| {
                 let each: u64 = v
                     .iter()
                     .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(6), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(5), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             // Weighed as if the HTML were its own, though it is shared with `markdown`.
@@ -262,10 +231,10 @@ impl Caches {
             featured: Store::new("featured", share(1), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(7), ttl, g, |_, v| {
+            accounts: Store::new("accounts", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
             }),
-            sessions: Store::new("sessions", share(1), ttl, g, |_, v| {
+            sessions: Store::new("sessions", share(2), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
             }),
             // One percent between them: two thirds for the grants (~300 B each), a
@@ -276,20 +245,20 @@ impl Caches {
             live_tokens: Store::new("live_tokens", share(1) / 3, ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 24 + 4 * v.len() as u64)
             }),
-            marks: Store::new("marks", share(6), ttl, g, |_, v| {
+            marks: Store::new("marks", share(8), ttl, g, |_, v| {
                 let favorites = v.favorites.as_ref().map_or(0, Vec::len);
                 clamp(ENTRY_OVERHEAD + 4 + 56 + 4 * (v.follows.len() + favorites) as u64)
             }),
-            unread: Store::new("unread", share(2), ttl, g, |_, _| {
+            unread: Store::new("unread", share(4), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 4 + 8)
             }),
             api_articles: Store::new("api_articles", share(7), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
-            api_lists: Store::new("api_lists", share(6), ttl, g, |k, v| {
+            api_lists: Store::new("api_lists", share(5), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.weight())
             }),
-            summaries: Store::new("summaries", share(6), ttl, g, |_, v| {
+            summaries: Store::new("summaries", share(5), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
             article_pages: Store::new("article_pages", share(4), ttl, g, |k, v| {
@@ -359,6 +328,7 @@ impl Caches {
             profiles,
             feeds,
             accounts,
+            sessions,
             token_grants,
             live_tokens,
             marks,
@@ -377,17 +347,6 @@ impl Caches {
         );
         out
     }
-}
-
-fn filter_weight(f: &ArticleFilter) -> u64 {
-    48 + [&f.tag, &f.author, &f.favorited_by]
-        .iter()
-        .map(|o| o.as_deref().map_or(0, text))
-        .sum::<u64>()
-}
-
-fn list_key_weight(k: &ListKey) -> u64 {
-    32 + filter_weight(&k.filter)
 }
 
 /// Publishes the entry gauges (counters are counted as they happen).

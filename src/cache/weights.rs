@@ -1,0 +1,131 @@
+//! What each cached value weighs in the caches' byte budget: the heap it holds, roughly,
+//! plus moka's own cost per entry. The shares of the budget are in [`super::Caches::new`].
+
+use super::ListKey;
+use crate::domain::articles::{ArticleFilter, ArticleView};
+use crate::domain::profiles::Profile;
+use crate::domain::users::User;
+
+/// Per-entry overhead of moka and the map, added to every weight.
+pub(super) const ENTRY_OVERHEAD: u64 = 160;
+
+/// Rough bytes of a string field (heap plus its header).
+pub(super) fn text(s: &str) -> u64 {
+    s.len() as u64 + 24
+}
+
+pub(super) fn profile_weight(p: &Profile) -> u64 {
+    text(&p.username) + p.bio.as_deref().map_or(0, text) + p.image.as_deref().map_or(0, text) + 8
+}
+
+pub(super) fn article_weight(v: &ArticleView) -> u64 {
+    let a = &v.article;
+    96 + text(&a.slug)
+        + text(&a.title)
+        + text(&a.description)
+        + text(&a.body)
+        + v.tags.iter().map(|t| text(t)).sum::<u64>()
+        + profile_weight(&v.author)
+}
+
+pub(super) fn account_weight(u: &User) -> u64 {
+    let optional = |s: &Option<String>| s.as_deref().map_or(0, text);
+    160 + text(&u.username)
+        + text(&u.email)
+        + text(&u.password_hash)
+        + text(&u.role)
+        + optional(&u.bio)
+        + optional(&u.image)
+        + optional(&u.suspension_reason)
+}
+
+pub(super) fn filter_weight(f: &ArticleFilter) -> u64 {
+    48 + [&f.tag, &f.author, &f.favorited_by]
+        .iter()
+        .map(|o| o.as_deref().map_or(0, text))
+        .sum::<u64>()
+}
+
+pub(super) fn list_key_weight(k: &ListKey) -> u64 {
+    32 + filter_weight(&k.filter)
+}
+
+pub(super) fn clamp(bytes: u64) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::super::Caches;
+    use crate::domain::users::User;
+    use crate::domain::visibility::ViewerMarks;
+    use crate::error::AppError;
+
+    /// An account as `conduit seed` makes them (and as most members look): no bio, no
+    /// picture, a bcrypt hash.
+    fn member(id: i32) -> User {
+        let now = crate::domain::time::now();
+        User {
+            id,
+            username: format!("k3x9q2_{id}"),
+            email: format!("k3x9q2_{id}@seed.example"),
+            password_hash: format!("$2b$12${}", "x".repeat(53)),
+            bio: None,
+            image: None,
+            role: "user".into(),
+            created_at: now,
+            updated_at: now,
+            failed_logins: 0,
+            last_failed_login_at: None,
+            suspended_at: None,
+            suspended_until: None,
+            suspension_reason: None,
+            password_reset_required: false,
+            token_generation: 0,
+            email_verified_at: None,
+            two_factor_since: None,
+        }
+    }
+
+    /// The README's promise: at the default budget, the overlays of 10,000 active
+    /// members (each following ten writers, with twenty favorites) are all kept at
+    /// once, so none of them reloads on every request.
+    #[tokio::test]
+    async fn the_default_budget_keeps_ten_thousand_members() {
+        const MEMBERS: i32 = 10_000;
+        let caches = Caches::new(48, Duration::from_secs(600));
+        for id in 1..=MEMBERS {
+            let marks = ViewerMarks {
+                follows: (id + 1..id + 11).collect(),
+                favorites: Some((id * 20..id * 20 + 20).collect()),
+                ..ViewerMarks::default()
+            };
+            let loaded = async {
+                caches
+                    .accounts
+                    .get_or_load(id, || async { Ok::<_, AppError>(Arc::new(member(id))) })
+                    .await?;
+                caches
+                    .marks
+                    .get_or_load(id, || async { Ok::<_, AppError>(Arc::new(marks.clone())) })
+                    .await?;
+                caches
+                    .unread
+                    .get_or_load(id, || async { Ok::<_, AppError>(3) })
+                    .await
+            };
+            assert!(loaded.await.is_ok());
+        }
+        let usage = caches.usage().await;
+        for store in ["accounts", "marks", "unread"] {
+            let (_, entries, bytes) = usage.iter().find(|(name, ..)| *name == store).unwrap();
+            assert_eq!(
+                *entries, MEMBERS as u64,
+                "{store}: {entries} of {MEMBERS} members kept ({bytes} bytes)"
+            );
+        }
+    }
+}
