@@ -10,6 +10,7 @@ pub mod access_tokens;
 pub mod accounts;
 pub mod answers;
 pub mod articles;
+pub mod bearers;
 pub mod comments;
 pub mod discovery;
 pub mod images;

@@ -24,6 +24,17 @@ pub struct Bearer {
     pub user_id: i32,
     /// Must still be the account's generation.
     pub generation: i32,
+    /// The last second (Unix) the token is accepted: its expiry plus the leeway every
+    /// check allows for clocks that differ.
+    pub valid_until: i64,
+}
+
+impl Bearer {
+    /// Whether the token is still accepted at `now` (Unix seconds), as
+    /// [`TokenKeys::verify`] would decide it then.
+    pub fn valid_at(&self, now: i64) -> bool {
+        now <= self.valid_until
+    }
 }
 
 /// Why a presented token was refused.
@@ -68,9 +79,11 @@ impl TokenKeys {
         let validation = Validation::new(Algorithm::HS256);
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|_| InvalidToken)?;
+        let leeway = i64::try_from(validation.leeway).unwrap_or(0);
         Ok(Bearer {
             user_id: data.claims.sub.parse().map_err(|_| InvalidToken)?,
             generation: data.claims.generation,
+            valid_until: data.claims.exp.saturating_add(leeway),
         })
     }
 }
@@ -83,13 +96,13 @@ mod tests {
     fn round_trip_and_tamper() {
         let keys = TokenKeys::new(&Secret::new(vec![7; 32]), 1);
         let token = keys.issue(42, 3);
-        assert_eq!(
-            keys.verify(&token).ok(),
-            Some(Bearer {
-                user_id: 42,
-                generation: 3
-            })
-        );
+        let bearer = keys.verify(&token).expect("a token just issued");
+        assert_eq!((bearer.user_id, bearer.generation), (42, 3));
+        // A day's life, and the minute of leeway `jsonwebtoken` allows past it.
+        let now = chrono::Utc::now().timestamp();
+        assert!((now + 86_400 + 59..=now + 86_400 + 61).contains(&bearer.valid_until));
+        assert!(bearer.valid_at(bearer.valid_until));
+        assert!(!bearer.valid_at(bearer.valid_until + 1));
         let other = TokenKeys::new(&Secret::new(vec![8; 32]), 1);
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());

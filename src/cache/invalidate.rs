@@ -195,6 +195,7 @@ pub fn everything(c: &Caches) {
     c.site_settings.invalidate_all();
     c.webhooks.invalidate_all();
     c.sessions.invalidate_all();
+    c.bearers.invalidate_all();
     c.token_grants.invalidate_all();
     c.live_tokens.invalidate_all();
     c.marks.invalidate_all();

@@ -121,6 +121,10 @@ pub struct Caches {
     /// User id → the key hashes of that member's live browser sessions, which every
     /// signed-in page checks its own against (so ending a session ends it at once).
     pub sessions: Store<i32, Arc<HashSet<String>>>,
+    /// The first half of the SHA-256 of a verified API token (a JWT) → whom it speaks
+    /// for and until when (facts of the token's bytes: nothing drops these but age,
+    /// room and the token's own expiry, see `app::bearers`).
+    pub bearers: Store<[u8; 16], crate::auth::token::Bearer>,
     /// SHA-256 of an access token's secret → what it grants (facts that never change;
     /// only unrevoked tokens are loaded).
     pub token_grants: Store<String, Arc<Grant>>,
@@ -175,7 +179,7 @@ impl Caches {
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(12), ttl, g, |_, v| {
+            articles: Store::new("articles", share(10), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
@@ -210,7 +214,7 @@ impl Caches {
             profiles: Store::new("profiles", share(3), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
-            feeds: Store::new("feeds", share(6), ttl, g, |k, v| {
+            feeds: Store::new("feeds", share(4), ttl, g, |k, v| {
                 // Each id, the weak pointer to its fragment once kept, and what that
                 // pointer holds once the fragment has been dropped from `summaries`.
                 let each = 4 + 8 + marked::WEAK_PIN;
@@ -236,6 +240,10 @@ impl Caches {
             }),
             sessions: Store::new("sessions", share(2), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
+            }),
+            // 10,000 members' tokens at the default budget (192 B each).
+            bearers: Store::new("bearers", share(4), ttl, g, |_, _| {
+                clamp(ENTRY_OVERHEAD + 16 + 16)
             }),
             // One percent between them: two thirds for the grants (~300 B each), a
             // third for the live sets (~200 B).
@@ -329,6 +337,7 @@ impl Caches {
             feeds,
             accounts,
             sessions,
+            bearers,
             token_grants,
             live_tokens,
             marks,

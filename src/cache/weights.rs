@@ -60,6 +60,7 @@ mod tests {
     use std::time::Duration;
 
     use super::super::Caches;
+    use crate::auth::token::Bearer;
     use crate::domain::users::User;
     use crate::domain::visibility::ViewerMarks;
     use crate::error::AppError;
@@ -91,8 +92,9 @@ mod tests {
     }
 
     /// The README's promise: at the default budget, the overlays of 10,000 active
-    /// members (each following ten writers, with twenty favorites) are all kept at
-    /// once, so none of them reloads on every request.
+    /// members (each following ten writers, with twenty favorites; their accounts,
+    /// marks, unread counts and verified API tokens) are all kept at once, so none of
+    /// them reloads or verifies again on every request.
     #[tokio::test]
     async fn the_default_budget_keeps_ten_thousand_members() {
         const MEMBERS: i32 = 10_000;
@@ -115,12 +117,25 @@ mod tests {
                 caches
                     .unread
                     .get_or_load(id, || async { Ok::<_, AppError>(3) })
+                    .await?;
+                let mut digest = [0; 16];
+                digest[..4].copy_from_slice(&id.to_le_bytes());
+                caches
+                    .bearers
+                    .get_or_load(digest, || async {
+                        Ok::<_, AppError>(Bearer {
+                            user_id: id,
+                            generation: 0,
+                            valid_until: i64::MAX,
+                        })
+                    })
                     .await
+                    .map(|_| ())
             };
             assert!(loaded.await.is_ok());
         }
         let usage = caches.usage().await;
-        for store in ["accounts", "marks", "unread"] {
+        for store in ["accounts", "marks", "unread", "bearers"] {
             let (_, entries, bytes) = usage.iter().find(|(name, ..)| *name == store).unwrap();
             assert_eq!(
                 *entries, MEMBERS as u64,

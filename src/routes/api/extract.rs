@@ -97,10 +97,7 @@ async fn credential(state: &AppState, token: &str) -> Result<Credential, ApiErro
             generation: None,
         });
     }
-    let bearer = state
-        .tokens
-        .verify(token)
-        .map_err(|_| AppError::InvalidToken)?;
+    let bearer = crate::app::bearers::verify(&state.app, &state.tokens, token).await?;
     Ok(Credential {
         user_id: bearer.user_id,
         scopes: Scopes::ALL,
