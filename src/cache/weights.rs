@@ -65,32 +65,6 @@ mod tests {
     use crate::domain::visibility::ViewerMarks;
     use crate::error::AppError;
 
-    /// An account as `conduit seed` makes them (and as most members look): no bio, no
-    /// picture, a bcrypt hash.
-    fn member(id: i32) -> User {
-        let now = crate::domain::time::now();
-        User {
-            id,
-            username: format!("k3x9q2_{id}"),
-            email: format!("k3x9q2_{id}@seed.example"),
-            password_hash: format!("$2b$12${}", "x".repeat(53)),
-            bio: None,
-            image: None,
-            role: "user".into(),
-            created_at: now,
-            updated_at: now,
-            failed_logins: 0,
-            last_failed_login_at: None,
-            suspended_at: None,
-            suspended_until: None,
-            suspension_reason: None,
-            password_reset_required: false,
-            token_generation: 0,
-            email_verified_at: None,
-            two_factor_since: None,
-        }
-    }
-
     /// The README's promise: at the default budget, the overlays of 10,000 active
     /// members (each following ten writers, with twenty favorites; their accounts,
     /// marks, unread counts and verified API tokens) are all kept at once, so none of
@@ -108,7 +82,9 @@ mod tests {
             let loaded = async {
                 caches
                     .accounts
-                    .get_or_load(id, || async { Ok::<_, AppError>(Arc::new(member(id))) })
+                    .get_or_load(id, || async {
+                        Ok::<_, AppError>(Arc::new(User::sample(id)))
+                    })
                     .await?;
                 caches
                     .marks

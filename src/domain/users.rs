@@ -175,24 +175,24 @@ pub struct LoginInput {
     pub password: Option<String>,
 }
 
+/// An account as `conduit seed` makes them (and as most members look), for unit tests:
+/// a plain user, no bio or picture, a bcrypt-sized hash, nothing failed or suspended.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn user_with(failures: i32, last: Option<NaiveDateTime>) -> User {
+impl User {
+    pub(crate) fn sample(id: i32) -> Self {
         let now = time::now();
         User {
-            id: 1,
-            username: "u".into(),
-            email: "u@example.com".into(),
-            password_hash: String::new(),
+            id,
+            username: format!("k3x9q2_{id}"),
+            email: format!("k3x9q2_{id}@seed.example"),
+            password_hash: format!("$2b$12${}", "x".repeat(53)),
             bio: None,
             image: None,
             role: "user".into(),
             created_at: now,
             updated_at: now,
-            failed_logins: failures,
-            last_failed_login_at: last,
+            failed_logins: 0,
+            last_failed_login_at: None,
             suspended_at: None,
             suspended_until: None,
             suspension_reason: None,
@@ -200,6 +200,19 @@ mod tests {
             token_generation: 0,
             email_verified_at: None,
             two_factor_since: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_with(failures: i32, last: Option<NaiveDateTime>) -> User {
+        User {
+            failed_logins: failures,
+            last_failed_login_at: last,
+            ..User::sample(1)
         }
     }
 

@@ -3,9 +3,8 @@
 //! written in per request: whoever warmed it, each member gets their own page, and
 //! their changes show on their next request.
 
-use serde_json::json;
-
 use super::browser::{Browser, Page};
+use crate::admin::comment;
 use crate::helpers::TestApp;
 use crate::tests;
 
@@ -13,18 +12,6 @@ tests![
     members_get_their_own_parts_of_the_shared_page,
     a_members_changes_show_on_their_next_page,
 ];
-
-/// Posts a comment through the API and returns its id.
-async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) -> i64 {
-    let reply = app
-        .post(
-            &format!("/api/articles/{slug}/comments"),
-            Some(token),
-            json!({"comment": {"body": body}}),
-        )
-        .await;
-    reply.json["comment"]["id"].as_i64().expect("a comment id")
-}
 
 /// The page is whole, signed in as `username`, and every form carries that
 /// session's own token.
