@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::App;
-use super::reads::{article, article_list, feed_page, shared_articles};
+use super::reads::{article, article_list, feed_page, summary_sources};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
@@ -138,7 +138,7 @@ where
     let found = c
         .summaries
         .get_many(&entry.ids, |missing| async move {
-            shared_articles(db, c, &missing)
+            summary_sources(db, c, missing)
                 .await?
                 .iter()
                 .map(|view| Ok((view.article.id, render(view)?)))

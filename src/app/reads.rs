@@ -11,7 +11,7 @@ use crate::cache::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
-    ids_in_window, shared_views,
+    ids_in_window, shared_views, summary_views,
 };
 use crate::domain::comments::{self, CommentView};
 use crate::domain::profiles::Profile;
@@ -218,6 +218,33 @@ pub(super) async fn shared_articles(
         .iter()
         .filter_map(|id| found.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone()))
         .collect())
+}
+
+/// The views of `ids` that list entries are rendered from, in any order: those the
+/// `articles` store holds, and the others read without their bodies
+/// ([`summary_views`]) and not kept there. A cold feed page takes in articles no one
+/// opens; loaded whole into that store, their bodies crowded out the articles people
+/// read, and were most of what the page read from the database.
+pub(super) async fn summary_sources(
+    db: &Db,
+    c: &Caches,
+    ids: Vec<i32>,
+) -> AppResult<Vec<Arc<ArticleView>>> {
+    let mut views = Vec::with_capacity(ids.len());
+    let mut unread = Vec::new();
+    for id in ids {
+        match c.articles.peek(&id).await {
+            Some(view) => views.push(view),
+            None => unread.push(id),
+        }
+    }
+    if !unread.is_empty() {
+        let read = db
+            .run(move |conn| Ok::<_, AppError>(summary_views(conn, &unread)?))
+            .await?;
+        views.extend(read.into_iter().map(Arc::new));
+    }
+    Ok(views)
 }
 
 /// Comments of `slug`, oldest first, as `viewer` sees their authors.

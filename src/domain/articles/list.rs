@@ -274,6 +274,37 @@ pub fn shared_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<Art
     load_views(conn, None, rows)
 }
 
+/// As [`shared_views`] for list entries, which show no body: the body is not read
+/// (left empty; `reading_minutes` is 1). A cold feed page reads many articles no one
+/// opened, and the bodies were most of what their rows weigh, on disk and in memory.
+pub fn summary_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ArticleView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let no_body = String::new().into_sql::<diesel::sql_types::Text>();
+    let mut rows: Vec<Article> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(articles::draft.eq(false))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::description,
+            no_body,
+            articles::author_id,
+            articles::favorites_count,
+            articles::created_at,
+            articles::updated_at,
+            articles::hidden,
+            articles::featured_at,
+            articles::draft,
+            articles::publish_at,
+        ))
+        .load(conn)?;
+    rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    load_views(conn, None, rows)
+}
+
 /// The viewer's own state for a page: which of `article_ids` they favorited and which
 /// of `author_ids` they follow (two queries, none for anonymous viewers).
 pub fn viewer_marks(

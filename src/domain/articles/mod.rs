@@ -18,7 +18,7 @@ use crate::domain::tags;
 pub use drafts::{DRAFTS_MAX, drafts_of, publish_scheduled, publish_time};
 pub use list::{
     ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
-    get, ids_in_window, list, shared_views, viewer_marks,
+    get, ids_in_window, list, shared_views, summary_views, viewer_marks,
 };
 pub use write::{
     ArticleChanges, ArticleInput, Edited, create, delete, editable, set_favorite, update,

@@ -123,6 +123,14 @@ async fn pages_run_a_fixed_number_of_queries(app: TestApp) {
         // the shared part can be cached): a few more statements than one combined load,
         // and a page also checks that its session is still live.
         assert!(after <= 22, "{path}: {after} statements");
+        if path == "/api/articles/feed" {
+            // A cold feed keeps its ten articles as list entries only, read without
+            // their bodies: none is loaded whole into the store article pages use.
+            let usage = caches.usage().await;
+            let entries = |store| usage.iter().find(|(name, ..)| *name == store).map(|u| u.1);
+            assert_eq!(entries("articles"), Some(0), "{path}: articles kept whole");
+            assert_eq!(entries("summaries"), Some(10), "{path}: list entries kept");
+        }
         // Warm, nothing is read: the reader's own state is cached too.
         let before_warm = db.queries_executed();
         let response = test::call_service(&service, request_for(path)).await;
