@@ -179,20 +179,20 @@ impl Caches {
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(10), ttl, g, |_, v| {
+            articles: Store::new("articles", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
             slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4)
             }),
-            comments: Store::new("comments", share(6), ttl, g, |k, v| {
+            comments: Store::new("comments", share(5), ttl, g, |k, v| {
                 let each: u64 = v
                     .iter()
                     .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(5), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(4), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             // Weighed as if the HTML were its own, though it is shared with `markdown`.
@@ -260,13 +260,13 @@ impl Caches {
             unread: Store::new("unread", share(4), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 4 + 8)
             }),
-            api_articles: Store::new("api_articles", share(7), ttl, g, |k, v| {
+            api_articles: Store::new("api_articles", share(5), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
             api_lists: Store::new("api_lists", share(5), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.weight())
             }),
-            summaries: Store::new("summaries", share(5), ttl, g, |_, v| {
+            summaries: Store::new("summaries", share(13), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
             article_pages: Store::new("article_pages", share(4), ttl, g, |k, v| {
