@@ -78,6 +78,10 @@ export BENCH_TOKEN="$token" BENCH_EMAIL="$email" BENCH_PASSWORD="$password" BENC
 members=$(( seeded_users < 10000 ? seeded_users : 10000 ))
 python3 "$here/tokens.py" --count "$members" >"$data_dir/tokens.txt"
 export BENCH_TOKENS="$data_dir/tokens.txt"
+# As many authors, for an anonymous list as broad as the members' feeds.
+site_sql "bench_$articles" "SELECT username FROM users WHERE id <= $members ORDER BY id" \
+  >"$data_dir/authors.txt"
+export BENCH_AUTHORS="$data_dir/authors.txt"
 BENCH_COOKIE=$(sign_in_cookie "$base" "$email" "$password" "$data_dir/cookies.txt")
 export BENCH_COOKIE
 
@@ -97,6 +101,7 @@ BENCH_WALK=1 BENCH_PATH=/api/articles wrk -t1 -c8 -d10s -s "$here/lua/members.lu
 for path in /api/articles "/api/articles/$slug" /api/articles/feed; do
   BENCH_PATH="$path" wrk -t1 -c4 -d2s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
 done
+wrk -t1 -c4 -d2s -s "$here/lua/authors.lua" "$base" >/dev/null 2>&1
 
 title="$backend, $articles articles, $connections connections, $duration per route"
 {
@@ -118,6 +123,8 @@ title="$backend, $articles articles, $connections connections, $duration per rou
   row "GET /api/articles/:slug ($members members)" "$(size -H "Authorization: Token $token" "$base/api/articles/$slug")" \
     "$(as_members "/api/articles/$slug")"
   row "GET /api/articles/feed ($members members)" "-" "$(as_members /api/articles/feed)"
+  row "GET /api/articles?author= (anonymous, $members authors)" "-" \
+    "$(measure "$connections" -s "$here/lua/authors.lua" "$base")"
   row "GET /article/:slug (signed in, session)" "$(size -H "Cookie: $BENCH_COOKIE" "$base/article/$slug")" \
     "$(measure "$connections" -s "$here/lua/session.lua" "$base/article/$slug")"
   row "POST /api/users/login (8 conns)" "-" "$(measure 8 -s "$here/lua/login.lua" "$base/api/users/login")"
