@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::App;
-use super::reads::{article, article_list, feed_page, summary_sources};
+use super::reads::{article, feed_page, summary_list, summary_sources};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
@@ -54,7 +54,7 @@ where
         return Ok(None);
     };
     if page.after.is_none() && page.offset > MAX_CACHED_OFFSET {
-        let body = render(article_list(app, None, filter, page).await?)?;
+        let body = render(summary_list(app, filter, page).await?)?;
         return Ok(Some((body, reader)));
     }
     let key = ListKey {
@@ -67,7 +67,7 @@ where
         .caches
         .api_lists
         .get_or_load(key, || async {
-            render(article_list(app, None, filter.clone(), page).await?)
+            render(summary_list(app, filter.clone(), page).await?)
         })
         .await?;
     Ok(Some((body, reader)))

@@ -26,8 +26,41 @@ pub async fn article_list(
     filter: ArticleFilter,
     page: PageRequest,
 ) -> AppResult<ArticlePage> {
+    let (ids, total) = page_ids(app, viewer, filter, page).await?;
+    let shared = shared_articles(&app.db, &app.caches, &ids).await?;
+    let articles = personalise(app, viewer, shared).await?;
+    Ok(ArticlePage { articles, total })
+}
+
+/// As [`article_list`] for an anonymous reader, for answers that show no body (the
+/// API's list entries): the articles are read as [`summary_sources`] reads them, so a
+/// page of articles no one opened brings no body from the database or into the
+/// `articles` store (the answer itself is what gets cached).
+pub async fn summary_list(
+    app: &App,
+    filter: ArticleFilter,
+    page: PageRequest,
+) -> AppResult<ArticlePage> {
+    let (ids, total) = page_ids(app, None, filter, page).await?;
+    let found = summary_sources(&app.db, &app.caches, ids.to_vec()).await?;
+    let articles = ids
+        .iter()
+        .filter_map(|id| found.iter().find(|v| v.article.id == *id))
+        .map(|v| (**v).clone())
+        .collect();
+    Ok(ArticlePage { articles, total })
+}
+
+/// The ids of a page of articles matching `filter` as `viewer` sees them, newest
+/// first, and how many match in all.
+async fn page_ids(
+    app: &App,
+    viewer: Option<i32>,
+    filter: ArticleFilter,
+    page: PageRequest,
+) -> AppResult<(Arc<Vec<i32>>, i64)> {
     let (db, c) = (&app.db, &*app.caches);
-    let (ids, total) = if filter.feed_of.is_some()
+    let ids_and_total = if filter.feed_of.is_some()
         && filter.feed_of == viewer
         && (page.after.is_some() || page.offset <= MAX_CACHED_OFFSET)
     {
@@ -74,9 +107,7 @@ pub async fn article_list(
         };
         (ids, total)
     };
-    let shared = shared_articles(db, c, &ids).await?;
-    let articles = personalise(app, viewer, shared).await?;
-    Ok(ArticlePage { articles, total })
+    Ok(ids_and_total)
 }
 
 /// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader.
