@@ -253,9 +253,9 @@ pub(super) async fn shared_articles(
 
 /// The views of `ids` that list entries are rendered from, in any order: those the
 /// `articles` store holds, and the others read without their bodies
-/// ([`summary_views`]) and not kept there. A cold feed page takes in articles no one
-/// opens; loaded whole into that store, their bodies crowded out the articles people
-/// read, and were most of what the page read from the database.
+/// ([`summary_views`]) and not kept there. Cold feed and list pages take in articles
+/// no one opens; loaded whole into that store, their bodies crowded out the articles
+/// people read, and were most of what the page read from the database.
 pub(super) async fn summary_sources(
     db: &Db,
     c: &Caches,

@@ -275,8 +275,9 @@ pub fn shared_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<Art
 }
 
 /// As [`shared_views`] for list entries, which show no body: the body is not read
-/// (left empty; `reading_minutes` is 1). A cold feed page reads many articles no one
-/// opened, and the bodies were most of what their rows weigh, on disk and in memory.
+/// (left empty; `reading_minutes` is 1). Cold feed and list pages read many articles
+/// no one opened, and the bodies were most of what their rows weigh, on disk and in
+/// memory.
 pub fn summary_views(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<ArticleView>> {
     if ids.is_empty() {
         return Ok(Vec::new());
