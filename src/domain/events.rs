@@ -191,6 +191,16 @@ pub fn article_published(conn: &mut DbConnection, article: &Article, author: &st
         author_id: article.author_id,
     };
     jobs::enqueue(conn, kinds::NOTIFY_FANOUT, &fanout)?;
+    article_published_webhooks(conn, article, author)
+}
+
+/// The webhook deliveries of a new article alone, for a write that queued its
+/// [`kinds::Fanout`] job in a statement of its own (an article create on PostgreSQL).
+pub fn article_published_webhooks(
+    conn: &mut DbConnection,
+    article: &Article,
+    author: &str,
+) -> Result {
     webhook_event(
         conn,
         "article.published",

@@ -3,6 +3,8 @@
 
 mod drafts;
 mod list;
+mod publish_pg;
+mod slugs;
 mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -25,7 +27,7 @@ pub use write::{
 };
 
 /// An article row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = articles)]
 pub struct Article {
     /// Primary key.

@@ -124,12 +124,23 @@ pub fn record_original(
     editor_id: i32,
     tags: &[String],
 ) -> QueryResult<()> {
-    let mut new = NewRevision::of(article, 1, editor_id, &sorted(tags));
-    new.added_lines = to_i32(diff::line_count(&article.body));
+    let (tags, added_lines) = original_fields(&article.body, tags);
+    let new = NewRevision {
+        tags,
+        added_lines,
+        ..NewRevision::of(article, 1, editor_id, &[])
+    };
     diesel::insert_into(article_revisions::table)
         .values(&new)
         .execute(conn)?;
     Ok(())
+}
+
+/// What the first revision of an article with `body` and `tags` stores besides the
+/// article's own fields: its tags (sorted, as JSON) and its added lines (all of them).
+pub fn original_fields(body: &str, tags: &[String]) -> (String, i32) {
+    let tags = serde_json::to_string(&sorted(tags)).unwrap_or_else(|_| "[]".into());
+    (tags, to_i32(diff::line_count(body)))
 }
 
 /// Records `article` as just saved by `editor_id` with `tags`, inside the caller's

@@ -12,6 +12,7 @@ use crate::tests;
 
 tests![
     creates_sharing_new_tags_all_land,
+    a_tag_committed_while_a_create_waits_on_it_is_attached,
     same_title_creates_get_distinct_slugs,
     favorite_and_unfavorite_races_keep_the_count_true,
     follow_and_unfollow_races_keep_every_follow,
@@ -109,6 +110,12 @@ async fn creates_sharing_new_tags_all_land(app: TestApp) {
         .collect();
     for (status, answer) in all_at_once(&app, shots).await {
         assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let tags = answer["article"]["tagList"].as_array().expect("tags");
+        assert_eq!(
+            tags.len(),
+            3,
+            "each create answers its three tags: {answer}"
+        );
     }
     for tag in ["fresh-one", "fresh-two"] {
         let list = app
@@ -120,6 +127,48 @@ async fn creates_sharing_new_tags_all_land(app: TestApp) {
     let names = tags.json["tags"].as_array().expect("tags");
     let fresh = names.iter().filter(|t| *t == "fresh-one").count();
     assert_eq!(fresh, 1, "one tag row, not one per writer: {}", tags.text);
+}
+
+/// Another writer inserts a tag and commits it while a create of an article with that
+/// tag waits on its row. On PostgreSQL the create's statement cannot see that tag (its
+/// snapshot is older than the commit), so it has to attach it afterwards; on SQLite the
+/// create waits for the write lock instead. Either way the article has the tag.
+async fn a_tag_committed_while_a_create_waits_on_it_is_attached(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let author = app.register("patient").await;
+    let db = crate::jobs::db_of(&app);
+    let begin = match app.config.database_url.kind() {
+        conduit::db::BackendKind::Postgres => "BEGIN",
+        _ => "BEGIN IMMEDIATE",
+    };
+    let (held, holding) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let mut conn = db.conn().expect("conn");
+        conn.batch_execute(&format!("{begin}; INSERT INTO tags (name) VALUES ('late')"))
+            .expect("insert the tag");
+        held.send(()).expect("signal");
+        // Long enough for the create below to reach the tag and wait on it.
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        conn.batch_execute("COMMIT").expect("commit");
+    });
+    holding.recv().expect("the tag is held");
+    let reply = app
+        .post(
+            "/api/articles",
+            Some(&author),
+            article("Late Tag", &["early", "late"]),
+        )
+        .await;
+    writer.join().expect("writer");
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    assert_eq!(
+        reply.json["article"]["tagList"],
+        json!(["early", "late"]),
+        "{}",
+        reply.text
+    );
+    let list = app.get("/api/articles?tag=late", None).await;
+    assert_eq!(list.json["articlesCount"], 1, "{}", list.text);
 }
 
 /// Twelve creates of the same title by one author: twelve articles, twelve slugs.

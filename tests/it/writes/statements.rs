@@ -68,6 +68,12 @@ async fn comment_posts_and_creates_run_a_fixed_number_of_statements(app: TestApp
         small_create, tagged_create,
         "an article create: 1 tag vs 6 (5 of them new)"
     );
+    if app.config.database_url.kind() == conduit::db::BackendKind::Postgres {
+        // `BEGIN`, the article with its tags, revision, search entry and fan-out job,
+        // and `COMMIT`; the author's account and the site's webhooks are cached.
+        let warm_create = warm_cost("/api/articles", &author, create("Warm", &["existing"])).await;
+        assert_eq!(warm_create, 3, "a warm article create on PostgreSQL");
+    }
 
     // The thread and the site grow: thirty more comments by the same commenter (the
     // old read-back walked them all) and thirty more articles.

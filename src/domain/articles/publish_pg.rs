@@ -1,0 +1,143 @@
+//! Publishing a new article on PostgreSQL in one statement.
+//!
+//! Each statement is a round trip to PostgreSQL, and an article create used to send
+//! eight of them between `BEGIN` and `COMMIT`: the article, its new tags, their links,
+//! the search queue, the read-back of its tags, its first revision and its followers'
+//! fan-out job. They are one statement of common table expressions here, each reading
+//! the article from the insert's `RETURNING` row, so a taken slug inserts nothing at all
+//! and the caller tries the next one. SQLite, where statements cost no round trip, runs
+//! them one by one ([`super::write::create`]).
+
+use chrono::NaiveDateTime;
+use diesel::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Integer, Text, Timestamp};
+
+use super::Article;
+use crate::domain::revisions;
+use crate::jobs::{self, kinds, queue, wake};
+
+/// A published article as one statement stored it.
+pub struct Stored {
+    /// The row.
+    pub article: Article,
+    /// Its tags in the database's order of names.
+    pub tags: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(embed)]
+    article: Article,
+    /// The tags the statement attached, as a JSON array of names.
+    #[diesel(sql_type = Text)]
+    tag_names: String,
+}
+
+/// What to publish: the checked input of a create.
+pub struct NewPublished<'a> {
+    /// Free or not: a taken slug stores nothing.
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub body: &'a str,
+    pub author_id: i32,
+    /// Distinct names.
+    pub tags: &'a [String],
+    pub now: NaiveDateTime,
+}
+
+// The tags are taken from `tags` as the statement found them plus those it inserted. A
+// tag another transaction inserted and committed while this statement waited on it is
+// in neither (the statement's snapshot is older than that commit): the caller attaches
+// what is missing with a statement of its own ([`attach_late_tags`]).
+const PUBLISH: &str = "\
+WITH art AS (\
+   INSERT INTO articles (slug, title, description, body, author_id, favorites_count, \
+     created_at, updated_at, draft, publish_at) \
+   VALUES ($1, $2, $3, $4, $5, 0, $6, $6, FALSE, NULL) \
+   ON CONFLICT (slug) DO NOTHING \
+   RETURNING *), \
+ new_tags AS (\
+   INSERT INTO tags (name) SELECT unnest($7::text[]) ON CONFLICT (name) DO NOTHING \
+   RETURNING id, name), \
+ all_tags AS (\
+   SELECT id, name FROM tags WHERE name = ANY($7::text[]) \
+   UNION ALL SELECT id, name FROM new_tags), \
+ attached AS (\
+   INSERT INTO article_tags (article_id, tag_id) SELECT art.id, all_tags.id FROM art, all_tags), \
+ pending AS (\
+   INSERT INTO search_pending (article_id) SELECT id FROM art ON CONFLICT DO NOTHING), \
+ revision AS (\
+   INSERT INTO article_revisions (article_id, number, editor_id, created_at, title, \
+     description, body, tags, added_lines, removed_lines) \
+   SELECT id, 1, author_id, updated_at, title, description, body, $8, $9, 0 FROM art), \
+ fanout AS (\
+   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) \
+   SELECT $10, json_build_object('article_id', id, 'author_id', author_id)::text, $11, 0, \
+     $12, $6, $6, $6 FROM art) \
+SELECT art.*, \
+  (SELECT COALESCE(json_agg(name ORDER BY name), '[]') FROM all_tags)::text AS tag_names \
+FROM art";
+
+/// Stores `new` as a published article with its tags, its first revision, its place in
+/// the search queue and its followers' fan-out job ([`kinds::Fanout`]), inside the
+/// caller's transaction; `None`, having stored no article, when the slug is taken.
+pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Option<Stored>> {
+    // Sorted, so that concurrent creates sharing new tags take their rows in one order.
+    let mut names = new.tags.to_vec();
+    names.sort_unstable();
+    let (revision_tags, added_lines) = revisions::original_fields(new.body, new.tags);
+    let row: Option<Row> = diesel::sql_query(PUBLISH)
+        .bind::<Text, _>(new.slug)
+        .bind::<Text, _>(new.title)
+        .bind::<Text, _>(new.description)
+        .bind::<Text, _>(new.body)
+        .bind::<Integer, _>(new.author_id)
+        .bind::<Timestamp, _>(new.now)
+        .bind::<Array<Text>, _>(&names)
+        .bind::<Text, _>(revision_tags)
+        .bind::<Integer, _>(added_lines)
+        .bind::<Text, _>(kinds::NOTIFY_FANOUT)
+        .bind::<Text, _>(queue::QUEUED)
+        .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
+        .get_result(pg)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    wake::note_enqueued();
+    let mut tags: Vec<String> = serde_json::from_str(&row.tag_names)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    if tags.len() < names.len() {
+        tags = attach_late_tags(pg, row.article.id, &names)?;
+    }
+    Ok(Some(Stored {
+        article: row.article,
+        tags,
+    }))
+}
+
+/// Attaches those of `names` the statement could not see to `article_id` (a statement
+/// of its own sees every committed tag), and answers all its tags in the database's
+/// order of names.
+fn attach_late_tags(
+    pg: &mut PgConnection,
+    article_id: i32,
+    names: &[String],
+) -> QueryResult<Vec<String>> {
+    diesel::sql_query(
+        "INSERT INTO article_tags (article_id, tag_id) \
+         SELECT $1, id FROM tags WHERE name = ANY($2::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Integer, _>(article_id)
+    .bind::<Array<Text>, _>(names)
+    .execute(pg)?;
+    use crate::db::schema::{article_tags, tags};
+    article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq(article_id))
+        .select(tags::name)
+        .order_by(tags::name.asc())
+        .load(pg)
+}
