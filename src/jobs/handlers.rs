@@ -243,8 +243,16 @@ impl JobHandler for AppHandlers {
             kinds::NOTIFY_FANOUT => {
                 let args: kinds::Fanout = job.args()?;
                 let _turn = db.write_gate();
-                notifications::fan_out(&mut *db.conn()?, &args)?;
-                Ok(())
+                let mut conn = db.conn()?;
+                Ok(write_transaction(
+                    &mut conn,
+                    |conn| match notifications::fan_out(conn, &args)? {
+                        notifications::FannedOut::Notified(users) if !users.is_empty() => {
+                            self.broadcast.publish(conn, &[Stale::Unread { users }])
+                        }
+                        _ => Ok(()),
+                    },
+                )?)
             }
             kinds::NOTIFY_BATCH => {
                 let args: kinds::Batch = job.args()?;

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamp;
 
 use crate::db::schema::{articles, follows, notifications, users};
-use crate::db::{Db, DbConnection, write_transaction};
+use crate::db::{Db, DbConnection};
 use crate::domain::{email_settings, time};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, kinds};
@@ -51,29 +51,46 @@ pub struct Notification {
     pub created_at: NaiveDateTime,
 }
 
-/// Splits the followers of `author_id` into id ranges of at most [`kinds::BATCH_SIZE`]
-/// and enqueues one batch job per range (reads only follower ids).
-pub fn fan_out(conn: &mut DbConnection, fanout: &kinds::Fanout) -> QueryResult<usize> {
+/// What [`fan_out`] did.
+#[derive(Debug)]
+pub enum FannedOut {
+    /// Told these followers itself (whose unread counts may have changed).
+    Notified(Vec<i32>),
+    /// Queued this many batch jobs, for the workers to tell the followers.
+    Queued(usize),
+}
+
+/// Tells the followers of a new article, inside the caller's write transaction. When
+/// they fit in one batch of [`kinds::BATCH_SIZE`] (most authors) they are notified right
+/// here, saving a job; more are split into id ranges of at most that size, one batch
+/// job each. A re-run adds nothing (see [`notify_batch`]).
+pub fn fan_out(conn: &mut DbConnection, fanout: &kinds::Fanout) -> QueryResult<FannedOut> {
     let followers: Vec<i32> = follows::table
         .filter(follows::followee_id.eq(fanout.author_id))
         .order(follows::follower_id.asc())
         .select(follows::follower_id)
         .load(conn)?;
-    let chunks: Vec<&[i32]> = followers.chunks(kinds::BATCH_SIZE).collect();
-    write_transaction(conn, |conn| {
-        for chunk in &chunks {
-            if let (Some(first), Some(last)) = (chunk.first(), chunk.last()) {
-                let batch = kinds::Batch {
-                    article_id: fanout.article_id,
-                    author_id: fanout.author_id,
-                    first: *first,
-                    last: *last,
-                };
-                jobs::enqueue(conn, kinds::NOTIFY_BATCH, &batch)?;
-            }
-        }
-        Ok(chunks.len())
-    })
+    let batch_of = |chunk: &[i32]| match (chunk.first(), chunk.last()) {
+        (Some(first), Some(last)) => Some(kinds::Batch {
+            article_id: fanout.article_id,
+            author_id: fanout.author_id,
+            first: *first,
+            last: *last,
+        }),
+        _ => None,
+    };
+    if followers.len() <= kinds::BATCH_SIZE {
+        return match batch_of(&followers) {
+            Some(batch) => notify_batch(conn, &batch).map(FannedOut::Notified),
+            None => Ok(FannedOut::Notified(Vec::new())),
+        };
+    }
+    let mut queued = 0;
+    for batch in followers.chunks(kinds::BATCH_SIZE).filter_map(batch_of) {
+        jobs::enqueue(conn, kinds::NOTIFY_BATCH, &batch)?;
+        queued += 1;
+    }
+    Ok(FannedOut::Queued(queued))
 }
 
 /// Notifies one batch of followers with a single INSERT … SELECT that skips those

@@ -186,7 +186,7 @@ async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
     app.publish(&alice, "Second", &[]).await;
     let db = db_of(&app);
     eventually(10, "the second fan-out", || {
-        count_jobs(&db, "notify.batch", Some("done")) == 2
+        count_jobs(&db, "notify.fanout", Some("done")) == 2
     })
     .await;
     assert_eq!(notifications(&app, &carol).await["unreadCount"], 1);

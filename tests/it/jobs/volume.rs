@@ -1,6 +1,7 @@
 //! The job guarantees at volume: a thousand comments posted at once, with the workers of
 //! two "instances" (the app's own and a second pool on the same queue) claiming in
 //! batches, give the article's author exactly one notification and one email for each.
+//! A new article reaches every follower, in batch jobs when they are many.
 //! The notification jobs that a queue may hold from before an upgrade: those of one
 //! claimed batch share a commit; one that fails does so alone.
 
@@ -19,12 +20,89 @@ use crate::tests;
 
 tests![
     a_thousand_comments_notify_exactly_once,
+    a_new_article_reaches_every_follower_beyond_one_batch,
     a_failing_notification_fails_alone_in_its_batch,
 ];
 
 const COMMENTS: usize = 1000;
+/// More followers than one batch job takes (`kinds::BATCH_SIZE`, 500): three batches.
+const FOLLOWERS: u32 = 1100;
+
+/// Inserts `count` accounts (`fan1`…) following `author` straight into the database.
+fn insert_followers(db: &conduit::db::Db, author: i32, count: u32) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = db.conn().expect("conn");
+    let series = match &*conn {
+        conduit::db::DbConnection::Pg(_) => {
+            format!("SELECT i FROM generate_series(1, {count}) AS i")
+        }
+        conduit::db::DbConnection::Sqlite(_) => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             SELECT i FROM n"
+        ),
+    };
+    let at = "'2026-01-01 00:00:00'";
+    conn.batch_execute(&format!(
+        "INSERT INTO users (username, email, password_hash, created_at, updated_at) \
+         SELECT 'fan' || i, 'fan' || i || '@example.test', 'x', {at}, {at} FROM ({series}) AS s; \
+         INSERT INTO follows (follower_id, followee_id, created_at) \
+         SELECT id, {author}, {at} FROM users WHERE username LIKE 'fan%';"
+    ))
+    .expect("insert followers");
+}
+
 /// Requests in flight at a time.
 const IN_FLIGHT: usize = 32;
+
+/// An author with few followers: the fan-out job tells them itself. With more than a
+/// batch: one batch job per 500, and each follower is told exactly once.
+async fn a_new_article_reaches_every_follower_beyond_one_batch(app: TestApp) {
+    let author = app.register("popular").await;
+    let reader = app.register("reader").await;
+    let followed = app
+        .post("/api/profiles/popular/follow", Some(&reader), json!({}))
+        .await;
+    assert_eq!(followed.status, StatusCode::OK, "{}", followed.text);
+    let db = db_of(&app);
+    app.publish(&author, "For one reader", &[]).await;
+    eventually(10, "the small fan-out", || {
+        count_jobs(&db, "notify.fanout", Some("done")) == 1
+    })
+    .await;
+    assert_eq!(
+        count_jobs(&db, "notify.batch", None),
+        0,
+        "no batch job for one follower"
+    );
+    let unread = app.get("/api/notifications", Some(&reader)).await;
+    assert_eq!(unread.json["unreadCount"], 1, "{}", unread.text);
+
+    let author_id = user_id(&mut db.conn().expect("conn"), "popular");
+    insert_followers(&db, author_id, FOLLOWERS);
+    let slug = app.publish(&author, "For the crowd", &[]).await;
+    eventually(20, "three batch jobs", || {
+        count_jobs(&db, "notify.batch", Some("done")) == 3
+    })
+    .await;
+    use conduit::db::schema::{articles, notifications};
+    let mut conn = db.conn().expect("conn");
+    let article: i32 = articles::table
+        .filter(articles::slug.eq(&slug))
+        .select(articles::id)
+        .first(&mut *conn)
+        .expect("article");
+    let told: Vec<i32> = notifications::table
+        .filter(notifications::article_id.eq(article))
+        .select(notifications::user_id)
+        .load(&mut *conn)
+        .expect("notifications");
+    let mut distinct = told.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let expected = usize::try_from(FOLLOWERS).expect("fits") + 1;
+    assert_eq!(told.len(), expected, "one notification per follower");
+    assert_eq!(distinct.len(), expected, "nobody told twice");
+}
 
 async fn a_thousand_comments_notify_exactly_once(app: TestApp) {
     let app = app.reconfigure(|c| c.rate_limit_per_minute = 0).await;
