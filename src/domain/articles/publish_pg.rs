@@ -1,7 +1,7 @@
 //! Publishing a new article on PostgreSQL in one statement.
 //!
 //! Each statement is a round trip to PostgreSQL, and an article create used to send
-//! eight of them between `BEGIN` and `COMMIT`: the article, its new tags, their links,
+//! seven of them between `BEGIN` and `COMMIT`: the article, its new tags, their links,
 //! the search queue, the read-back of its tags, its first revision and its followers'
 //! fan-out job. They are one statement of common table expressions here, each reading
 //! the article from the insert's `RETURNING` row, so a taken slug inserts nothing at all
