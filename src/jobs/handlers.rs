@@ -15,7 +15,7 @@ use super::{Job, JobError, JobHandler};
 use crate::cache::Stale;
 use crate::cache::broadcast::Broadcast;
 use crate::config::Secret;
-use crate::db::{Db, unit_of_work, write_transaction};
+use crate::db::{Db, DbConnection, unit_of_work, write_transaction};
 use crate::domain::{email_settings, notifications, webhooks};
 
 #[derive(Template)]
@@ -151,10 +151,17 @@ impl AppHandlers {
         self.mailer.send(&format!("notification-{id}"), email)
     }
 
-    /// Creates the notifications of `jobs` ([`kinds::NOTIFY_ONE`]) in one transaction,
-    /// each in its own savepoint so that one failing leaves the others done, and tells
-    /// every instance whose unread counts moved.
-    fn notify_ones(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+    /// Runs the notification jobs of `jobs` (one kind: [`kinds::NOTIFY_ONE`],
+    /// [`kinds::NOTIFY_FANOUT`] or [`kinds::NOTIFY_BATCH`]) in one transaction, each in
+    /// its own savepoint so that one failing leaves the others done, and tells every
+    /// instance whose unread counts moved. `notify` does one job's work and answers whose
+    /// unread counts it may have changed.
+    fn notify_together<A: serde::de::DeserializeOwned>(
+        &self,
+        db: &Db,
+        jobs: &[&Job],
+        notify: impl Fn(&mut DbConnection, &Job, A) -> diesel::QueryResult<Vec<i32>>,
+    ) -> Vec<Result<(), JobError>> {
         let all_fail = |error: &dyn std::fmt::Display| {
             jobs.iter()
                 .map(|_| Err(JobError::Retry(format!("database: {error}"))))
@@ -169,12 +176,8 @@ impl AppHandlers {
             let mut outcomes = Vec::with_capacity(jobs.len());
             let mut users = Vec::new();
             for job in jobs {
-                let outcome = job.args::<kinds::One>().and_then(|args| {
-                    let created =
-                        unit_of_work(conn, |conn| notifications::notify_one(conn, job.id, &args))?;
-                    if created {
-                        users.push(args.user_id);
-                    }
+                let outcome = job.args::<A>().and_then(|args| {
+                    users.extend(unit_of_work(conn, |conn| notify(conn, job, args))?);
                     Ok(())
                 });
                 outcomes.push(outcome);
@@ -188,7 +191,45 @@ impl AppHandlers {
         });
         written.unwrap_or_else(|e| all_fail(&e))
     }
+
+    /// [`Self::notify_together`] for the jobs of one notification kind.
+    fn notify_kind(&self, db: &Db, kind: &str, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
+        match kind {
+            kinds::NOTIFY_FANOUT => {
+                self.notify_together(db, jobs, |conn, _, args: kinds::Fanout| {
+                    Ok(match notifications::fan_out(conn, &args)? {
+                        notifications::FannedOut::Notified(users) => users,
+                        notifications::FannedOut::Queued(_) => Vec::new(),
+                    })
+                })
+            }
+            kinds::NOTIFY_BATCH => self.notify_together(db, jobs, |conn, _, args: kinds::Batch| {
+                notifications::notify_batch(conn, &args)
+            }),
+            kinds::NOTIFY_ONE => self.notify_together(db, jobs, |conn, job, args: kinds::One| {
+                let created = notifications::notify_one(conn, job.id, &args)?;
+                Ok(created.then_some(args.user_id).into_iter().collect())
+            }),
+            other => jobs
+                .iter()
+                .map(|_| {
+                    Err(JobError::Permanent(format!(
+                        "not a notification kind: {other}"
+                    )))
+                })
+                .collect(),
+        }
+    }
 }
+
+/// The kinds whose jobs of one claimed batch run in one call ([`JobHandler::run_together`]).
+const TOGETHER: [&str; 5] = [
+    kinds::NOTIFY_FANOUT,
+    kinds::NOTIFY_BATCH,
+    kinds::NOTIFY_ONE,
+    kinds::WEBHOOK_DELIVER,
+    kinds::EMAIL_NOTIFICATION,
+];
 
 impl JobHandler for AppHandlers {
     fn kinds(&self) -> Vec<&'static str> {
@@ -200,33 +241,26 @@ impl JobHandler for AppHandlers {
         vec![kinds::WEBHOOK_DELIVER]
     }
 
-    /// A single notification is a few small statements: a batch of them shares one
-    /// commit (and one turn at SQLite's write gate) instead of one each, which is most
-    /// of what they cost. Webhook deliveries of a batch are sent side by side and
-    /// recorded together; notification emails read their data in one set of queries.
+    /// A notification job is a few small statements: a batch of them shares one commit
+    /// (and one turn at SQLite's write gate) instead of one each, which is most of what
+    /// they cost. Webhook deliveries of a batch are sent side by side and recorded
+    /// together; notification emails read their data in one set of queries.
     fn runs_together(&self, kind: &str) -> bool {
-        matches!(
-            kind,
-            kinds::NOTIFY_ONE | kinds::WEBHOOK_DELIVER | kinds::EMAIL_NOTIFICATION
-        )
+        TOGETHER.contains(&kind)
     }
 
     fn run_together(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
         let mut outcomes: Vec<Option<Result<(), JobError>>> = vec![None; jobs.len()];
-        for kind in [
-            kinds::NOTIFY_ONE,
-            kinds::WEBHOOK_DELIVER,
-            kinds::EMAIL_NOTIFICATION,
-        ] {
+        for kind in TOGETHER {
             let indexes: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].kind == kind).collect();
             if indexes.is_empty() {
                 continue;
             }
             let group: Vec<&Job> = indexes.iter().map(|&i| jobs[i]).collect();
             let results = match kind {
-                kinds::NOTIFY_ONE => self.notify_ones(db, &group),
                 kinds::WEBHOOK_DELIVER => self.deliver_all(db, &group),
-                _ => self.notification_emails(db, &group),
+                kinds::EMAIL_NOTIFICATION => self.notification_emails(db, &group),
+                _ => self.notify_kind(db, kind, &group),
             };
             for (i, outcome) in indexes.into_iter().zip(results) {
                 outcomes[i] = Some(outcome);
@@ -240,31 +274,8 @@ impl JobHandler for AppHandlers {
 
     fn run(&self, db: &Db, job: &Job) -> Result<(), JobError> {
         match job.kind.as_str() {
-            kinds::NOTIFY_FANOUT => {
-                let args: kinds::Fanout = job.args()?;
-                let _turn = db.write_gate();
-                let mut conn = db.conn()?;
-                Ok(write_transaction(
-                    &mut conn,
-                    |conn| match notifications::fan_out(conn, &args)? {
-                        notifications::FannedOut::Notified(users) if !users.is_empty() => {
-                            self.broadcast.publish(conn, &[Stale::Unread { users }])
-                        }
-                        _ => Ok(()),
-                    },
-                )?)
-            }
-            kinds::NOTIFY_BATCH => {
-                let args: kinds::Batch = job.args()?;
-                let _turn = db.write_gate();
-                let mut conn = db.conn()?;
-                Ok(write_transaction(&mut conn, |conn| {
-                    let users = notifications::notify_batch(conn, &args)?;
-                    self.broadcast.publish(conn, &[Stale::Unread { users }])
-                })?)
-            }
-            kinds::NOTIFY_ONE => self
-                .notify_ones(db, &[job])
+            kinds::NOTIFY_FANOUT | kinds::NOTIFY_BATCH | kinds::NOTIFY_ONE => self
+                .notify_kind(db, &job.kind, &[job])
                 .pop()
                 .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::EMAIL_WELCOME => self.welcome(db, job),

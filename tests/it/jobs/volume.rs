@@ -2,8 +2,8 @@
 //! two "instances" (the app's own and a second pool on the same queue) claiming in
 //! batches, give the article's author exactly one notification and one email for each.
 //! A new article reaches every follower, in batch jobs when they are many.
-//! The notification jobs that a queue may hold from before an upgrade: those of one
-//! claimed batch share a commit; one that fails does so alone.
+//! Notification jobs of one claimed batch (fan-outs, and those a queue may hold from
+//! before an upgrade) share a commit; one that fails does so alone.
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ tests![
     a_thousand_comments_notify_exactly_once,
     a_new_article_reaches_every_follower_beyond_one_batch,
     a_failing_notification_fails_alone_in_its_batch,
+    fan_outs_of_one_claim_run_together_and_fail_alone,
 ];
 
 const COMMENTS: usize = 1000;
@@ -236,4 +237,62 @@ async fn a_failing_notification_fails_alone_in_its_batch(app: TestApp) {
     );
     assert_eq!(state(&mut conn, ids[3]).0, "done");
     assert_eq!(notifications_of(&db, "author"), 2);
+}
+
+/// Three new articles' fan-outs queued while no worker runs, and one whose payload cannot
+/// be read, are claimed as one batch and run in one transaction: each follower is told of
+/// each article once, the unreadable one is dead, and the unread counts the server
+/// cached move.
+async fn fan_outs_of_one_claim_run_together_and_fail_alone(app: TestApp) {
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let author = app.register("prolific").await;
+    for name in ["first", "second"] {
+        let token = app.register(name).await;
+        let followed = app
+            .post("/api/profiles/prolific/follow", Some(&token), json!({}))
+            .await;
+        assert_eq!(followed.status, StatusCode::OK, "{}", followed.text);
+    }
+    // The navbar's count, which each server caches per member.
+    let session = crate::admin::signed_in(&app, "first").await;
+    let unread = async || -> Option<String> {
+        let page = session.get("/").await;
+        let (_, rest) = page.body.split_once("data-testid=\"unread-count\">")?;
+        rest.split_once('<').map(|(count, _)| count.to_owned())
+    };
+    assert_eq!(unread().await, None, "nothing unread yet");
+    for title in ["One", "Two", "Three"] {
+        app.publish(&author, title, &[]).await;
+    }
+    let db = db_of(&app);
+    write_transaction(&mut db.conn().expect("conn"), |conn| {
+        jobs::enqueue(conn, "notify.fanout", &json!({"not": "a fan-out"}))
+    })
+    .expect("enqueued");
+    assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 4);
+
+    let workers = jobs::WorkerPool::start(
+        db_of(&app),
+        app.config.jobs.settings(1),
+        Arc::new(app_handler(&app)),
+    )
+    .expect("workers start");
+    app.pools.borrow_mut().push(workers);
+    eventually(20, "the fan-outs to settle", || {
+        count_jobs(&db, "notify.fanout", Some("done")) == 3
+            && count_jobs(&db, "notify.fanout", Some("dead")) == 1
+    })
+    .await;
+    for name in ["first", "second"] {
+        assert_eq!(notifications_of(&db, name), 3, "{name}: one per article");
+    }
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = unread().await;
+        if seen.as_deref() == Some("3") {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen.as_deref(), Some("3"), "the cached unread count moved");
 }
