@@ -132,8 +132,11 @@ impl Db {
         let gate = url.sqlite_path().map(gate_for);
         let writer = match &gate {
             Some(gate) => Some(Arc::new(
-                writer::Writer::start(pool.clone(), Arc::clone(gate))
-                    .map_err(|e| format!("cannot start the writer thread: {e}"))?,
+                writer::Writer::start(
+                    ConnectionManager::new(url.clone(), Arc::clone(&queries)),
+                    Arc::clone(gate),
+                )
+                .map_err(|e| format!("cannot start the writer thread: {e}"))?,
             )),
             None => None,
         };
