@@ -1,8 +1,8 @@
 //! The transactional outbox: what each domain change enqueues, called inside the change's
 //! own transaction, so a committed change always has its jobs and a rolled-back one never
 //! does. In-app notifications and webhook deliveries are made right there; the work
-//! that waits on something else (email, the HTTP deliveries, a new article's
-//! followers) happens later in the workers.
+//! that waits on something else (email, the HTTP deliveries, a new article's followers
+//! on PostgreSQL or beyond one batch) happens later in the workers.
 
 use std::cell::RefCell;
 
@@ -184,13 +184,34 @@ pub fn user_registered(conn: &mut DbConnection, user_id: i32) -> Result {
     jobs::enqueue(conn, kinds::EMAIL_WELCOME, &kinds::Welcome { user_id }).map(drop)
 }
 
-/// A new article: its author's followers are told (in batches, by the workers).
+/// A new article: its author's followers are told.
+///
+/// On SQLite, up to one batch of them ([`kinds::BATCH_SIZE`]) is told right here, in the
+/// article's own transaction, and more are queued as batch jobs. A job there is three
+/// more writes (its claim, its run, its completion) that wait at the file's one write
+/// lock behind the requests, and each commits on another connection than the server's
+/// writer, whose page cache it then empties: under a flood of creates the fan-outs fell
+/// thousands of jobs behind (`docs/benchmarks.md`), while the same few statements in
+/// the create's transaction cost about what the job's run did. On PostgreSQL, where the
+/// workers write beside the requests and the create is one statement
+/// ([`crate::domain::articles::publish_pg`]), a [`kinds::NOTIFY_FANOUT`] job tells them.
 pub fn article_published(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
     let fanout = kinds::Fanout {
         article_id: article.id,
         author_id: article.author_id,
     };
-    jobs::enqueue(conn, kinds::NOTIFY_FANOUT, &fanout)?;
+    match conn {
+        DbConnection::Sqlite(_) => {
+            if let notifications::FannedOut::Notified(users) =
+                notifications::fan_out(conn, &fanout)?
+            {
+                TOLD.with(|told| told.borrow_mut().extend(users));
+            }
+        }
+        DbConnection::Pg(_) => {
+            jobs::enqueue(conn, kinds::NOTIFY_FANOUT, &fanout)?;
+        }
+    }
     article_published_webhooks(conn, article, author)
 }
 

@@ -5,8 +5,9 @@
 
 use super::AppHandlers;
 use crate::app::articles::published_draft;
+use crate::cache::Stale;
 use crate::db::{Db, write_transaction};
-use crate::domain::articles;
+use crate::domain::{articles, events};
 use crate::error::AppError;
 use crate::jobs::{Job, JobError, kinds, wake};
 
@@ -19,10 +20,17 @@ impl AppHandlers {
         let _turn = db.write_gate();
         let mut conn = db.conn()?;
         let written = write_transaction(&mut conn, |conn| {
+            // Left behind by a write that failed earlier on this thread.
+            events::take_told();
             let published = articles::publish_scheduled(conn, args.article_id, args.publish_at)?;
             if let Some(article) = published {
-                self.broadcast
-                    .publish(conn, &published_draft(article.id, article.slug))?;
+                let mut stale = published_draft(article.id, article.slug).to_vec();
+                // Followers told in this transaction (SQLite): their unread counts.
+                let users = events::take_told();
+                if !users.is_empty() {
+                    stale.push(Stale::Unread { users });
+                }
+                self.broadcast.publish(conn, &stale)?;
             }
             Ok::<_, AppError>(())
         });

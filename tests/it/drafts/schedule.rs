@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{author_with_audience, create, published_deliveries, slugs};
 use crate::cluster::Cluster;
 use crate::helpers::TestApp;
-use crate::jobs::{count_jobs, db_of, eventually, notifications_of};
+use crate::jobs::{count_jobs, db_of, eventually, fanout_jobs, notifications_of};
 
 crate::tests![
     a_scheduled_draft_is_published_by_the_workers,
@@ -115,7 +115,11 @@ async fn a_scheduled_draft_is_published_by_the_workers(app: TestApp) {
     })
     .await;
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(count_jobs(&db, "notify.fanout", None), 1, "published once");
+    assert_eq!(
+        count_jobs(&db, "notify.fanout", None),
+        fanout_jobs(&app, 1),
+        "published once"
+    );
     assert_eq!(published_deliveries(&seen), 1);
     assert_eq!(notifications_of(&db, "reader"), 1);
 }
@@ -175,7 +179,7 @@ async fn moving_or_cancelling_a_schedule_outdates_its_job(app: TestApp) {
         .await;
     assert_eq!(sooner.status, StatusCode::OK, "{}", sooner.text);
     eventually(10, "the moved publication", || {
-        count_jobs(&db, "notify.fanout", None) == 1
+        count_jobs(&db, "article.publish", Some("done")) == 3
     })
     .await;
     assert!(is_public(&app, &moved).await);
@@ -247,7 +251,11 @@ async fn three_instances_racing_publish_once(app: TestApp) {
         assert!(slugs(&feed).contains(&slug));
     }
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(count_jobs(&db, "notify.fanout", None), 1, "published once");
+    assert_eq!(
+        count_jobs(&db, "notify.fanout", None),
+        fanout_jobs(&app, 1),
+        "published once"
+    );
     assert_eq!(published_deliveries(&seen), 1, "one webhook delivery");
     assert_eq!(
         notifications_of(&db, "reader"),

@@ -5,7 +5,7 @@ use awc::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use super::{count_jobs, db_of, eventually, user_id};
+use super::{count_jobs, db_of, eventually, fanout_jobs, user_id};
 use crate::helpers::{TestApp, emails};
 use crate::pages::browser::Browser;
 
@@ -186,7 +186,7 @@ async fn followers_are_notified_and_emailed_with_unsubscribe(app: TestApp) {
     app.publish(&alice, "Second", &[]).await;
     let db = db_of(&app);
     eventually(10, "the second fan-out", || {
-        count_jobs(&db, "notify.fanout", Some("done")) == 2
+        count_jobs(&db, "notify.fanout", Some("done")) == fanout_jobs(&app, 2)
     })
     .await;
     assert_eq!(notifications(&app, &carol).await["unreadCount"], 1);

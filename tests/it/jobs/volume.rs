@@ -14,7 +14,10 @@ use conduit::jobs;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{app_handler, count_jobs, db_of, eventually, notifications_of, user_id};
+use super::{
+    app_handler, count_jobs, db_of, eventually, fanout_jobs, insert_articles, notifications_of,
+    user_id,
+};
 use crate::helpers::TestApp;
 use crate::tests;
 
@@ -55,8 +58,9 @@ fn insert_followers(db: &conduit::db::Db, author: i32, count: u32) {
 /// Requests in flight at a time.
 const IN_FLIGHT: usize = 32;
 
-/// An author with few followers: the fan-out job tells them itself. With more than a
-/// batch: one batch job per 500, and each follower is told exactly once.
+/// An author with few followers: the fan-out job tells them itself on PostgreSQL, the
+/// create's own transaction on SQLite (no job at all). With more than a batch: one batch
+/// job per 500, and each follower is told exactly once.
 async fn a_new_article_reaches_every_follower_beyond_one_batch(app: TestApp) {
     let author = app.register("popular").await;
     let reader = app.register("reader").await;
@@ -66,8 +70,11 @@ async fn a_new_article_reaches_every_follower_beyond_one_batch(app: TestApp) {
     assert_eq!(followed.status, StatusCode::OK, "{}", followed.text);
     let db = db_of(&app);
     app.publish(&author, "For one reader", &[]).await;
+    if fanout_jobs(&app, 1) == 0 {
+        assert_eq!(notifications_of(&db, "reader"), 1, "told by the create");
+    }
     eventually(10, "the small fan-out", || {
-        count_jobs(&db, "notify.fanout", Some("done")) == 1
+        count_jobs(&db, "notify.fanout", Some("done")) == fanout_jobs(&app, 1)
     })
     .await;
     assert_eq!(
@@ -239,13 +246,13 @@ async fn a_failing_notification_fails_alone_in_its_batch(app: TestApp) {
     assert_eq!(notifications_of(&db, "author"), 2);
 }
 
-/// Three new articles' fan-outs queued while no worker runs, and one whose payload cannot
-/// be read, are claimed as one batch and run in one transaction: each follower is told of
-/// each article once, the unreadable one is dead, and the unread counts the server
-/// cached move.
+/// The fan-outs of three articles (loaded in bulk, so that none was told yet) queued
+/// while no worker runs, and one whose payload cannot be read, are claimed as one batch
+/// and run in one transaction: each follower is told of each article once, the
+/// unreadable one is dead, and the unread counts the server cached move.
 async fn fan_outs_of_one_claim_run_together_and_fail_alone(app: TestApp) {
     let app = app.reconfigure(|c| c.jobs.workers = 0).await;
-    let author = app.register("prolific").await;
+    app.register("prolific").await;
     for name in ["first", "second"] {
         let token = app.register(name).await;
         let followed = app
@@ -261,14 +268,25 @@ async fn fan_outs_of_one_claim_run_together_and_fail_alone(app: TestApp) {
         rest.split_once('<').map(|(count, _)| count.to_owned())
     };
     assert_eq!(unread().await, None, "nothing unread yet");
-    for title in ["One", "Two", "Three"] {
-        app.publish(&author, title, &[]).await;
-    }
     let db = db_of(&app);
-    write_transaction(&mut db.conn().expect("conn"), |conn| {
+    insert_articles(&db, "prolific", 3, "Body.");
+    let mut conn = db.conn().expect("conn");
+    let author_id = user_id(&mut conn, "prolific");
+    let articles: Vec<i32> = conduit::db::schema::articles::table
+        .filter(conduit::db::schema::articles::author_id.eq(author_id))
+        .select(conduit::db::schema::articles::id)
+        .load(&mut *conn)
+        .expect("articles");
+    assert_eq!(articles.len(), 3);
+    write_transaction(&mut conn, |conn| {
+        for article_id in &articles {
+            let fanout = json!({"article_id": article_id, "author_id": author_id});
+            jobs::enqueue(conn, "notify.fanout", &fanout)?;
+        }
         jobs::enqueue(conn, "notify.fanout", &json!({"not": "a fan-out"}))
     })
     .expect("enqueued");
+    drop(conn);
     assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 4);
 
     let workers = jobs::WorkerPool::start(
