@@ -14,9 +14,10 @@
 //! In WAL mode a connection drops its whole page cache whenever another connection has
 //! written since its last transaction: a writer taking whichever pooled connection was
 //! free found its cache dropped at every group (the last group wrote through another
-//! one) and read every page it touched from the operating system again, a third of its
-//! time spent in `pread` and `pwrite` copies. Its own connection's cache survives from one
-//! group to the next unless the job workers wrote in between.
+//! one) and read every page it touched from the operating system again (a third of its
+//! time under a flood of creates was in the kernel, `pread` copies the most of it). Its
+//! own connection's cache survives from one group to the next unless the job workers
+//! wrote in between.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
