@@ -55,6 +55,18 @@ fn insert_followers(db: &conduit::db::Db, author: i32, count: u32) {
     .expect("insert followers");
 }
 
+/// Starts `threads` workers of the app's handler on the test's queue, as another
+/// instance would (stopped with the app).
+fn start_workers(app: &TestApp, threads: u32) {
+    let workers = jobs::WorkerPool::start(
+        db_of(app),
+        app.config.jobs.settings(threads),
+        Arc::new(app_handler(app)),
+    )
+    .expect("workers start");
+    app.pools.borrow_mut().push(workers);
+}
+
 /// Requests in flight at a time.
 const IN_FLIGHT: usize = 32;
 
@@ -120,13 +132,7 @@ async fn a_thousand_comments_notify_exactly_once(app: TestApp) {
     for i in 0..10 {
         commenters.push(app.register(&format!("commenter{i}")).await);
     }
-    let second = jobs::WorkerPool::start(
-        db_of(&app),
-        app.config.jobs.settings(2),
-        Arc::new(app_handler(&app)),
-    )
-    .expect("workers start");
-    app.pools.borrow_mut().push(second);
+    start_workers(&app, 2);
 
     let url = format!("{}/api/articles/{slug}/comments", app.address);
     for wave in 0..COMMENTS / IN_FLIGHT + 1 {
@@ -218,13 +224,7 @@ async fn a_failing_notification_fails_alone_in_its_batch(app: TestApp) {
             .expect("job")
     };
 
-    let workers = jobs::WorkerPool::start(
-        db_of(&app),
-        app.config.jobs.settings(1),
-        Arc::new(app_handler(&app)),
-    )
-    .expect("workers start");
-    app.pools.borrow_mut().push(workers);
+    start_workers(&app, 1);
     eventually(20, "the batch to run", || {
         let mut conn = db.conn().expect("conn");
         let settled = |(state, _): (String, i32)| state == "done" || state == "dead";
@@ -289,13 +289,7 @@ async fn fan_outs_of_one_claim_run_together_and_fail_alone(app: TestApp) {
     drop(conn);
     assert_eq!(count_jobs(&db, "notify.fanout", Some("queued")), 4);
 
-    let workers = jobs::WorkerPool::start(
-        db_of(&app),
-        app.config.jobs.settings(1),
-        Arc::new(app_handler(&app)),
-    )
-    .expect("workers start");
-    app.pools.borrow_mut().push(workers);
+    start_workers(&app, 1);
     eventually(20, "the fan-outs to settle", || {
         count_jobs(&db, "notify.fanout", Some("done")) == 3
             && count_jobs(&db, "notify.fanout", Some("dead")) == 1
