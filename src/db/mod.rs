@@ -4,6 +4,7 @@
 mod backup;
 mod manager;
 pub mod notify;
+mod prepared;
 pub mod schema;
 mod transaction;
 pub mod username_keys;
@@ -20,6 +21,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use manager::{BackendKind, ConnectionManager, DatabaseUrl, init_client_tls};
+pub use prepared::{Prepared, prepared};
 pub use transaction::{
     is_foreign_key_violation, is_unique_violation, last_insert_id, savepoint, unit_of_work,
     write_transaction,

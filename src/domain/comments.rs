@@ -207,8 +207,7 @@ fn insert_pg(
          SELECT (SELECT id FROM comment) AS id, (SELECT COUNT(*) FROM queued) AS queued",
         notifications::ctes_pg(one, 6)
     );
-    let query = diesel::sql_query(sql)
-        .into_boxed()
+    let query = crate::db::prepared(sql)
         .bind::<Text, _>(row.body)
         .bind::<Integer, _>(row.article_id)
         .bind::<Integer, _>(row.author_id)

@@ -67,16 +67,15 @@ fn add_missing(conn: &mut DbConnection, names: &[String]) -> QueryResult<()> {
         return Ok(());
     }
     match conn {
-        DbConnection::Pg(pg) => diesel::sql_query(
+        DbConnection::Pg(pg) => crate::db::prepared(
             "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sorted)
         .execute(pg)
         .map(drop),
         DbConnection::Sqlite(sqlite) => {
-            let list = serde_json::to_string(&sorted)
-                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-            diesel::sql_query("INSERT OR IGNORE INTO tags (name) SELECT value FROM json_each(?)")
+            let list = json_list(&sorted)?;
+            crate::db::prepared("INSERT OR IGNORE INTO tags (name) SELECT value FROM json_each($1)")
                 .bind::<diesel::sql_types::Text, _>(list)
                 .execute(sqlite)
                 .map(drop)
@@ -106,14 +105,41 @@ pub fn attach_to_new_article(
         return Ok(());
     }
     add_missing(conn, names)?;
-    diesel::insert_into(article_tags::table)
-        .values(tags::table.filter(tags::name.eq_any(names)).select((
-            article_id.into_sql::<diesel::sql_types::Integer>(),
-            tags::id,
-        )))
-        .into_columns((article_tags::article_id, article_tags::tag_id))
-        .execute(conn)
-        .map(drop)
+    match conn {
+        DbConnection::Pg(pg) => diesel::insert_into(article_tags::table)
+            .values(tags::table.filter(tags::name.eq_any(names)).select((
+                article_id.into_sql::<diesel::sql_types::Integer>(),
+                tags::id,
+            )))
+            .into_columns((article_tags::article_id, article_tags::tag_id))
+            .execute(pg)
+            .map(drop),
+        // SQLite spells `eq_any` as one placeholder per name, a text diesel will not
+        // keep prepared; the names as one JSON array make the statement's text fixed.
+        DbConnection::Sqlite(sqlite) => crate::db::prepared(
+            "INSERT INTO article_tags (article_id, tag_id) \
+             SELECT $1, id FROM tags WHERE name IN (SELECT value FROM json_each($2))",
+        )
+        .bind::<diesel::sql_types::Integer, _>(article_id)
+        .bind::<diesel::sql_types::Text, _>(json_list(names)?)
+        .execute(sqlite)
+        .map(drop),
+    }
+}
+
+fn json_list<T: serde::Serialize>(names: &[T]) -> QueryResult<String> {
+    serde_json::to_string(names).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// The tags of one article, names in order (one statement, prepared once per
+/// connection, which [`for_articles`]' list of ids is not on SQLite).
+pub fn of_article(conn: &mut DbConnection, article_id: i32) -> QueryResult<Vec<String>> {
+    article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq(article_id))
+        .select(tags::name)
+        .order_by(tags::name.asc())
+        .load(conn)
 }
 
 /// `(article_id, tag name)` pairs for a page of articles, names in order (one query).

@@ -133,10 +133,7 @@ fn announce(conn: &mut DbConnection, article_id: i32) -> AppResult<Option<Articl
         .filter(articles::id.eq(article_id))
         .select((Article::as_select(), users::username))
         .first::<(Article, String)>(conn)?;
-    let tags: Vec<String> = crate::domain::tags::for_articles(conn, &[article_id])?
-        .into_iter()
-        .map(|(_, name)| name)
-        .collect();
+    let tags = crate::domain::tags::of_article(conn, article_id)?;
     crate::domain::revisions::record_original(conn, &article, article.author_id, &tags)?;
     events::article_published(conn, &article, &author)?;
     Ok(Some(article))

@@ -88,7 +88,7 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
     let mut names = new.tags.to_vec();
     names.sort_unstable();
     let (revision_tags, added_lines) = revisions::original_fields(new.body, new.tags);
-    let row: Option<Row> = diesel::sql_query(PUBLISH)
+    let row: Option<Row> = crate::db::prepared(PUBLISH)
         .bind::<Text, _>(new.slug)
         .bind::<Text, _>(new.title)
         .bind::<Text, _>(new.description)

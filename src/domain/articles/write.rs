@@ -147,10 +147,7 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
     tags::attach_to_new_article(conn, article.id, &tags)?;
     search::index(conn, &[article.id])?;
     // Its tags are read back, in the database's order of names, as reads show them.
-    let stored_tags = tags::for_articles(conn, &[article.id])?
-        .into_iter()
-        .map(|(_, name)| name)
-        .collect();
+    let stored_tags = tags::of_article(conn, article.id)?;
     let view = new_view(author, article, stored_tags);
     if let Some(at) = publish_at {
         drafts::schedule(conn, view.article.id, at)?;

@@ -3,11 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::db::schema::notifications;
-use crate::db::{DbConnection, last_insert_id};
+use crate::db::{DbConnection, Prepared, last_insert_id, prepared};
 use crate::domain::{email_settings, time};
 use crate::jobs::{self, kinds, queue, wake};
 
@@ -72,8 +71,7 @@ fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> Quer
         "WITH {} SELECT (SELECT COUNT(*) FROM queued) AS queued",
         ctes_pg(one, 1)
     );
-    let made: Queued =
-        bind_pg(diesel::sql_query(sql).into_boxed(), one, key, time::now()).get_result(pg)?;
+    let made: Queued = bind_pg(prepared(sql), one, key, time::now()).get_result(pg)?;
     if made.queued > 0 {
         wake::note_enqueued();
     }
@@ -84,7 +82,9 @@ fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> Quer
 /// and `queued` of a PostgreSQL statement, so that another insert of the same write can
 /// travel with them in one round trip. Their parameters are numbered from `$first`;
 /// [`bind_pg`] binds them, after the statement's own. The job's payload is what
-/// [`kinds::NotificationEmail`] serializes to.
+/// [`kinds::NotificationEmail`] serializes to. The text depends on the kind alone (which
+/// email choice it reads), so a connection prepares one statement per kind
+/// ([`crate::db::prepared`]).
 pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
     // The placeholders in the order [`bind_pg`] binds them.
     let [
@@ -128,11 +128,11 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
 
 /// Binds the parameters of [`ctes_pg`] to `query`, made at `now` under `key`.
 pub fn bind_pg<'f>(
-    query: BoxedSqlQuery<'f, Pg, SqlQuery>,
+    query: Prepared<'f, Pg>,
     one: &'f kinds::One,
     key: &'f str,
     now: NaiveDateTime,
-) -> BoxedSqlQuery<'f, Pg, SqlQuery> {
+) -> Prepared<'f, Pg> {
     query
         .bind::<Integer, _>(one.user_id)
         .bind::<Text, _>(&one.kind)

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{Integer, Text, Timestamp};
 
 use crate::db::schema::{articles, follows, notifications, users};
-use crate::db::{Db, DbConnection};
+use crate::db::{Db, DbConnection, prepared};
 use crate::domain::{email_settings, time};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, kinds};
@@ -104,22 +104,25 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
         first,
         last,
     } = *batch;
-    // Integers only are formatted into the statement; the timestamp is bound.
-    let key = format!("'article:{article_id}:' || CAST(f.follower_id AS TEXT)");
-    let sql = format!(
-        "INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, dedupe_key, emailed, created_at) \
-         SELECT f.follower_id, 'article', {author_id}, a.id, a.title, {key}, FALSE, $1 \
-         FROM follows f JOIN articles a ON a.id = {article_id} \
-         WHERE f.followee_id = {author_id} \
-         AND f.follower_id BETWEEN {first} AND {last} \
-         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = {key})"
-    );
-    let sql = match conn {
-        DbConnection::Pg(_) => sql,
-        DbConnection::Sqlite(_) => sql.replace("$1", "?1"),
-    };
-    diesel::sql_query(sql)
+    // Every value bound, so that each connection prepares the statement once: it runs
+    // with every new article on SQLite (in the create's transaction) and every batch job.
+    const NOTIFY: &str = "\
+        INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, dedupe_key, \
+          emailed, created_at) \
+        SELECT f.follower_id, 'article', $2, a.id, a.title, $5 || CAST(f.follower_id AS TEXT), \
+          FALSE, $1 \
+        FROM follows f JOIN articles a ON a.id = $6 \
+        WHERE f.followee_id = $2 AND f.follower_id BETWEEN $3 AND $4 \
+        AND NOT EXISTS (SELECT 1 FROM notifications n \
+          WHERE n.dedupe_key = $5 || CAST(f.follower_id AS TEXT))";
+    let key_prefix = format!("article:{article_id}:");
+    prepared(NOTIFY)
         .bind::<Timestamp, _>(time::now())
+        .bind::<Integer, _>(author_id)
+        .bind::<Integer, _>(first)
+        .bind::<Integer, _>(last)
+        .bind::<Text, _>(&key_prefix)
+        .bind::<Integer, _>(article_id)
         .execute(conn)?;
     let followers: Vec<i32> = follows::table
         .filter(follows::followee_id.eq(author_id))
@@ -130,16 +133,22 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
     // since the default is off, so usually few), and only once per notification. Their
     // notifications are found by key: a range of user ids would walk every notification
     // of every user in it.
-    use crate::db::schema::email_settings as choices;
-    let wanting: Vec<i32> = choices::table
-        .filter(choices::on_article.eq(true))
-        .filter(choices::user_id.eq_any(&followers))
-        .select(choices::user_id)
-        .load(conn)?;
+    const WANTING: &str = "\
+        SELECT user_id FROM email_settings WHERE on_article AND user_id IN \
+          (SELECT follower_id FROM follows \
+           WHERE followee_id = $1 AND follower_id BETWEEN $2 AND $3)";
+    let wanting: Vec<i32> = prepared(WANTING)
+        .bind::<Integer, _>(author_id)
+        .bind::<Integer, _>(first)
+        .bind::<Integer, _>(last)
+        .load::<UserId>(conn)?
+        .into_iter()
+        .map(|row| row.user_id)
+        .collect();
     if !wanting.is_empty() {
         let keys: Vec<String> = wanting
             .iter()
-            .map(|user| format!("article:{article_id}:{user}"))
+            .map(|user| format!("{key_prefix}{user}"))
             .collect();
         let ids: Vec<i32> = notifications::table
             .filter(notifications::dedupe_key.eq_any(&keys))
@@ -149,6 +158,12 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
         queue_emails(conn, &ids)?;
     }
     Ok(followers)
+}
+
+#[derive(QueryableByName)]
+struct UserId {
+    #[diesel(sql_type = Integer)]
+    user_id: i32,
 }
 
 /// Creates the notification of a single-recipient job queued before writes made their

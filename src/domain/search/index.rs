@@ -38,13 +38,13 @@ pub fn index(conn: &mut DbConnection, article_ids: &[i32]) -> QueryResult<()> {
     // Rows locked in id order, as the flush takes them.
     ids.sort_unstable();
     match conn {
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(
-            "INSERT OR IGNORE INTO search_pending (article_id) SELECT value FROM json_each(?)",
+        DbConnection::Sqlite(sqlite) => crate::db::prepared(
+            "INSERT OR IGNORE INTO search_pending (article_id) SELECT value FROM json_each($1)",
         )
         .bind::<Text, _>(json_ids(&ids)?)
         .execute(sqlite)
         .map(drop),
-        DbConnection::Pg(pg) => diesel::sql_query(
+        DbConnection::Pg(pg) => crate::db::prepared(
             "INSERT INTO search_pending (article_id) SELECT unnest($1) ON CONFLICT DO NOTHING",
         )
         .bind::<Array<Integer>, _>(ids)

@@ -8,6 +8,8 @@ use actix_web::test;
 use awc::http::StatusCode;
 use serde_json::{Value, json};
 
+use diesel::RunQueryDsl;
+
 use crate::helpers::TestApp;
 use crate::tests;
 
@@ -99,6 +101,23 @@ async fn comment_posts_and_creates_run_a_fixed_number_of_statements(app: TestApp
         "an article create: 2 vs 34 articles"
     );
 
+    // The app's pool is one connection, which ran every create and comment above: the
+    // hand-written statements of both were prepared on it once and kept, not parsed
+    // and planned again on each request (`conduit::db::prepared`).
+    if let conduit::db::DbConnection::Pg(pg) = &mut *db.conn().expect("the pool's connection") {
+        let mut kept = |start: &str| {
+            diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM pg_prepared_statements WHERE starts_with(statement, $1)",
+            )
+            .bind::<diesel::sql_types::Text, _>(start)
+            .get_result::<Count>(pg)
+            .expect("pg_prepared_statements")
+            .n
+        };
+        assert_eq!(kept("WITH art AS"), 1, "the article create's statement");
+        assert_eq!(kept("WITH comment AS"), 1, "the comment's statement");
+    }
+
     // The bounds keep the cost from creeping up unnoticed.
     assert!(
         first_comment <= 16,
@@ -108,4 +127,10 @@ async fn comment_posts_and_creates_run_a_fixed_number_of_statements(app: TestApp
         small_create <= 22,
         "an article create: {small_create} statements"
     );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
