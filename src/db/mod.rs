@@ -2,6 +2,7 @@
 //! helpers that move diesel's blocking calls off the async workers.
 
 mod backup;
+mod checkpoint;
 mod manager;
 pub mod notify;
 mod prepared;
@@ -136,6 +137,8 @@ impl Db {
             Some(gate) => Some(Arc::new(
                 writer::Writer::start(
                     ConnectionManager::new(url.clone(), Arc::clone(&queries)),
+                    // Not counted: its statements come at times of its own, not a request's.
+                    ConnectionManager::new(url.clone(), Arc::new(AtomicU64::new(0))),
                     Arc::clone(gate),
                 )
                 .map_err(|e| format!("cannot start the writer thread: {e}"))?,

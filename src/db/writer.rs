@@ -27,6 +27,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
 use parking_lot::FairMutex;
 
+use super::checkpoint::Checkpointer;
 use super::{ConnectionManager, DbConnection, DbError};
 
 /// The most writes one group holds: enough to share a commit widely, few enough that
@@ -58,15 +59,18 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the writer thread, on a connection of its own from `manager`, which takes
     /// `gate` for each group (the gate the job workers take for their own transactions
-    /// on the same file).
+    /// on the same file), and the thread that checkpoints what it commits, on a
+    /// connection from `checkpoints` ([`Checkpointer`]).
     pub(super) fn start(
         manager: ConnectionManager,
+        checkpoints: ConnectionManager,
         gate: Arc<FairMutex<()>>,
     ) -> std::io::Result<Self> {
         let (queue, pending) = mpsc::channel();
+        let checkpointer = Checkpointer::start(checkpoints)?;
         std::thread::Builder::new()
             .name("conduit-writer".into())
-            .spawn(move || run(&manager, &gate, &pending))?;
+            .spawn(move || run(&manager, &gate, &pending, &checkpointer))?;
         Ok(Self { queue })
     }
 
@@ -112,7 +116,12 @@ impl Writer {
 /// The writer thread: one group per turn at the gate, until every sender is gone. Its
 /// connection is opened as it starts, before any write (again at the next group after
 /// a failure to open it).
-fn run(manager: &ConnectionManager, gate: &FairMutex<()>, pending: &Receiver<Pending>) {
+fn run(
+    manager: &ConnectionManager,
+    gate: &FairMutex<()>,
+    pending: &Receiver<Pending>,
+    checkpointer: &Checkpointer,
+) {
     let mut conn = open(manager)
         .inspect_err(|e| log::error!("the writer's connection: {e}"))
         .ok();
@@ -133,14 +142,23 @@ fn run(manager: &ConnectionManager, gate: &FairMutex<()>, pending: &Receiver<Pen
         }
         if let Some(conn) = &mut conn {
             commit_group(conn, group);
+            checkpointer.committed();
         }
     }
 }
 
 fn open(manager: &ConnectionManager) -> Result<DbConnection, String> {
     let mut conn = manager.connect().map_err(|e| e.to_string())?;
-    conn.batch_execute(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))
-        .map_err(|e| e.to_string())?;
+    // Each write of a group has its savepoint, and SQLite copies every page a savepoint
+    // changes to the transaction's statement journal first; past 64 KiB that journal
+    // spills to a temporary file, and a group of creates wrote megabytes to it. Kept
+    // in memory, it is freed at each commit.
+    // Its commits leave the log's checkpoints to the checkpoint thread.
+    conn.batch_execute(&format!(
+        "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+         PRAGMA wal_autocheckpoint = 0"
+    ))
+    .map_err(|e| e.to_string())?;
     Ok(conn)
 }
 
@@ -291,5 +309,46 @@ mod tests {
         assert_eq!(rows(&db, false), 0, "rows of failed writes");
         // 200 writes, 67 of them refused (n % 3 == 0, 0 included) and the 100th panicked.
         assert_eq!(rows(&db, true), 132, "rows of successful writes");
+    }
+
+    /// What the writer commits reaches the database file soon after, copied by the
+    /// checkpoint thread: the writer's connection never checkpoints, and these writes
+    /// are far under the 1,000 log pages at which a connection's commit would.
+    #[tokio::test(flavor = "current_thread")]
+    async fn commits_reach_the_database_file_through_the_checkpoint_thread() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("c.db");
+        let url = DatabaseUrl::parse(&file.to_string_lossy()).expect("url");
+        let db = Db::connect(&url, 2).expect("db");
+        db.write(|conn| {
+            conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL, kept INTEGER NOT NULL)")
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("table");
+        for n in 0..50 {
+            db.write(move |conn| {
+                diesel::sql_query(format!("INSERT INTO t (n, kept) VALUES ({n}, 1)"))
+                    .execute(conn)
+                    .map_err(DbError::from)
+            })
+            .await
+            .expect("insert");
+        }
+        // `immutable` reads the file alone, without the log.
+        let in_file = || {
+            let mut conn =
+                SqliteConnection::establish(&format!("file:{}?immutable=1", file.display()))
+                    .expect("the file, read alone");
+            diesel::sql_query("SELECT COUNT(*) AS n FROM t WHERE kept = 1")
+                .get_result::<Count>(&mut conn)
+                .map_or(0, |count| count.n)
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while in_file() < 50 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(in_file(), 50, "rows in the database file");
+        assert_eq!(rows(&db, true), 50, "rows seen through the log");
     }
 }
