@@ -152,8 +152,8 @@ fn open(manager: &ConnectionManager) -> Result<DbConnection, String> {
     // Each write of a group has its savepoint, and SQLite copies every page a savepoint
     // changes to the transaction's statement journal first; past 64 KiB that journal
     // spills to a temporary file, and a group of creates wrote megabytes to it. Kept
-    // in memory, it is freed at each commit.
-    // Its commits leave the log's checkpoints to the checkpoint thread.
+    // in memory, it is freed at each commit. The log's checkpoints are left to the
+    // checkpoint thread.
     conn.batch_execute(&format!(
         "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
          PRAGMA wal_autocheckpoint = 0"
