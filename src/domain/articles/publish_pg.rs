@@ -47,6 +47,10 @@ pub struct NewPublished<'a> {
     pub now: NaiveDateTime,
 }
 
+// The article's columns are named, not `*`: the statement stays prepared on each
+// connection, and PostgreSQL refuses to run a prepared statement whose result columns a
+// migration (another instance's, in a rolling upgrade) has changed.
+//
 // The tags are taken from `tags` as the statement found them plus those it inserted. A
 // tag another transaction inserted and committed while this statement waited on it is
 // in neither (the statement's snapshot is older than that commit): the caller attaches
@@ -57,7 +61,8 @@ WITH art AS (\
      created_at, updated_at, draft, publish_at) \
    VALUES ($1, $2, $3, $4, $5, 0, $6, $6, FALSE, NULL) \
    ON CONFLICT (slug) DO NOTHING \
-   RETURNING *), \
+   RETURNING id, slug, title, description, body, author_id, favorites_count, created_at, \
+     updated_at, hidden, featured_at, draft, publish_at), \
  new_tags AS (\
    INSERT INTO tags (name) SELECT unnest($7::text[]) ON CONFLICT (name) DO NOTHING \
    RETURNING id, name), \
