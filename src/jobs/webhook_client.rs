@@ -12,6 +12,11 @@ use crate::domain::webhooks::allowed_addresses;
 /// How long one delivery may take, connection included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections kept open to one receiver between deliveries: as many as a worker sends
+/// side by side. ureq's default keeps one, so a batch to a busy receiver opened a new
+/// connection (and TLS session) for every delivery but one.
+const IDLE_PER_HOST: usize = super::worker::WAITING_BATCH as usize;
+
 /// The outcome of one delivery attempt.
 #[derive(Debug)]
 pub enum Sent {
@@ -51,6 +56,7 @@ impl WebhookClient {
     pub fn new(allow_private: bool) -> Self {
         let agent = ureq::AgentBuilder::new()
             .timeout(TIMEOUT)
+            .max_idle_connections_per_host(IDLE_PER_HOST)
             // A redirect would be a second target that nobody chose.
             .redirects(0)
             .resolver(move |netloc: &str| -> std::io::Result<Vec<SocketAddr>> {

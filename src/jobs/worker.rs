@@ -27,8 +27,11 @@ const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// jobs still waiting in a batch is extended as it goes (see [`Worker::execute_batch`]).
 const BATCH: i64 = 64;
 /// Most jobs one claim takes in the lane of [`JobHandler::waiting_kinds`]: a batch of
-/// webhook deliveries is sent side by side, so this bounds the requests in flight.
-const WAITING_BATCH: i64 = 16;
+/// webhook deliveries is sent side by side, so this bounds the requests in flight. A
+/// batch takes three turns at the database besides its sends, each of which waits behind
+/// the requests' writes under load: at 16 a batch, two threads fell behind a soak's 250
+/// deliveries a second (see docs/benchmarks.md).
+pub(crate) const WAITING_BATCH: i64 = 32;
 
 /// How often a worker's claim also looks after expired leases (a worker that died
 /// holding jobs) and marks the jobs that ran out of attempts dead; the claims in
@@ -43,7 +46,8 @@ const GATHER: Duration = Duration::from_millis(10);
 
 /// Most jobs of a batch handed to [`JobHandler::run_together`] in one call: the leases
 /// of the batch are looked after between calls (a chunk of emails sent over SMTP takes
-/// seconds).
+/// seconds). The waiting lane hands over its whole batch at once: its sends go side by
+/// side, each bounded by the webhook client's timeout.
 const TOGETHER: usize = 16;
 
 /// Counts a thread as running for as long as it lives, even if it panics.
@@ -88,10 +92,10 @@ impl WorkerPool {
         let mut threads = Vec::new();
         for index in 0..size {
             let lane = &lanes[(index / settings.workers.max(1)) as usize];
-            let batch = if lane.iter().any(|kind| waiting_kinds.contains(kind)) {
-                WAITING_BATCH
+            let (batch, together) = if lane.iter().any(|kind| waiting_kinds.contains(kind)) {
+                (WAITING_BATCH, WAITING_BATCH as usize)
             } else {
-                BATCH
+                (BATCH, TOGETHER)
             };
             let kinds = lane.clone();
             let worker = Worker {
@@ -100,6 +104,7 @@ impl WorkerPool {
                 handler: Arc::clone(&handler),
                 kinds,
                 batch,
+                together,
                 signal: Arc::clone(&signal),
                 owner: format!("{instance}-{index}"),
                 prunes: index == 0,
@@ -178,6 +183,8 @@ struct Worker {
     kinds: Vec<&'static str>,
     /// Most jobs one claim takes.
     batch: i64,
+    /// Most jobs of a batch in one call of [`JobHandler::run_together`].
+    together: usize,
     signal: Arc<Signal>,
     owner: String,
     prunes: bool,
@@ -261,14 +268,17 @@ impl Worker {
     /// handler allows). Once half the lease has gone, the successes so far are recorded
     /// and the jobs still waiting get a fresh lease, so that no other worker takes them
     /// over while this one is busy; when stopping, the waiting ones are given back.
-    /// Jobs of kinds that run together go first, [`TOGETHER`] at a time in one call of
+    /// Jobs of kinds that run together go first, `together` at a time in one call of
     /// the handler (so the leases are looked after between calls, as between the others).
     fn execute_batch(&self, jobs: &[Job]) {
         let (together, alone): (Vec<&Job>, Vec<&Job>) = jobs
             .iter()
             .partition(|job| self.handler.runs_together(&job.kind));
-        let chunks = together.chunks(TOGETHER).count();
-        let steps: Vec<&[&Job]> = together.chunks(TOGETHER).chain(alone.chunks(1)).collect();
+        let chunks = together.chunks(self.together).count();
+        let steps: Vec<&[&Job]> = together
+            .chunks(self.together)
+            .chain(alone.chunks(1))
+            .collect();
         let mut leased_at = Instant::now();
         let mut succeeded = Vec::with_capacity(jobs.len());
         for (index, &step) in steps.iter().enumerate() {

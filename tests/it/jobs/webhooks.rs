@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use crate::helpers::TestApp;
 crate::tests![
     deliveries_are_signed_retried_and_die,
     a_slow_receiver_holds_back_no_other_delivery,
+    deliveries_to_one_receiver_reuse_their_connections,
     a_slow_receiver_holds_back_no_other_job,
     an_event_job_queued_before_an_upgrade_still_delivers,
     private_targets_are_refused_by_default,
@@ -134,6 +135,33 @@ fn holding_receiver() -> (u16, Arc<Mutex<Vec<Received>>>, Arc<AtomicBool>) {
         }
     });
     (port, seen, release)
+}
+
+/// A receiver that keeps connections open (HTTP/1.1 keep-alive), a thread for each,
+/// answering 200 to every request; counts the connections it accepted and the requests.
+fn keep_alive_receiver() -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (accepted, answered) = (Arc::clone(&connections), Arc::clone(&requests));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let answered = Arc::clone(&answered);
+            std::thread::spawn(move || {
+                // The client sends its next request only once it has read this answer.
+                while read_request(&stream).is_some_and(|r| !r.path.is_empty()) {
+                    answered.fetch_add(1, Ordering::SeqCst);
+                    let mut out = &stream;
+                    if write!(out, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, connections, requests)
 }
 
 async fn add_webhook(app: &TestApp, token: &str, url: &str) -> i64 {
@@ -366,6 +394,35 @@ async fn a_slow_receiver_holds_back_no_other_delivery(app: TestApp) {
     .await;
     assert_eq!(count_jobs(&db, "webhook.deliver", Some("done")), 3);
     assert_eq!(count_jobs(&db, "webhook.deliver", None), 3);
+}
+
+/// The deliveries of one write to a receiver are sent side by side, each on a connection
+/// of its own; the next write's deliveries reuse those connections instead of opening
+/// new ones (with ureq's default of one idle connection per host, the second batch
+/// opened eleven more).
+async fn deliveries_to_one_receiver_reuse_their_connections(app: TestApp) {
+    const HOOKS: usize = 12;
+    let (port, connections, requests) = keep_alive_receiver();
+    let token = app.register("reused").await;
+    for n in 0..HOOKS {
+        add_webhook(&app, &token, &format!("http://127.0.0.1:{port}/hook-{n}")).await;
+    }
+    let db = db_of(&app);
+    for (round, title) in ["First batch", "Second batch"].into_iter().enumerate() {
+        app.publish(&token, title, &[]).await;
+        let expected = HOOKS * (round + 1);
+        eventually(10, "the batch's deliveries done", || {
+            requests.load(Ordering::SeqCst) == expected
+                && count_jobs(&db, "webhook.deliver", Some("done")) == expected as i64
+        })
+        .await;
+    }
+    let opened = connections.load(Ordering::SeqCst);
+    assert!(
+        opened <= HOOKS,
+        "{opened} connections for {} deliveries in two batches of {HOOKS}",
+        HOOKS * 2
+    );
 }
 
 /// A `webhook.event` job left in the queue by a build whose writes queued those (they
