@@ -321,6 +321,11 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 // Only the pairs that are joined (the core tables already have theirs above).
 diesel::allow_tables_to_appear_in_same_query!(notifications, email_settings);
+// What a notification's email needs, in one statement (`notifications::for_emails`).
+diesel::allow_tables_to_appear_in_same_query!(notifications, users);
+diesel::allow_tables_to_appear_in_same_query!(notifications, articles);
+diesel::allow_tables_to_appear_in_same_query!(email_settings, users);
+diesel::allow_tables_to_appear_in_same_query!(email_settings, articles);
 diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhooks);
 
 diesel::table! {

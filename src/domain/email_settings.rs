@@ -87,23 +87,6 @@ pub fn load(conn: &mut DbConnection, user_id: i32) -> QueryResult<EmailSettings>
         .unwrap_or_default())
 }
 
-/// The settings of each of `user_ids` (the defaults for those who never saved any).
-pub fn load_many(
-    conn: &mut DbConnection,
-    user_ids: &[i32],
-) -> QueryResult<std::collections::HashMap<i32, EmailSettings>> {
-    let saved: std::collections::HashMap<i32, EmailSettings> = email_settings::table
-        .filter(email_settings::user_id.eq_any(user_ids))
-        .select((email_settings::user_id, EmailSettings::as_select()))
-        .load::<(i32, EmailSettings)>(conn)?
-        .into_iter()
-        .collect();
-    Ok(user_ids
-        .iter()
-        .map(|id| (*id, saved.get(id).copied().unwrap_or_default()))
-        .collect())
-}
-
 /// Stores `settings` for `user_id` (update, or insert the first time).
 pub fn save(conn: &mut DbConnection, user_id: i32, settings: EmailSettings) -> AppResult<()> {
     write_transaction(conn, |conn| {

@@ -80,7 +80,7 @@ impl AppHandlers {
     }
 
     /// Sends the emails of `jobs` ([`kinds::EMAIL_NOTIFICATION`]), whose data comes in
-    /// one set of queries for them all; one outcome per job.
+    /// one statement for them all; one outcome per job.
     fn notification_emails(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
         let args: Vec<Result<kinds::NotificationEmail, JobError>> =
             jobs.iter().map(|job| job.args()).collect();
@@ -89,14 +89,12 @@ impl AppHandlers {
             .flatten()
             .map(|args| args.notification_id)
             .collect();
-        let loaded = db.conn().map_err(JobError::from).and_then(|mut conn| {
-            let found = notifications::for_emails(&mut conn, &ids)?;
-            let recipients: Vec<i32> = found.values().map(|(user, _)| user.id).collect();
-            let settings = email_settings::load_many(&mut conn, &recipients)?;
-            Ok::<_, JobError>((found, settings))
-        });
-        let (found, settings) = match loaded {
-            Ok(loaded) => loaded,
+        let found = match db
+            .conn()
+            .map_err(JobError::from)
+            .and_then(|mut conn| Ok(notifications::for_emails(&mut conn, &ids)?))
+        {
+            Ok(found) => found,
             Err(e) => return jobs.iter().map(|_| Err(e.clone())).collect(),
         };
         args.into_iter()
@@ -104,12 +102,8 @@ impl AppHandlers {
                 let id = args?.notification_id;
                 match found.get(&id) {
                     // The user may have turned this kind off since it was queued.
-                    Some((user, view))
-                        if settings
-                            .get(&user.id)
-                            .is_some_and(|s| s.wants(&view.notification.kind)) =>
-                    {
-                        self.send_notification_email(id, user, view)
+                    Some(to) if to.settings.wants(&to.view.notification.kind) => {
+                        self.send_notification_email(id, &to.user, &to.view)
                     }
                     _ => Ok(()),
                 }

@@ -3,11 +3,15 @@
 //! listed (a page at a time, runs grouped) and marked read by their recipient.
 
 mod create;
+mod emails;
 mod view;
 
 pub use create::{bind_pg, create, ctes_pg, write_key};
 
+pub use emails::{ToEmail, for_emails};
 pub use view::{Group, NotificationView, Subject, group};
+
+use view::ArticleFacts;
 
 use std::collections::HashMap;
 
@@ -258,7 +262,7 @@ fn views(
         .into_iter()
         .map(|(id, name, image)| (id, (name, image)))
         .collect();
-    let found: HashMap<i32, (String, String, bool, i32)> = articles::table
+    let found: HashMap<i32, ArticleFacts> = articles::table
         .filter(articles::id.eq_any(&article_ids))
         .select((
             articles::id,
@@ -274,35 +278,10 @@ fn views(
     Ok(rows
         .into_iter()
         .map(|n| {
-            let (actor, actor_image) = actors.get(&n.actor_id).cloned().unwrap_or_default();
-            let remembered = n.subject.clone().unwrap_or_else(|| "an article".into());
-            let subject = match n.article_id.and_then(|id| found.get(&id)) {
-                Some((_, title, hidden, author))
-                    if *hidden && !sees_hidden(n.user_id) && *author != n.user_id =>
-                {
-                    Subject::Hidden {
-                        title: title.clone(),
-                    }
-                }
-                Some((slug, title, _, _)) => Subject::Here {
-                    slug: slug.clone(),
-                    title: title.clone(),
-                },
-                None if matches!(
-                    n.kind.as_str(),
-                    "article" | "comment" | "favorite" | "moderation"
-                ) =>
-                {
-                    Subject::Deleted { title: remembered }
-                }
-                None => Subject::None,
-            };
-            NotificationView {
-                notification: n,
-                actor,
-                actor_image,
-                subject,
-            }
+            let actor = actors.get(&n.actor_id).cloned();
+            let article = n.article_id.and_then(|id| found.get(&id));
+            let sees_hidden = sees_hidden(n.user_id);
+            NotificationView::assemble(n, actor, article, sees_hidden)
         })
         .collect())
 }
@@ -362,38 +341,4 @@ pub fn mark_read(conn: &mut DbConnection, user_id: i32, ids: Option<Vec<i32>>) -
             .execute(conn)?,
     };
     Ok::<_, AppError>(unread_count(conn, user_id)?)
-}
-
-/// What the emails about notifications `ids` need, by notification id: the recipient
-/// and the view. Four queries however many ids; notifications or recipients gone since
-/// are left out.
-pub fn for_emails(
-    conn: &mut DbConnection,
-    ids: &[i32],
-) -> QueryResult<HashMap<i32, (crate::domain::users::User, NotificationView)>> {
-    let rows: Vec<Notification> = notifications::table
-        .filter(notifications::id.eq_any(ids))
-        .select(Notification::as_select())
-        .load(conn)?;
-    let recipients: Vec<i32> = rows.iter().map(|n| n.user_id).collect();
-    let users: HashMap<i32, crate::domain::users::User> = users::table
-        .filter(users::id.eq_any(&recipients))
-        .select(crate::domain::users::User::as_select())
-        .load::<crate::domain::users::User>(conn)?
-        .into_iter()
-        .map(|user| (user.id, user))
-        .collect();
-    let rows = rows
-        .into_iter()
-        .filter(|n| users.contains_key(&n.user_id))
-        .collect();
-    let staff = |user: i32| users.get(&user).is_some_and(|u| u.is_staff());
-    let views = views(conn, rows, staff)?;
-    Ok(views
-        .into_iter()
-        .filter_map(|view| {
-            let user = users.get(&view.notification.user_id)?.clone();
-            Some((view.notification.id, (user, view)))
-        })
-        .collect())
 }

@@ -30,7 +30,50 @@ pub struct NotificationView {
     pub subject: Subject,
 }
 
+/// What a view needs of a notification's article: slug, title, hidden, author.
+pub(super) type ArticleFacts = (String, String, bool, i32);
+
 impl NotificationView {
+    /// `n` as its recipient sees it, given its actor's name and image and its article
+    /// as it is now (none once deleted, or when it is about no article). `sees_hidden`:
+    /// the recipient is staff, who may read hidden articles; authors always read their
+    /// own.
+    pub(super) fn assemble(
+        n: Notification,
+        actor: Option<(String, Option<String>)>,
+        article: Option<&ArticleFacts>,
+        sees_hidden: bool,
+    ) -> Self {
+        let (actor, actor_image) = actor.unwrap_or_default();
+        let subject = match article {
+            Some((_, title, hidden, author)) if *hidden && !sees_hidden && *author != n.user_id => {
+                Subject::Hidden {
+                    title: title.clone(),
+                }
+            }
+            Some((slug, title, _, _)) => Subject::Here {
+                slug: slug.clone(),
+                title: title.clone(),
+            },
+            None if matches!(
+                n.kind.as_str(),
+                "article" | "comment" | "favorite" | "moderation"
+            ) =>
+            {
+                Subject::Deleted {
+                    title: n.subject.clone().unwrap_or_else(|| "an article".into()),
+                }
+            }
+            None => Subject::None,
+        };
+        Self {
+            notification: n,
+            actor,
+            actor_image,
+            subject,
+        }
+    }
+
     fn title(&self) -> &str {
         match &self.subject {
             Subject::Here { title, .. }

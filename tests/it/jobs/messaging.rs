@@ -5,13 +5,14 @@ use awc::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use super::{count_jobs, db_of, eventually, fanout_jobs, user_id};
+use super::{app_handler, count_jobs, db_of, eventually, fanout_jobs, user_id};
 use crate::helpers::{TestApp, emails};
 use crate::pages::browser::Browser;
 
 crate::tests![
     followers_are_notified_and_emailed_with_unsubscribe,
     emails_claimed_together_follow_each_recipients_state,
+    a_batch_of_notification_emails_reads_its_data_in_one_statement,
     idempotent_post_creates_once_and_replays,
     admin_jobs_page_retries_and_discards,
 ];
@@ -369,4 +370,64 @@ async fn admin_jobs_page_retries_and_discards(app: TestApp) {
         .await
         .assert_redirect("/admin/jobs");
     assert_eq!(count_jobs(&db, "test.dead", Some("dead")), 0);
+}
+
+/// However many notification emails a worker claims together, their notifications,
+/// recipients, actors, articles and email settings come in one statement (each one more
+/// is a round trip that waits behind the requests' writes under load), and every email
+/// goes out.
+async fn a_batch_of_notification_emails_reads_its_data_in_one_statement(app: TestApp) {
+    use conduit::jobs::{Job, JobHandler, queue};
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let alice = app.register("alice").await;
+    let slug = app.publish(&alice, "Comment away", &[]).await;
+    for name in ["bob", "carol", "dave", "erin", "frank"] {
+        let token = app.register(name).await;
+        let reply = app
+            .post(
+                &format!("/api/articles/{slug}/comments"),
+                Some(&token),
+                json!({"comment": {"body": format!("{name} was here.")}}),
+            )
+            .await;
+        assert!(reply.status.is_success(), "{}", reply.text);
+    }
+    let db = db_of(&app);
+    let jobs = queue::claim(
+        &mut db.conn().expect("conn"),
+        "counting",
+        &["email.notification"],
+        10,
+        std::time::Duration::from_secs(60),
+    )
+    .expect("claim");
+    assert_eq!(jobs.len(), 5, "one email job per comment");
+
+    let counted = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
+    let handler = app_handler(&app);
+    for batch in [&jobs[..1], &jobs[1..]] {
+        let batch: Vec<&Job> = batch.iter().collect();
+        let before = counted.queries_executed();
+        let outcomes = handler.run_together(&counted, &batch);
+        assert_eq!(
+            counted.queries_executed() - before,
+            1,
+            "statements for a batch of {}",
+            batch.len()
+        );
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    }
+    let sent: Vec<String> = emails(&app)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("notification-"))
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    for name in ["bob", "carol", "dave", "erin", "frank"] {
+        assert!(
+            sent.iter()
+                .any(|text| text.contains("To: alice@example.com") && text.contains(name)),
+            "{name}'s comment emailed to alice"
+        );
+    }
 }
