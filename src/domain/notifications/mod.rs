@@ -11,8 +11,6 @@ pub use create::{bind_pg, create, ctes_pg, write_key};
 pub use emails::{ToEmail, for_emails};
 pub use view::{Group, NotificationView, Subject, group};
 
-use view::ArticleFacts;
-
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -24,6 +22,7 @@ use crate::db::{Db, DbConnection, prepared};
 use crate::domain::{email_settings, time};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, kinds};
+use view::ArticleFacts;
 
 /// Notifications the API answers at most (newest first).
 pub const PAGE_SIZE: i64 = 50;
