@@ -4,11 +4,14 @@
 #
 #   bench/writes.sh --binary target/release/conduit [--backend sqlite|postgres]
 #                   [--articles 10000] [--duration 10s] [--connections 64]
+#                   [--commenters members|author]
 #
 # Rows, each as many members (tokens of the first 100 seeded accounts), with the job
 # workers on as in a real deployment: comments on one article, comments spread over 50
 # articles, article creates, article edits (each member their own article). After each row: the jobs still queued, and the server's
-# peak RSS so far.
+# peak RSS so far. With `--commenters author` the comment rows post as one member on 50
+# articles of their own (so no one is notified), as bench/peer.sh must post to the peer,
+# which takes a comment only from the article's author.
 set -euo pipefail
 
 binary=""
@@ -16,6 +19,7 @@ backend="sqlite"
 articles=10000
 duration="10s"
 connections=64
+commenters="members"
 port=19495
 pg_url="${BENCH_PG_URL:-postgres://root@127.0.0.1/test}"
 data_dir="${BENCH_DATA_DIR:-/tmp/conduit-bench}/writes"
@@ -29,10 +33,12 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
+    --commenters) commenters="$2"; shift 2 ;;
     --pg-url) pg_url="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$commenters" in members|author) ;; *) echo "--commenters: members or author" >&2; exit 2 ;; esac
 [ -x "$binary" ] || { echo "--binary must name a built conduit (cargo build --release)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
@@ -56,19 +62,31 @@ python3 "$here/tokens.py" --count 100 >"$data_dir/tokens.txt"
 export BENCH_TOKENS="$data_dir/tokens.txt" BENCH_RUN="$RANDOM$RANDOM"
 BENCH_SLUGS=$(curl -fs "$base/api/articles?limit=50" | json "','.join(a['slug'] for a in d['articles'])")
 export BENCH_SLUGS
+comment_tokens="$data_dir/tokens.txt"
+if [ "$commenters" = author ]; then
+  head -n 1 "$data_dir/tokens.txt" >"$data_dir/author.txt"
+  comment_tokens="$data_dir/author.txt"
+  author_token=$(cat "$comment_tokens")
+  BENCH_SLUGS=$(for i in $(seq 1 50); do
+    curl -fs -X POST "$base/api/articles" -H "Authorization: Token $author_token" \
+      -H 'Content-Type: application/json' \
+      -d "{\"article\":{\"title\":\"Own $i $RANDOM$RANDOM\",\"description\":\"d\",\"body\":\"b\",\"tagList\":[\"bench\"]}}" \
+      | json 'd["article"]["slug"]'
+  done | paste -sd, -)
+fi
 
 write_row() {
-  local label=$1 mode=$2 result
-  result=$(BENCH_WRITE="$mode" measure "$connections" -s "$here/lua/writes.lua" "$base")
+  local label=$1 mode=$2 tokens=${3:-$data_dir/tokens.txt} result
+  result=$(BENCH_TOKENS="$tokens" BENCH_WRITE="$mode" measure "$connections" -s "$here/lua/writes.lua" "$base")
   printf '| %s | %s | %s | %s |\n' "$label" "${result//|/ | }" "$(queued)" "$(peak_rss)"
 }
 
-echo "### writes: $backend, $articles articles, $connections connections, $duration per route"
+echo "### writes: $backend, $articles articles, $connections connections, $duration per route, comments by $commenters"
 echo
 echo "| route | req/s | p50 | p99 | errors | jobs queued after | peak RSS |"
 echo "|---|---|---|---|---|---|---|"
-write_row "POST comment, one article" comment-one
-write_row "POST comment, 50 articles" comment-many
+write_row "POST comment, one article" comment-one "$comment_tokens"
+write_row "POST comment, 50 articles" comment-many "$comment_tokens"
 write_row "POST /api/articles" create
 # One article of their own per member, for the edits.
 while read -r token; do
