@@ -247,6 +247,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        coalesce_key -> Nullable<Text>,
     }
 }
 
@@ -264,6 +265,8 @@ diesel::table! {
         emailed -> Bool,
         read_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        email_job -> Nullable<Integer>,
+        mailed_at -> Nullable<Timestamp>,
     }
 }
 

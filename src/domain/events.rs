@@ -79,6 +79,11 @@ pub fn told(one: &kinds::One) {
     TOLD.with(|told| told.borrow_mut().push(one.user_id));
 }
 
+/// [`told`] for notifications of `users` made in one statement.
+pub fn told_users(users: &[i32]) {
+    TOLD.with(|told| told.borrow_mut().extend_from_slice(users));
+}
+
 thread_local! {
     /// The users notified by the transaction running on this thread (a write runs on
     /// one thread from start to commit), whose unread counts the write makes stale.
@@ -192,9 +197,9 @@ pub fn user_registered(conn: &mut DbConnection, user_id: i32) -> Result {
 /// lock behind the requests, and each commits on another connection than the server's
 /// writer, whose page cache it then empties: under a flood of creates the fan-outs fell
 /// thousands of jobs behind (`docs/benchmarks.md`), while the same few statements in
-/// the create's transaction cost about what the job's run did. On PostgreSQL, where the
-/// workers write beside the requests and the create is one statement
-/// ([`crate::domain::articles::publish_pg`]), a [`kinds::NOTIFY_FANOUT`] job tells them.
+/// the create's transaction cost about what the job's run did. On PostgreSQL an article
+/// create tells them in its one statement ([`crate::domain::articles::publish_pg`]);
+/// a draft published later (which comes here) queues a [`kinds::NOTIFY_FANOUT`] job.
 pub fn article_published(conn: &mut DbConnection, article: &Article, author: &str) -> Result {
     let fanout = kinds::Fanout {
         article_id: article.id,

@@ -4,12 +4,13 @@
 
 mod accounts;
 mod deliveries;
+mod notification_emails;
 mod publishing;
 
 use askama::Template;
 
 use super::kinds;
-use super::mail::{Email, Mailer};
+use super::mail::Mailer;
 use super::webhook_client::WebhookClient;
 use super::{Job, JobError, JobHandler};
 use crate::cache::Stale;
@@ -17,26 +18,6 @@ use crate::cache::broadcast::Broadcast;
 use crate::config::Secret;
 use crate::db::{Db, DbConnection, unit_of_work, write_transaction};
 use crate::domain::{email_settings, notifications, webhooks};
-
-#[derive(Template)]
-#[template(path = "email/notification.txt")]
-struct NotificationText<'a> {
-    username: &'a str,
-    sentence: &'a str,
-    link: &'a str,
-    base: &'a str,
-    unsubscribe: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/notification.html")]
-struct NotificationHtml<'a> {
-    username: &'a str,
-    sentence: &'a str,
-    link: &'a str,
-    base: &'a str,
-    unsubscribe: &'a str,
-}
 
 /// Everything the handlers need besides the database.
 pub struct AppHandlers {
@@ -77,72 +58,6 @@ impl AppHandlers {
     fn unsubscribe_url(&self, user_id: i32, kind: &str) -> String {
         let token = email_settings::unsubscribe_token(self.secret.expose(), user_id, kind);
         format!("{}/unsubscribe/{token}", self.base_url)
-    }
-
-    /// Sends the emails of `jobs` ([`kinds::EMAIL_NOTIFICATION`]), whose data comes in
-    /// one statement for them all; one outcome per job.
-    fn notification_emails(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
-        let args: Vec<Result<kinds::NotificationEmail, JobError>> =
-            jobs.iter().map(|job| job.args()).collect();
-        let ids: Vec<i32> = args
-            .iter()
-            .flatten()
-            .map(|args| args.notification_id)
-            .collect();
-        let found = match db
-            .conn()
-            .map_err(JobError::from)
-            .and_then(|mut conn| Ok(notifications::for_emails(&mut conn, &ids)?))
-        {
-            Ok(found) => found,
-            Err(e) => return jobs.iter().map(|_| Err(e.clone())).collect(),
-        };
-        args.into_iter()
-            .map(|args| {
-                let id = args?.notification_id;
-                match found.get(&id) {
-                    // The user may have turned this kind off since it was queued.
-                    Some(to) if to.settings.wants(&to.view.notification.kind) => {
-                        self.send_notification_email(id, &to.user, &to.view)
-                    }
-                    _ => Ok(()),
-                }
-            })
-            .collect()
-    }
-
-    fn send_notification_email(
-        &self,
-        id: i32,
-        user: &crate::domain::users::User,
-        view: &notifications::NotificationView,
-    ) -> Result<(), JobError> {
-        let kind = &view.notification.kind;
-        let sentence = view.sentence();
-        let path = view.link().unwrap_or_else(|| "/notifications".into());
-        let link = format!("{}{path}", self.base_url);
-        let unsubscribe = self.unsubscribe_url(user.id, kind);
-        let base = self.base_url.as_str();
-        let email = Email {
-            to: user.email.clone(),
-            subject: sentence.clone(),
-            text: render(&NotificationText {
-                username: &user.username,
-                sentence: &sentence,
-                link: &link,
-                base,
-                unsubscribe: &unsubscribe,
-            })?,
-            html: render(&NotificationHtml {
-                username: &user.username,
-                sentence: &sentence,
-                link: &link,
-                base,
-                unsubscribe: &unsubscribe,
-            })?,
-            unsubscribe: Some(unsubscribe),
-        };
-        self.mailer.send(&format!("notification-{id}"), email)
     }
 
     /// Runs the notification jobs of `jobs` (one kind: [`kinds::NOTIFY_ONE`],
@@ -217,12 +132,13 @@ impl AppHandlers {
 }
 
 /// The kinds whose jobs of one claimed batch run in one call ([`JobHandler::run_together`]).
-const TOGETHER: [&str; 5] = [
+const TOGETHER: [&str; 6] = [
     kinds::NOTIFY_FANOUT,
     kinds::NOTIFY_BATCH,
     kinds::NOTIFY_ONE,
     kinds::WEBHOOK_DELIVER,
     kinds::EMAIL_NOTIFICATION,
+    kinds::EMAIL_NOTIFICATIONS,
 ];
 
 impl JobHandler for AppHandlers {
@@ -254,6 +170,7 @@ impl JobHandler for AppHandlers {
             let results = match kind {
                 kinds::WEBHOOK_DELIVER => self.deliver_all(db, &group),
                 kinds::EMAIL_NOTIFICATION => self.notification_emails(db, &group),
+                kinds::EMAIL_NOTIFICATIONS => self.waiting_emails(db, &group),
                 _ => self.notify_kind(db, kind, &group),
             };
             for (i, outcome) in indexes.into_iter().zip(results) {
@@ -275,6 +192,10 @@ impl JobHandler for AppHandlers {
             kinds::EMAIL_WELCOME => self.welcome(db, job),
             kinds::EMAIL_NOTIFICATION => self
                 .notification_emails(db, &[job])
+                .pop()
+                .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
+            kinds::EMAIL_NOTIFICATIONS => self
+                .waiting_emails(db, &[job])
                 .pop()
                 .unwrap_or_else(|| Err(JobError::Retry("no outcome".into()))),
             kinds::EMAIL_PASSWORD_RESET => self.password_reset(db, job),

@@ -13,8 +13,14 @@ pub const NOTIFY_BATCH: &str = "notify.batch";
 pub const NOTIFY_ONE: &str = "notify.one";
 /// The welcome email.
 pub const EMAIL_WELCOME: &str = "email.welcome";
-/// The email for one notification.
+/// The email for one notification. Notifications now share their recipient's
+/// [`EMAIL_NOTIFICATIONS`] job; this kind remains for the jobs that a queue may still hold
+/// from before (an upgrade keeps them).
 pub const EMAIL_NOTIFICATION: &str = "email.notification";
+/// The email of everything waiting for one recipient: the notification itself when one
+/// waits, a digest of them when several came in before the job ran. One queued job per
+/// recipient at most ([`crate::domain::notifications::queue_email`]).
+pub const EMAIL_NOTIFICATIONS: &str = "email.notifications";
 /// A password recovery link, when the address belongs to an account.
 pub const EMAIL_PASSWORD_RESET: &str = "email.password_reset";
 /// A link that proves the account's (new) address.
@@ -34,12 +40,13 @@ pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 pub const ARTICLE_PUBLISH: &str = "article.publish";
 
 /// Every kind the application's own handler runs.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 13] = [
     NOTIFY_FANOUT,
     NOTIFY_BATCH,
     NOTIFY_ONE,
     EMAIL_WELCOME,
     EMAIL_NOTIFICATION,
+    EMAIL_NOTIFICATIONS,
     EMAIL_PASSWORD_RESET,
     EMAIL_VERIFY,
     EMAIL_ADDRESS_CHANGED,
@@ -163,6 +170,13 @@ pub enum Notice {
 pub struct NotificationEmail {
     /// The notification to send by email.
     pub notification_id: i32,
+}
+
+/// [`EMAIL_NOTIFICATIONS`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationEmails {
+    /// The recipient, whose waiting notifications are sent.
+    pub user_id: i32,
 }
 
 /// [`WEBHOOK_EVENT`].

@@ -24,6 +24,11 @@ use crate::domain::time;
 
 pub use worker::WorkerPool;
 
+/// How far ahead of its run time a job may be queued and still run on time: a worker
+/// woken by a write that finds nothing due looks again after this long, not after a full
+/// poll (notification emails wait [`crate::domain::notifications::EMAIL_GATHER`]).
+pub const WAKE_HORIZON: Duration = Duration::from_millis(250);
+
 /// Attempts a job gets unless its kind says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 

@@ -261,6 +261,8 @@ pub fn release(conn: &mut DbConnection, ids: &[i32], owner: &str) -> QueryResult
         .set((
             jobs::state.eq(QUEUED),
             jobs::attempts.eq(jobs::attempts - 1),
+            // A fresh job of the same key may be queued by now (see `enqueue_coalesced`).
+            jobs::coalesce_key.eq(None::<String>),
             jobs::lease_owner.eq(None::<String>),
             jobs::lease_expires_at.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(time::now()),
@@ -302,6 +304,7 @@ pub fn fail(
         .set((
             jobs::state.eq(state),
             jobs::run_at.eq(run_at),
+            jobs::coalesce_key.eq(None::<String>),
             jobs::lease_owner.eq(None::<String>),
             jobs::lease_expires_at.eq(None::<NaiveDateTime>),
             jobs::last_error.eq(Some(error)),
@@ -371,6 +374,7 @@ pub fn retry(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         .set((
             jobs::state.eq(QUEUED),
             jobs::attempts.eq(0),
+            jobs::coalesce_key.eq(None::<String>),
             jobs::run_at.eq(now),
             jobs::updated_at.eq(now),
         ))

@@ -220,9 +220,14 @@ impl Worker {
             }
             let seen = self.signal.wakes();
             let woken = slept_at.is_some_and(|before| before != seen);
+            // Woken for jobs that are not due yet (they gather first): look again soon.
+            let pause = match woken {
+                true => self.settings.poll.min(super::WAKE_HORIZON),
+                false => self.settings.poll,
+            };
             if idle && (ask_when_woken || !woken) && !self.any_due(kinds) {
                 slept_at = Some(seen);
-                self.signal.sleep(seen, self.settings.poll);
+                self.signal.sleep(seen, pause);
                 continue;
             }
             if let Some(gap) = last_claim.and_then(|at| GATHER.checked_sub(at.elapsed())) {
@@ -249,7 +254,7 @@ impl Worker {
             match claimed {
                 Ok(jobs) if jobs.is_empty() => {
                     slept_at = Some(seen);
-                    self.signal.sleep(seen, self.settings.poll);
+                    self.signal.sleep(seen, pause);
                 }
                 Ok(jobs) => {
                     ran_since_tidy = true;

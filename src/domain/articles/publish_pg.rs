@@ -7,13 +7,22 @@
 //! the article from the insert's `RETURNING` row, so a taken slug inserts nothing at all
 //! and the caller tries the next one. SQLite, where statements cost no round trip, runs
 //! them one by one ([`super::write::create`]).
+//!
+//! The statement also tells the author's followers, up to one batch of them
+//! ([`kinds::BATCH_SIZE`]), as SQLite's create does: a fan-out job was four more
+//! statements (its insert, claim, run and completion) for every article, most of them
+//! for authors with a handful of followers or none, and under a flood of creates the
+//! workers fell thousands of jobs behind. An author with more followers gets the job.
+
+use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use diesel::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamp};
 
 use super::Article;
+use crate::domain::notifications::{self, EMAIL_LOCK_CLASS, JOIN_QUEUED};
 use crate::domain::revisions;
 use crate::jobs::{self, kinds, queue, wake};
 
@@ -23,6 +32,8 @@ pub struct Stored {
     pub article: Article,
     /// Its tags in the database's order of names.
     pub tags: Vec<String>,
+    /// The followers told (their unread counts changed).
+    pub told: Vec<i32>,
 }
 
 #[derive(QueryableByName)]
@@ -32,6 +43,12 @@ struct Row {
     /// The tags the statement attached, as a JSON array of names.
     #[diesel(sql_type = Text)]
     tag_names: String,
+    /// The followers it told, as a JSON array of ids.
+    #[diesel(sql_type = Text)]
+    told: String,
+    /// Jobs it queued: emails for followers who want them, or the fan-out.
+    #[diesel(sql_type = BigInt)]
+    queued: i64,
 }
 
 /// What to publish: the checked input of a create.
@@ -55,7 +72,9 @@ pub struct NewPublished<'a> {
 // tag another transaction inserted and committed while this statement waited on it is
 // in neither (the statement's snapshot is older than that commit): the caller attaches
 // what is missing with a statement of its own ([`attach_late_tags`]).
-const PUBLISH: &str = "\
+static PUBLISH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "\
 WITH art AS (\
    INSERT INTO articles (slug, title, description, body, author_id, favorites_count, \
      created_at, updated_at, draft, publish_at) \
@@ -77,23 +96,52 @@ WITH art AS (\
    INSERT INTO article_revisions (article_id, number, editor_id, created_at, title, \
      description, body, tags, added_lines, removed_lines) \
    SELECT id, 1, author_id, updated_at, title, description, body, $8, $9, 0 FROM art), \
+ followers AS (\
+   SELECT COUNT(*) AS n FROM (SELECT 1 FROM follows WHERE followee_id = $5 LIMIT $14 + 1) f), \
+ told AS (\
+   INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, dedupe_key, \
+     emailed, created_at) \
+   SELECT f.follower_id, 'article', art.author_id, art.id, art.title, \
+     'article:' || art.id || ':' || f.follower_id, \
+     COALESCE((SELECT on_article FROM email_settings s WHERE s.user_id = f.follower_id), \
+       FALSE), $6 \
+   FROM art JOIN follows f ON f.followee_id = art.author_id \
+   WHERE (SELECT n FROM followers) <= $14 \
+   RETURNING user_id, emailed), \
+ mailed AS (\
+   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
+     updated_at, coalesce_key) \
+   SELECT $13, '{{\"user_id\":' || user_id || '}}', $11, 0, $12, $15, $6, $6, \
+     $13 || ':' || user_id \
+   FROM told \
+   WHERE emailed AND pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, user_id) IS NOT NULL \
+   {JOIN_QUEUED} \
+   RETURNING id), \
  fanout AS (\
-   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) \
+   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
+     updated_at) \
    SELECT $10, json_build_object('article_id', id, 'author_id', author_id)::text, $11, 0, \
-     $12, $6, $6, $6 FROM art) \
+     $12, $6, $6, $6 FROM art WHERE (SELECT n FROM followers) > $14 \
+   RETURNING id) \
 SELECT art.*, \
-  (SELECT COALESCE(json_agg(name ORDER BY name), '[]') FROM all_tags)::text AS tag_names \
-FROM art";
+  (SELECT COALESCE(json_agg(name ORDER BY name), '[]') FROM all_tags)::text AS tag_names, \
+  (SELECT COALESCE(json_agg(user_id), '[]') FROM told)::text AS told, \
+  (SELECT COUNT(*) FROM mailed) + (SELECT COUNT(*) FROM fanout) AS queued \
+FROM art"
+    )
+});
 
 /// Stores `new` as a published article with its tags, its first revision, its place in
-/// the search queue and its followers' fan-out job ([`kinds::Fanout`]), inside the
-/// caller's transaction; `None`, having stored no article, when the slug is taken.
+/// the search queue and its followers' notifications (and the emails of those who want
+/// them), or their fan-out job ([`kinds::Fanout`]) for an author with more than a batch
+/// of followers, inside the caller's transaction; `None`, having stored no article, when
+/// the slug is taken.
 pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Option<Stored>> {
     // Sorted, so that concurrent creates sharing new tags take their rows in one order.
     let mut names = new.tags.to_vec();
     names.sort_unstable();
     let (revision_tags, added_lines) = revisions::original_fields(new.body, new.tags);
-    let row: Option<Row> = crate::db::prepared(PUBLISH)
+    let row: Option<Row> = crate::db::prepared(PUBLISH.as_str())
         .bind::<Text, _>(new.slug)
         .bind::<Text, _>(new.title)
         .bind::<Text, _>(new.description)
@@ -106,20 +154,27 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
         .bind::<Text, _>(kinds::NOTIFY_FANOUT)
         .bind::<Text, _>(queue::QUEUED)
         .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
+        .bind::<Text, _>(kinds::EMAIL_NOTIFICATIONS)
+        .bind::<Integer, _>(i32::try_from(kinds::BATCH_SIZE).unwrap_or(i32::MAX))
+        .bind::<Timestamp, _>(notifications::email_run_at(new.now))
         .get_result(pg)
         .optional()?;
     let Some(row) = row else {
         return Ok(None);
     };
-    wake::note_enqueued();
-    let mut tags: Vec<String> = serde_json::from_str(&row.tag_names)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    if row.queued > 0 {
+        wake::note_enqueued();
+    }
+    let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
+    let mut tags: Vec<String> = serde_json::from_str(&row.tag_names).map_err(parse)?;
+    let told: Vec<i32> = serde_json::from_str(&row.told).map_err(parse)?;
     if tags.len() < names.len() {
         tags = attach_late_tags(pg, row.article.id, &names)?;
     }
     Ok(Some(Stored {
         article: row.article,
         tags,
+        told,
     }))
 }
 

@@ -125,6 +125,7 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
             };
             publish_pg::publish(pg, &new)
         })?;
+        events::told_users(&stored.told);
         let view = new_view(author, stored.article, stored.tags);
         events::article_published_webhooks(conn, &view.article, &view.author.username)?;
         return Ok(view);

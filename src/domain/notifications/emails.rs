@@ -11,6 +11,7 @@ use super::{Notification, NotificationView};
 use crate::db::DbConnection;
 use crate::db::schema::{articles, email_settings, notifications, users};
 use crate::domain::email_settings::EmailSettings;
+use crate::domain::time;
 use crate::domain::users::User;
 
 diesel::alias!(users as actors: Actors);
@@ -26,23 +27,83 @@ pub struct ToEmail {
     pub settings: EmailSettings,
 }
 
+/// Which notifications to read for their emails.
+enum Which<'a> {
+    /// These ids.
+    Ids(&'a [i32]),
+    /// Those waiting for these recipients that these email jobs took.
+    TakenBy(&'a [i32], &'a [i32]),
+}
+
 /// What the emails about notifications `ids` need, by notification id, in one statement
 /// however many ids; notifications or recipients gone since are left out.
 pub fn for_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<HashMap<i32, ToEmail>> {
+    Ok(load(conn, Which::Ids(ids))?
+        .into_iter()
+        .map(|(_, to)| (to.view.notification.id, to))
+        .collect())
+}
+
+/// Gives email job `job` the notifications waiting for `user_id` that no other job has
+/// taken (and again those it took before, when it is a retry); how many it holds. A
+/// notification that two jobs reach at once goes to one of them: the update locks it.
+pub fn take_waiting(conn: &mut DbConnection, job: i32, user_id: i32) -> QueryResult<usize> {
+    // The terms of the partial index of waiting emails, then the job's own.
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::emailed)
+            .filter(notifications::mailed_at.is_null())
+            .filter(
+                notifications::email_job
+                    .is_null()
+                    .or(notifications::email_job.eq(job)),
+            ),
+    )
+    .set(notifications::email_job.eq(job))
+    .execute(conn)
+}
+
+/// What the notifications that `jobs` took for `users` say, each with the job holding
+/// it, oldest first, in one statement.
+pub fn taken_by(
+    conn: &mut DbConnection,
+    users: &[i32],
+    jobs: &[i32],
+) -> QueryResult<Vec<(i32, ToEmail)>> {
+    load(conn, Which::TakenBy(users, jobs))
+}
+
+/// Marks the notifications that `jobs` took for `users` as emailed now.
+pub fn mark_mailed(conn: &mut DbConnection, users: &[i32], jobs: &[i32]) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq_any(users))
+            .filter(notifications::emailed)
+            .filter(notifications::mailed_at.is_null())
+            .filter(notifications::email_job.eq_any(jobs)),
+    )
+    .set(notifications::mailed_at.eq(Some(time::now())))
+    .execute(conn)
+}
+
+/// The notifications `which` names, each with the job holding it (0 for none).
+fn load(conn: &mut DbConnection, which: Which<'_>) -> QueryResult<Vec<(i32, ToEmail)>> {
     type Row = (
+        Option<i32>,
         Notification,
         User,
         Option<(String, Option<String>)>,
         Option<ArticleFacts>,
         Option<EmailSettings>,
     );
-    let rows: Vec<Row> = notifications::table
+    let query = notifications::table
         .inner_join(users::table.on(users::id.eq(notifications::user_id)))
         .left_join(actors.on(actors.field(users::id).eq(notifications::actor_id)))
         .left_join(articles::table.on(notifications::article_id.eq(articles::id.nullable())))
         .left_join(email_settings::table.on(email_settings::user_id.eq(notifications::user_id)))
-        .filter(notifications::id.eq_any(ids))
         .select((
+            notifications::email_job,
             Notification::as_select(),
             User::as_select(),
             actors.fields((users::username, users::image)).nullable(),
@@ -55,10 +116,21 @@ pub fn for_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<HashMap<i
                 .nullable(),
             Option::<EmailSettings>::as_select(),
         ))
-        .load(conn)?;
+        .into_boxed();
+    let query = match which {
+        Which::Ids(ids) => query.filter(notifications::id.eq_any(ids)),
+        // The terms of the partial index of waiting emails.
+        Which::TakenBy(users, jobs) => query
+            .filter(notifications::user_id.eq_any(users))
+            .filter(notifications::emailed)
+            .filter(notifications::mailed_at.is_null())
+            .filter(notifications::email_job.eq_any(jobs))
+            .order(notifications::id),
+    };
+    let rows: Vec<Row> = query.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(notification, user, actor, article, settings)| {
+        .map(|(job, notification, user, actor, article, settings)| {
             let view =
                 NotificationView::assemble(notification, actor, article.as_ref(), user.is_staff());
             let to = ToEmail {
@@ -66,7 +138,7 @@ pub fn for_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<HashMap<i
                 view,
                 settings: settings.unwrap_or_default(),
             };
-            (to.view.notification.id, to)
+            (job.unwrap_or_default(), to)
         })
         .collect())
 }

@@ -6,9 +6,12 @@ mod create;
 mod emails;
 mod view;
 
-pub use create::{bind_pg, create, ctes_pg, write_key};
+pub use create::{
+    EMAIL_GATHER, EMAIL_LOCK_CLASS, JOIN_QUEUED, bind_pg, create, ctes_pg, email_run_at,
+    queue_email, write_key, writers_done,
+};
 
-pub use emails::{ToEmail, for_emails};
+pub use emails::{ToEmail, for_emails, mark_mailed, take_waiting, taken_by};
 pub use view::{Group, NotificationView, Subject, group};
 
 use std::collections::HashMap;
@@ -158,7 +161,7 @@ pub fn notify_batch(conn: &mut DbConnection, batch: &kinds::Batch) -> QueryResul
             .filter(notifications::emailed.eq(false))
             .select(notifications::id)
             .load(conn)?;
-        queue_emails(conn, &ids)?;
+        queue_emails(conn, &ids, &wanting)?;
     }
     Ok(followers)
 }
@@ -213,25 +216,22 @@ pub fn notify_one(conn: &mut DbConnection, job_id: i32, one: &kinds::One) -> Que
             .filter(notifications::dedupe_key.eq(&key))
             .select(notifications::id)
             .first(conn)?;
-        queue_emails(conn, &[id])?;
+        queue_emails(conn, &[id], &[one.user_id])?;
     }
     Ok(true)
 }
 
-fn queue_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<()> {
-    for id in ids {
-        jobs::enqueue(
-            conn,
-            kinds::EMAIL_NOTIFICATION,
-            &kinds::NotificationEmail {
-                notification_id: *id,
-            },
-        )?;
+/// Marks notifications `ids` (of `users`) as waiting for their email, and makes sure
+/// each of `users` has a job to send them.
+fn queue_emails(conn: &mut DbConnection, ids: &[i32], users: &[i32]) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
     }
-    if !ids.is_empty() {
-        diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
-            .set(notifications::emailed.eq(true))
-            .execute(conn)?;
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+        .set(notifications::emailed.eq(true))
+        .execute(conn)?;
+    for &user in users {
+        queue_email(conn, user)?;
     }
     Ok(())
 }
