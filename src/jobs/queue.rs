@@ -261,7 +261,8 @@ pub fn release(conn: &mut DbConnection, ids: &[i32], owner: &str) -> QueryResult
         .set((
             jobs::state.eq(QUEUED),
             jobs::attempts.eq(jobs::attempts - 1),
-            // A fresh job of the same key may be queued by now (see `enqueue_coalesced`).
+            // A fresh job of the same key may be queued by now (see
+            // `crate::domain::notifications::queue_email`).
             jobs::coalesce_key.eq(None::<String>),
             jobs::lease_owner.eq(None::<String>),
             jobs::lease_expires_at.eq(None::<NaiveDateTime>),
