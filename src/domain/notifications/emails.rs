@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
 
 use super::view::ArticleFacts;
 use super::{Notification, NotificationView};
-use crate::db::DbConnection;
 use crate::db::schema::{articles, email_settings, notifications, users};
+use crate::db::{DbConnection, prepared};
 use crate::domain::email_settings::EmailSettings;
 use crate::domain::time;
 use crate::domain::users::User;
@@ -44,23 +45,28 @@ pub fn for_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<HashMap<i
         .collect())
 }
 
-/// Gives email job `job` the notifications waiting for `user_id` that no other job has
-/// taken (and again those it took before, when it is a retry); how many it holds. A
-/// notification that two jobs reach at once goes to one of them: the update locks it.
+/// The most notifications one email job takes: a recipient with more waiting (after an
+/// outage of the mail server, say) gets them over several jobs, so that no job reads,
+/// renders or marks an unbounded number of rows.
+pub const TAKE_AT_MOST: usize = 1000;
+
+/// Gives email job `job` the oldest notifications waiting for `user_id` that no other
+/// job has taken (and again those it took before, when it is a retry), at most
+/// [`TAKE_AT_MOST`]; how many it holds. A notification that two jobs reach at once goes
+/// to one of them: the update locks it, and the conditions are checked again on the
+/// locked row.
 pub fn take_waiting(conn: &mut DbConnection, job: i32, user_id: i32) -> QueryResult<usize> {
-    // The terms of the partial index of waiting emails, then the job's own.
-    diesel::update(
-        notifications::table
-            .filter(notifications::user_id.eq(user_id))
-            .filter(notifications::emailed)
-            .filter(notifications::mailed_at.is_null())
-            .filter(
-                notifications::email_job
-                    .is_null()
-                    .or(notifications::email_job.eq(job)),
-            ),
-    )
-    .set(notifications::email_job.eq(job))
+    // The terms of the partial index of waiting emails, then the job's own; again
+    // outside the subquery, where PostgreSQL checks them on the locked row.
+    const WAITING: &str = "user_id = $2 AND emailed AND mailed_at IS NULL \
+                           AND (email_job IS NULL OR email_job = $1)";
+    prepared(format!(
+        "UPDATE notifications SET email_job = $1 WHERE {WAITING} AND id IN \
+         (SELECT id FROM notifications WHERE {WAITING} ORDER BY id LIMIT $3)"
+    ))
+    .bind::<Integer, _>(job)
+    .bind::<Integer, _>(user_id)
+    .bind::<BigInt, _>(i64::try_from(TAKE_AT_MOST).unwrap_or(i64::MAX))
     .execute(conn)
 }
 

@@ -11,7 +11,7 @@ pub use create::{
     queue_email, write_key, writers_done,
 };
 
-pub use emails::{ToEmail, for_emails, mark_mailed, take_waiting, taken_by};
+pub use emails::{TAKE_AT_MOST, ToEmail, for_emails, mark_mailed, take_waiting, taken_by};
 pub use view::{Group, NotificationView, Subject, group};
 
 use std::collections::HashMap;

@@ -107,19 +107,24 @@ impl AppHandlers {
             }
         }
         {
-            let take = |conn: &mut crate::db::DbConnection| -> diesel::QueryResult<()> {
+            // A recipient with more waiting than one job takes gets another job.
+            let take = |conn: &mut crate::db::DbConnection| -> diesel::QueryResult<Vec<i32>> {
+                let mut more = Vec::new();
                 for &(job, user) in taking {
-                    notifications::take_waiting(conn, job, user)?;
+                    if notifications::take_waiting(conn, job, user)? >= notifications::TAKE_AT_MOST
+                    {
+                        more.push(user);
+                    }
                 }
-                Ok(())
+                Ok(more)
             };
             let _turn = db.write_gate();
-            match db.backend() {
+            busy.extend(match db.backend() {
                 // One commit for them all at the file's one write lock.
                 BackendKind::Sqlite => write_transaction(&mut conn, take)?,
                 // Each its own statement, without two more round trips around them.
                 BackendKind::Postgres => take(&mut conn)?,
-            }
+            });
         }
         let mut taken: BTreeMap<i32, Vec<ToEmail>> = BTreeMap::new();
         for (job, to) in notifications::taken_by(&mut conn, &users, &jobs)? {
@@ -149,7 +154,10 @@ impl AppHandlers {
         if !sent.is_empty() {
             notifications::mark_mailed(&mut conn, &users, &sent)?;
         }
-        // Writes still in flight may have joined these jobs: another job takes theirs.
+        // Writes still in flight may have joined these jobs, or more waits than a job
+        // takes: another job takes the rest.
+        busy.sort_unstable();
+        busy.dedup();
         for user in busy {
             notifications::queue_email(&mut conn, user)?;
         }

@@ -13,6 +13,7 @@ crate::tests![
     followers_are_notified_and_emailed_with_unsubscribe,
     emails_claimed_together_follow_each_recipients_state,
     a_batch_of_notification_emails_reads_its_data_in_one_statement,
+    a_backlog_of_notifications_goes_out_in_bounded_emails,
     idempotent_post_creates_once_and_replays,
     admin_jobs_page_retries_and_discards,
 ];
@@ -448,4 +449,88 @@ async fn a_batch_of_notification_emails_reads_its_data_in_one_statement(app: Tes
     assert_eq!(bobs.len(), 1, "{bobs:?}");
     assert_eq!(notices_in(&bobs[0]), 1);
     assert!(bobs[0].contains("alice commented"), "{}", bobs[0]);
+}
+
+/// A recipient with more notifications waiting than one job takes (after an outage of
+/// the mail server, say) gets them over several jobs and emails, none lost or repeated.
+async fn a_backlog_of_notifications_goes_out_in_bounded_emails(app: TestApp) {
+    use conduit::db::schema::{articles, notifications};
+    use conduit::domain::notifications::TAKE_AT_MOST;
+    use conduit::jobs::{Job, JobHandler, queue};
+    let app = app.reconfigure(|c| c.jobs.workers = 0).await;
+    let alice = app.register("alice").await;
+    let slug = app.publish(&alice, "Much discussed", &[]).await;
+    let bob = app.register("bob").await;
+    let reply = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&bob),
+            json!({"comment": {"body": "First."}}),
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    // Five more than a job takes wait for alice, under the one job the comment queued.
+    let db = db_of(&app);
+    {
+        let mut conn = db.conn().expect("conn");
+        let (alice_id, bob_id) = (user_id(&mut conn, "alice"), user_id(&mut conn, "bob"));
+        let article: i32 = articles::table
+            .filter(articles::slug.eq(&slug))
+            .select(articles::id)
+            .first(&mut *conn)
+            .expect("article");
+        conduit::db::write_transaction(&mut conn, |conn| {
+            for n in 0..TAKE_AT_MOST + 4 {
+                diesel::insert_into(notifications::table)
+                    .values((
+                        notifications::user_id.eq(alice_id),
+                        notifications::kind.eq("comment"),
+                        notifications::actor_id.eq(bob_id),
+                        notifications::article_id.eq(Some(article)),
+                        notifications::subject.eq(Some(format!("Comment {n}"))),
+                        notifications::dedupe_key.eq(format!("backlog:{n}")),
+                        notifications::emailed.eq(true),
+                        notifications::created_at.eq(chrono::Utc::now().naive_utc()),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .expect("insert the backlog");
+    }
+    assert_eq!(unmailed(&db, "alice"), TAKE_AT_MOST as i64 + 5);
+
+    let handler = app_handler(&app);
+    let mut told = Vec::new();
+    for round in 0..3 {
+        actix_web::rt::time::sleep(conduit::jobs::WAKE_HORIZON).await;
+        let jobs = queue::claim(
+            &mut db.conn().expect("conn"),
+            "backlog",
+            &["email.notifications"],
+            10,
+            std::time::Duration::from_secs(60),
+        )
+        .expect("claim");
+        if jobs.is_empty() {
+            break;
+        }
+        assert_eq!(jobs.len(), 1, "round {round}: one job for alice at a time");
+        let batch: Vec<&Job> = jobs.iter().collect();
+        let outcomes = handler.run_together(&db, &batch);
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        queue::complete(&mut db.conn().expect("conn"), &jobs[0], "backlog").expect("complete");
+        told.push(unmailed(&db, "alice"));
+    }
+    assert_eq!(told, vec![5, 0], "a full job, then the rest");
+    let sent: Vec<usize> = emails(&app)
+        .into_iter()
+        .filter(|(name, text)| {
+            name.starts_with("notification-") && text.contains("To: alice@example.com")
+        })
+        .map(|(_, text)| notices_in(&text))
+        .collect();
+    let mut sent = sent;
+    sent.sort_unstable();
+    assert_eq!(sent, vec![5, TAKE_AT_MOST], "two digests");
 }
