@@ -111,34 +111,25 @@ pub fn queue_email(conn: &mut DbConnection, user_id: i32) -> QueryResult<()> {
     let now = time::now();
     let columns = "kind, payload, state, attempts, max_attempts, run_at, created_at, \
                    updated_at, coalesce_key";
-    let added = match conn {
-        DbConnection::Pg(pg) => prepared(format!(
-            "INSERT INTO jobs ({columns}) SELECT $1, $2, $3, 0, $4, $8, $5, $5, $6 \
-             WHERE pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, $7) IS NOT NULL \
-             {JOIN_QUEUED}"
-        ))
-        .bind::<Text, _>(kinds::EMAIL_NOTIFICATIONS)
-        .bind::<Text, _>(&payload)
-        .bind::<Text, _>(queue::QUEUED)
-        .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(&key)
-        .bind::<Integer, _>(user_id)
-        .bind::<Timestamp, _>(email_run_at(now))
-        .execute(pg)?,
-        DbConnection::Sqlite(sqlite) => prepared(format!(
-            "INSERT INTO jobs ({columns}) VALUES ($1, $2, $3, 0, $4, $7, $5, $5, $6) \
-             {JOIN_QUEUED}"
-        ))
-        .bind::<Text, _>(kinds::EMAIL_NOTIFICATIONS)
-        .bind::<Text, _>(&payload)
-        .bind::<Text, _>(queue::QUEUED)
-        .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(&key)
-        .bind::<Timestamp, _>(email_run_at(now))
-        .execute(sqlite)?,
+    // The writer's lock on PostgreSQL; SQLite has none to take, but its INSERT … SELECT
+    // needs a WHERE before ON CONFLICT all the same.
+    let hold = match conn {
+        DbConnection::Pg(_) => format!("pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, $7)"),
+        DbConnection::Sqlite(_) => "$7".to_owned(),
     };
+    let added = prepared(format!(
+        "INSERT INTO jobs ({columns}) SELECT $1, $2, $3, 0, $4, $8, $5, $5, $6 \
+         WHERE {hold} IS NOT NULL {JOIN_QUEUED}"
+    ))
+    .bind::<Text, _>(kinds::EMAIL_NOTIFICATIONS)
+    .bind::<Text, _>(&payload)
+    .bind::<Text, _>(queue::QUEUED)
+    .bind::<Integer, _>(jobs::DEFAULT_MAX_ATTEMPTS)
+    .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(&key)
+    .bind::<Integer, _>(user_id)
+    .bind::<Timestamp, _>(email_run_at(now))
+    .execute(conn)?;
     if added > 0 {
         wake::note_enqueued();
     }

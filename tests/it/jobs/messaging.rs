@@ -523,14 +523,13 @@ async fn a_backlog_of_notifications_goes_out_in_bounded_emails(app: TestApp) {
         told.push(unmailed(&db, "alice"));
     }
     assert_eq!(told, vec![5, 0], "a full job, then the rest");
-    let sent: Vec<usize> = emails(&app)
+    let mut sent: Vec<usize> = emails(&app)
         .into_iter()
         .filter(|(name, text)| {
             name.starts_with("notification-") && text.contains("To: alice@example.com")
         })
         .map(|(_, text)| notices_in(&text))
         .collect();
-    let mut sent = sent;
     sent.sort_unstable();
     assert_eq!(sent, vec![5, TAKE_AT_MOST], "two digests");
 }
