@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::{app_handler, count_jobs, db_of, eventually, notices_in, unmailed, user_id};
+use crate::admin::comment;
 use crate::helpers::{TestApp, emails, emails_to};
 use crate::pages::browser::Browser;
 
@@ -398,14 +399,7 @@ async fn a_batch_of_notification_emails_reads_its_data_in_one_statement(app: Tes
             .await;
         assert!(reply.status.is_success(), "{}", reply.text);
     }
-    let reply = app
-        .post(
-            &format!("/api/articles/{bobs}/comments"),
-            Some(&alice),
-            json!({"comment": {"body": "Nice."}}),
-        )
-        .await;
-    assert!(reply.status.is_success(), "{}", reply.text);
+    comment(&app, &alice, &bobs, "Nice.").await;
     let db = db_of(&app);
     // Emails gather for a moment before they are due.
     actix_web::rt::time::sleep(conduit::jobs::WAKE_HORIZON).await;
@@ -461,14 +455,7 @@ async fn a_backlog_of_notifications_goes_out_in_bounded_emails(app: TestApp) {
     let alice = app.register("alice").await;
     let slug = app.publish(&alice, "Much discussed", &[]).await;
     let bob = app.register("bob").await;
-    let reply = app
-        .post(
-            &format!("/api/articles/{slug}/comments"),
-            Some(&bob),
-            json!({"comment": {"body": "First."}}),
-        )
-        .await;
-    assert!(reply.status.is_success(), "{}", reply.text);
+    comment(&app, &bob, &slug, "First.").await;
     // Five more than a job takes wait for alice, under the one job the comment queued.
     let db = db_of(&app);
     {
