@@ -60,9 +60,15 @@ pub fn take_waiting(conn: &mut DbConnection, job: i32, user_id: i32) -> QueryRes
     // outside the subquery, where PostgreSQL checks them on the locked row.
     const WAITING: &str = "user_id = $2 AND emailed AND mailed_at IS NULL \
                            AND (email_job IS NULL OR email_job = $1)";
+    // The subquery finds the last id to take; the update takes the range up to it
+    // (the same rows: one snapshot, the same terms). Never `id IN (subquery)`: without
+    // statistics on the table (autovacuum off) PostgreSQL joined the two as a nested
+    // loop that ran the subquery again for every waiting row, seconds of CPU a call
+    // once a recipient had thousands waiting.
     prepared(format!(
-        "UPDATE notifications SET email_job = $1 WHERE {WAITING} AND id IN \
-         (SELECT id FROM notifications WHERE {WAITING} ORDER BY id LIMIT $3)"
+        "UPDATE notifications SET email_job = $1 WHERE {WAITING} AND id <= \
+         (SELECT MAX(id) FROM \
+           (SELECT id FROM notifications WHERE {WAITING} ORDER BY id LIMIT $3) AS first)"
     ))
     .bind::<Integer, _>(job)
     .bind::<Integer, _>(user_id)
