@@ -1,6 +1,6 @@
 //! Posting and deleting comments.
 
-use super::{App, reads};
+use super::{App, Tx, reads};
 use crate::cache::Stale;
 use crate::domain::comments::{self, CommentInput, CommentView};
 use crate::error::AppResult;
@@ -16,13 +16,22 @@ pub async fn add(
     // everyone may see is checked in the caches too, so the write need not read it.
     let author = app.publisher(author_id).await?;
     let public = reads::public_article(app, &slug).await?;
-    app.write(move |tx| {
+    // Known from the caches, the article costs no read: the comment's insert (with
+    // its notification and email job) is then the write's one statement.
+    let owner = public.as_ref().map(|view| view.article.author_id);
+    let write = move |tx: &mut Tx<'_>| {
         let article = public.as_ref().map(|view| &view.article);
         let view = comments::add(tx.conn, &author, &slug, article, input)?;
         tx.stale(Stale::Comments { slug });
         Ok(view)
-    })
-    .await
+    };
+    match owner {
+        Some(owner) => {
+            app.write_one_statement(owner, "comment.created", write)
+                .await
+        }
+        None => app.write(write).await,
+    }
 }
 
 /// Deletes comment `id` of `slug` for its author.

@@ -127,6 +127,32 @@ impl App {
         F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_as(None, work).await
+    }
+
+    /// [`App::write`] for a `work` that runs one statement and raises webhook event
+    /// `event` about the things of user `owner`: when the cached directory of webhooks
+    /// says that nobody listens to it, that statement is the whole write, and on
+    /// PostgreSQL it runs without `BEGIN` and `COMMIT` ([`Db::write_single`], whose
+    /// rules `work` keeps). Otherwise an [`App::write`].
+    pub async fn write_one_statement<T, F>(
+        &self,
+        owner: i32,
+        event: &'static str,
+        work: F,
+    ) -> AppResult<T>
+    where
+        F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_as(Some((owner, event)), work).await
+    }
+
+    async fn write_as<T, F>(&self, single: Option<(i32, &'static str)>, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let broadcast = self.broadcast.clone();
         // Which webhooks listen, for the events this write may raise: from the cache, or
         // loaded by the write's first event and kept for the next writes (not when this
@@ -134,31 +160,38 @@ impl App {
         let webhooks = &self.caches.webhooks;
         let (webhooks_stamp, caching_webhooks) = (webhooks.stamp(&()), webhooks.caching());
         let known_webhooks = webhooks.get(&()).await;
-        let (value, stale, queued_jobs, loaded_webhooks) = self
-            .db
-            .write(move |conn| {
-                let mut tx = Tx {
-                    conn,
-                    stale: Vec::new(),
-                };
-                // A write that failed earlier on this thread may have left marks behind.
-                events::take_told();
-                crate::jobs::wake::take_pending();
-                let scope = listeners::WriteScope::begin(caching_webhooks, known_webhooks);
-                let value = work(&mut tx);
-                let loaded_webhooks = scope.finish();
-                let value = value?;
-                let mut users = events::take_told();
-                if !users.is_empty() {
-                    users.sort_unstable();
-                    users.dedup();
-                    tx.stale(Stale::Unread { users });
-                }
-                broadcast.publish(tx.conn, &tx.stale)?;
-                let queued_jobs = crate::jobs::wake::take_pending();
-                Ok::<_, AppError>((value, tx.stale, queued_jobs, loaded_webhooks))
-            })
-            .await?;
+        let single = single.is_some_and(|(owner, event)| {
+            known_webhooks
+                .as_ref()
+                .is_some_and(|directory| directory.quiet(owner, event))
+        });
+        let write = move |conn: &mut DbConnection| {
+            let mut tx = Tx {
+                conn,
+                stale: Vec::new(),
+            };
+            // A write that failed earlier on this thread may have left marks behind.
+            events::take_told();
+            crate::jobs::wake::take_pending();
+            let scope = listeners::WriteScope::begin(caching_webhooks, known_webhooks);
+            let value = work(&mut tx);
+            let loaded_webhooks = scope.finish();
+            let value = value?;
+            let mut users = events::take_told();
+            if !users.is_empty() {
+                users.sort_unstable();
+                users.dedup();
+                tx.stale(Stale::Unread { users });
+            }
+            broadcast.publish(tx.conn, &tx.stale)?;
+            let queued_jobs = crate::jobs::wake::take_pending();
+            Ok::<_, AppError>((value, tx.stale, queued_jobs, loaded_webhooks))
+        };
+        let (value, stale, queued_jobs, loaded_webhooks) = if single {
+            self.db.write_single(write).await?
+        } else {
+            self.db.write(write).await?
+        };
         if let Some(directory) = loaded_webhooks {
             webhooks.put_if_fresh((), directory, webhooks_stamp).await;
         }

@@ -155,6 +155,7 @@ impl ConnectionManager {
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { .. } = event {
                 queries.fetch_add(1, Ordering::Relaxed);
+                super::transaction::count_statement();
             }
         });
     }

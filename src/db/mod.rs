@@ -4,6 +4,7 @@
 mod backup;
 mod checkpoint;
 mod manager;
+mod notifier;
 pub mod notify;
 mod prepared;
 pub mod schema;
@@ -24,8 +25,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub use manager::{BackendKind, ConnectionManager, DatabaseUrl, init_client_tls};
 pub use prepared::{Prepared, prepared};
 pub use transaction::{
-    is_foreign_key_violation, is_unique_violation, last_insert_id, savepoint, unit_of_work,
-    write_transaction,
+    is_foreign_key_violation, is_unique_violation, last_insert_id, next_attempt, savepoint,
+    unit_of_work, write_transaction,
 };
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -85,6 +86,8 @@ pub struct Db {
     gate: Option<Arc<FairMutex<()>>>,
     /// SQLite only: the thread that runs [`Db::write`]s in groups.
     writer: Option<Arc<writer::Writer>>,
+    /// PostgreSQL only: the thread that sends the notifications of [`Db::write`]s.
+    notifier: Option<Arc<notifier::Notifier>>,
     /// Turns at the pool, one per connection (see [`Db::run_on_pool`]).
     turns: Arc<tokio::sync::Semaphore>,
 }
@@ -145,12 +148,24 @@ impl Db {
             )),
             None => None,
         };
+        let notifier = match url.kind() {
+            BackendKind::Postgres => Some(Arc::new(
+                // Not counted: its statements are many writes' at once, not a request's.
+                notifier::Notifier::start(ConnectionManager::new(
+                    url.clone(),
+                    Arc::new(AtomicU64::new(0)),
+                ))
+                .map_err(|e| format!("cannot start the notifier thread: {e}"))?,
+            )),
+            BackendKind::Sqlite => None,
+        };
         Ok(Self {
             pool,
             backend: url.kind(),
             queries,
             gate,
             writer,
+            notifier,
             turns: Arc::new(tokio::sync::Semaphore::new(max_size as usize)),
         })
     }
@@ -171,10 +186,12 @@ impl Db {
     }
 
     /// Runs `work` as one write transaction and returns once it has committed (or
-    /// failed, rolled back). On PostgreSQL it runs alone on a pooled connection. On
-    /// SQLite it joins the next group of the pool's writer thread (see [`writer`]): it
-    /// runs inside a savepoint of a transaction that other writes share, so `work` must
-    /// not open a transaction itself, nor keep any state across calls but its result.
+    /// failed, rolled back) and its notifications have been sent. On PostgreSQL it runs
+    /// alone on a pooled connection, and the pool's [`notifier`] sends its
+    /// notifications with those of other writes. On SQLite it joins the next group of
+    /// the pool's writer thread (see [`writer`]): it runs inside a savepoint of a
+    /// transaction that other writes share, so `work` must not open a transaction
+    /// itself, nor keep any state across calls but its result.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -184,12 +201,50 @@ impl Db {
         match &self.writer {
             Some(writer) => writer.write(work).await,
             None => {
-                self.run_on_pool(move |pool| {
-                    Self::with_conn(pool, |conn| write_transaction(conn, work))
-                })
-                .await
+                self.write_on_pool(|conn| write_transaction(conn, work))
+                    .await
             }
         }
+    }
+
+    /// [`Db::write`] for a `work` that starts at most one statement: on PostgreSQL it
+    /// runs without `BEGIN` and `COMMIT`, as a transaction of its own (see
+    /// [`transaction::single_statement`] for what `work` must keep to).
+    pub async fn write_single<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => {
+                self.write_on_pool(|conn| transaction::single_statement(conn, work))
+                    .await
+            }
+        }
+    }
+
+    /// Runs `write` on a pooled connection, then has the notifier send what it queued
+    /// once the connection is back in the pool.
+    async fn write_on_pool<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (value, queued) = self
+            .run_on_pool(move |pool| {
+                Self::with_conn(pool, |conn| {
+                    let (value, queued) = notify::deferred(|| write(conn));
+                    value.map(|value| (value, queued))
+                })
+            })
+            .await?;
+        if let Some(notifier) = &self.notifier {
+            notifier.send(queued).await;
+        }
+        Ok(value)
     }
 
     /// [`Db::run`] for a write: on SQLite it first passes the [`Db::write_gate`].

@@ -15,6 +15,12 @@
 //! crash anyway). A rolled-back write sends nothing. What this gives up: when the
 //! commit succeeds and its notifications then fail (or the connection is lost between
 //! the two), other processes keep that write's stale entries until their TTL.
+//!
+//! The writes of the application ([`super::Db::write`]) go one step further: their
+//! commit sends nothing ([`deferred`]), and the pool's [`super::notifier`] sends the
+//! notifications of the writes that committed meanwhile in one such transaction. Other
+//! callers of [`super::write_transaction`] (job workers, the command line) send their
+//! own as above.
 
 use std::cell::{Cell, RefCell};
 
@@ -29,6 +35,27 @@ thread_local! {
     static QUEUED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
     /// How deep in [`super::write_transaction`] this thread is: only the outermost sends.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Set while a [`super::Db`] write runs on this thread ([`deferred`]): its commit
+    /// leaves the notifications queued, for the pool's [`super::notifier`].
+    static DEFERRING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work` (a [`super::Db`] write) so that the commit of its outermost write
+/// transaction sends nothing, and returns what it returned with the notifications that
+/// commit would have sent: the caller hands them to the pool's notifier, which sends
+/// those of many writes in one transaction. Meaningless when `work` failed.
+pub(super) fn deferred<T>(work: impl FnOnce() -> T) -> (T, Vec<(String, String)>) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEFERRING.with(|deferring| deferring.set(false));
+        }
+    }
+    DEFERRING.with(|deferring| deferring.set(true));
+    let _reset = Reset;
+    let value = work();
+    let queued = QUEUED.with(|queued| std::mem::take(&mut *queued.borrow_mut()));
+    (value, queued)
 }
 
 /// Queues `payload` on `channel`, to be sent once the write transaction running on this
@@ -81,6 +108,10 @@ impl Drop for Scope {
 /// logged and counted, since only other processes' caches and idle workers miss the
 /// news (their entries expire, their workers poll).
 pub(super) fn commit(conn: &mut DbConnection) -> QueryResult<()> {
+    if DEFERRING.with(Cell::get) {
+        // [`deferred`] takes what is queued once the commit went through.
+        return conn.batch_execute("COMMIT");
+    }
     let queued = QUEUED.with(|queued| std::mem::take(&mut *queued.borrow_mut()));
     if queued.is_empty() {
         return conn.batch_execute("COMMIT");
@@ -119,7 +150,7 @@ pub(super) fn commit(conn: &mut DbConnection) -> QueryResult<()> {
 /// `text` as a dollar-quoted literal, under a tag found neither in `text` nor across its
 /// end and the closing tag: nothing in it is read as an escape, whatever the server's
 /// string settings.
-fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     let ends_at_close = |tag: &str| format!("{text}{tag}").find(tag) == Some(text.len());
     let mut tag = String::from("$n$");
     let mut n = 0u32;

@@ -1,6 +1,8 @@
 //! Transactions on both backends: write transactions that queue on SQLite and commit
 //! with their notifications on PostgreSQL, savepoints, and what a failed statement says.
 
+use std::cell::Cell;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
@@ -48,6 +50,68 @@ where
             conn.batch_execute("COMMIT")
         }),
     }
+}
+
+thread_local! {
+    /// How many more statements the [`single_statement`] write running on this thread
+    /// may start; `None` outside one.
+    static BUDGET: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `work`, which starts at most one statement, as a write without a transaction
+/// block: on PostgreSQL that statement is a transaction of its own, committed as it
+/// ends, so the write costs one round trip where `BEGIN`, the statement and `COMMIT`
+/// cost three. Its notifications ([`notify::after_commit`]) stay queued for the caller
+/// ([`notify::deferred`]). `work` must not fail once its statement succeeded (it has
+/// committed), and must start no second statement: that one would commit on its own. A
+/// second one is logged and counted, and fails debug builds ([`count_statement`]), so
+/// that the tests catch a write that outgrew this. On SQLite, a [`write_transaction`].
+pub(super) fn single_statement<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    struct Spent;
+    impl Drop for Spent {
+        fn drop(&mut self) {
+            BUDGET.with(|budget| budget.set(None));
+        }
+    }
+    match conn {
+        DbConnection::Pg(_) => {
+            let _scope = notify::Scope::enter();
+            BUDGET.with(|budget| budget.set(Some(1)));
+            let _spent = Spent;
+            work(conn)
+        }
+        DbConnection::Sqlite(_) => write_transaction(conn, work),
+    }
+}
+
+/// Tells the [`single_statement`] write running on this thread, if any, that the
+/// statement about to start replaces the last one, which changed nothing that the
+/// write needs (an insert that found its unique key taken, tried again with another):
+/// it may start it. Each attempt is then a transaction of its own.
+pub fn next_attempt() {
+    BUDGET.with(|budget| {
+        if let Some(left) = budget.get() {
+            budget.set(Some(left + 1));
+        }
+    });
+}
+
+/// Counts a statement that a connection started on this thread against the budget of
+/// the [`single_statement`] write running here, if any.
+pub(super) fn count_statement() {
+    BUDGET.with(|budget| match budget.get() {
+        None => {}
+        Some(0) => {
+            log::error!("a single-statement write started a second statement");
+            metrics::counter!("db_single_statement_overruns_total").increment(1);
+            debug_assert!(false, "a single-statement write started a second statement");
+        }
+        Some(left) => budget.set(Some(left - 1)),
+    });
 }
 
 /// Runs `work` between `begin` and `commit`, and rolls back when it fails or panics (a

@@ -68,10 +68,13 @@ pub struct NewPublished<'a> {
 // connection, and PostgreSQL refuses to run a prepared statement whose result columns a
 // migration (another instance's, in a rolling upgrade) has changed.
 //
-// The tags are taken from `tags` as the statement found them plus those it inserted. A
-// tag another transaction inserted and committed while this statement waited on it is
-// in neither (the statement's snapshot is older than that commit): the caller attaches
-// what is missing with a statement of its own ([`attach_late_tags`]).
+// The tags are taken from `tags` as the statement found them plus those it inserted.
+// A tag that another transaction inserted and committed while this statement waited on
+// it is not in the statement's snapshot, so not in the first; the insert's
+// `DO UPDATE` (which, unlike `DO NOTHING`, answers the row it met, committed since the
+// snapshot or not) puts it in the second. It only ever meets such a tag: the names
+// it tries are those the snapshot lacks, so tags in use are neither written nor locked.
+// The statement thus attaches every tag, and the create is one statement.
 static PUBLISH: LazyLock<String> = LazyLock::new(|| {
     format!(
         "\
@@ -83,7 +86,9 @@ WITH art AS (\
    RETURNING id, slug, title, description, body, author_id, favorites_count, created_at, \
      updated_at, hidden, featured_at, draft, publish_at), \
  new_tags AS (\
-   INSERT INTO tags (name) SELECT unnest($7::text[]) ON CONFLICT (name) DO NOTHING \
+   INSERT INTO tags (name) SELECT n FROM unnest($7::text[]) AS n \
+   WHERE NOT EXISTS (SELECT 1 FROM tags WHERE name = n) \
+   ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name \
    RETURNING id, name), \
  all_tags AS (\
    SELECT id, name FROM tags WHERE name = ANY($7::text[]) \
@@ -166,38 +171,11 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
         wake::note_enqueued();
     }
     let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
-    let mut tags: Vec<String> = serde_json::from_str(&row.tag_names).map_err(parse)?;
+    let tags: Vec<String> = serde_json::from_str(&row.tag_names).map_err(parse)?;
     let told: Vec<i32> = serde_json::from_str(&row.told).map_err(parse)?;
-    if tags.len() < names.len() {
-        tags = attach_late_tags(pg, row.article.id, &names)?;
-    }
     Ok(Some(Stored {
         article: row.article,
         tags,
         told,
     }))
-}
-
-/// Attaches those of `names` the statement could not see to `article_id` (a statement
-/// of its own sees every committed tag), and answers all its tags in the database's
-/// order of names.
-fn attach_late_tags(
-    pg: &mut PgConnection,
-    article_id: i32,
-    names: &[String],
-) -> QueryResult<Vec<String>> {
-    diesel::sql_query(
-        "INSERT INTO article_tags (article_id, tag_id) \
-         SELECT $1, id FROM tags WHERE name = ANY($2::text[]) ON CONFLICT DO NOTHING",
-    )
-    .bind::<Integer, _>(article_id)
-    .bind::<Array<Text>, _>(names)
-    .execute(pg)?;
-    use crate::db::schema::{article_tags, tags};
-    article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_id.eq(article_id))
-        .select(tags::name)
-        .order_by(tags::name.asc())
-        .load(pg)
 }

@@ -36,6 +36,8 @@ pub fn with_free_slug<T>(
         let slug = if attempt == 0 {
             stem.to_owned()
         } else {
+            // The last attempt stored nothing: this one takes its place.
+            crate::db::next_attempt();
             format!("{stem}-{}", random_suffix())
         };
         if let Some(stored) = store(&slug)? {

@@ -101,6 +101,13 @@ impl Directory {
         Some(ids)
     }
 
+    /// Whether this directory can tell that no webhook wants `event` about `owner`'s
+    /// things (so that raising it costs no statement).
+    pub fn quiet(&self, owner: i32, event: &str) -> bool {
+        self.listening(owner, event)
+            .is_some_and(|ids| ids.is_empty())
+    }
+
     /// Rough bytes held, for the cache's budget.
     pub fn weight(&self) -> u64 {
         let hooks: usize =
