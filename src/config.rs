@@ -316,7 +316,7 @@ impl Config {
 
 /// The pool's size when `CONDUIT_DB_POOL_SIZE` is not set. A PostgreSQL connection spends
 /// much of a write waiting (the round trip, the commit's flush), so more of them keep
-/// the cores busy: 16 against 8 posted 9–18 % more comments and 6–7 % more articles a
+/// the cores busy: 16 against 8 posted 9–18 % more comments and 6–9 % more articles a
 /// second on 2 cores (docs/benchmarks.md), and three instances still hold well under
 /// PostgreSQL's default 100 connections. SQLite's writes go through one writer thread
 /// and its reads rarely wait, so its pool stays small (each connection has a page cache).

@@ -1,8 +1,9 @@
 //! The application layer: every change that alters what someone sees is one call here,
 //! and so is every read that goes through the caches ([`reads`]). A write runs the
-//! domain change in its transaction, names what it makes stale, broadcasts that inside
-//! the same transaction (so other instances hear of it exactly when it commits), then
-//! drops those entries from this instance's caches. Page and API handlers both call
+//! domain change in its transaction, names what it makes stale, queues the broadcast of
+//! that inside the same transaction (so other instances hear of it once it has
+//! committed, and never if it rolls back), then drops those entries from this
+//! instance's caches. Page and API handlers both call
 //! these functions and never touch a cache themselves; so do the command line and
 //! `conduit worker`.
 
@@ -119,8 +120,9 @@ impl App {
         &self.broadcast
     }
 
-    /// Runs `work` in a write transaction; what it marks stale is broadcast inside that
-    /// transaction and dropped from this instance's caches after the commit. If it
+    /// Runs `work` in a write transaction; what it marks stale is queued for broadcast
+    /// inside that transaction, sent once it has committed, and dropped from this
+    /// instance's caches after the commit. If it
     /// queued jobs, idle workers here and on the other instances wake for them.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where

@@ -432,6 +432,9 @@ impl ServerProcess {
             .env("CONDUIT_SECRET_KEY", SECRET)
             // The lowest cost the binary accepts from its environment.
             .env("CONDUIT_BCRYPT_COST", "10")
+            // As the in-process apps: tests run side by side, several instances each,
+            // on one PostgreSQL server that takes 100 connections.
+            .env("CONDUIT_DB_POOL_SIZE", "4")
             .current_dir(std::env::temp_dir());
         command
     }
