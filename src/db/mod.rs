@@ -198,13 +198,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        match &self.writer {
-            Some(writer) => writer.write(work).await,
-            None => {
-                self.write_on_pool(|conn| write_transaction(conn, work))
-                    .await
-            }
-        }
+        self.write_as(false, work).await
     }
 
     /// [`Db::write`] for a `work` that starts at most one statement: on PostgreSQL it
@@ -216,23 +210,28 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        match &self.writer {
-            Some(writer) => writer.write(work).await,
-            None => {
-                self.write_on_pool(|conn| transaction::single_statement(conn, work))
-                    .await
-            }
-        }
+        self.write_as(true, work).await
     }
 
-    /// Runs `write` on a pooled connection, then has the notifier send what it queued
-    /// once the connection is back in the pool.
-    async fn write_on_pool<T, E, F>(&self, write: F) -> Result<T, E>
+    /// [`Db::write`], or [`Db::write_single`] when `single`: on SQLite through the writer
+    /// thread; on PostgreSQL on a pooled connection, whose notifications the notifier
+    /// sends once the connection is back in the pool.
+    async fn write_as<T, E, F>(&self, single: bool, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
+        if let Some(writer) = &self.writer {
+            return writer.write(work).await;
+        }
+        let write = move |conn: &mut DbConnection| {
+            if single {
+                transaction::single_statement(conn, work)
+            } else {
+                write_transaction(conn, work)
+            }
+        };
         let (value, queued) = self
             .run_on_pool(move |pool| {
                 Self::with_conn(pool, |conn| {
