@@ -68,9 +68,14 @@ impl Writer {
     ) -> std::io::Result<Self> {
         let (queue, pending) = mpsc::channel();
         let checkpointer = Checkpointer::start(checkpoints)?;
+        // Opened here rather than on the thread, so that its set-up statements are
+        // over (and counted) before the pool is handed out.
+        let conn = open(&manager)
+            .inspect_err(|e| log::error!("the writer's connection: {e}"))
+            .ok();
         std::thread::Builder::new()
             .name("conduit-writer".into())
-            .spawn(move || run(&manager, &gate, &pending, &checkpointer))?;
+            .spawn(move || run(conn, &manager, &gate, &pending, &checkpointer))?;
         Ok(Self { queue })
     }
 
@@ -113,18 +118,15 @@ impl Writer {
     }
 }
 
-/// The writer thread: one group per turn at the gate, until every sender is gone. Its
-/// connection is opened as it starts, before any write (again at the next group after
-/// a failure to open it).
+/// The writer thread: one group per turn at the gate, until every sender is gone, on
+/// `conn` (opened again from `manager` at the next group when it could not be).
 fn run(
+    mut conn: Option<DbConnection>,
     manager: &ConnectionManager,
     gate: &FairMutex<()>,
     pending: &Receiver<Pending>,
     checkpointer: &Checkpointer,
 ) {
-    let mut conn = open(manager)
-        .inspect_err(|e| log::error!("the writer's connection: {e}"))
-        .ok();
     while let Ok(first) = pending.recv() {
         let _turn = gate.lock();
         let mut group = vec![first];
