@@ -58,6 +58,28 @@ print(f"{float(rps.group(1)) if rps else 0:.0f}|{p50.group(1) if p50 else '-'}|{
 PY
 }
 
+# wal_bytes: the WAL bytes PostgreSQL has written so far at $pg_url (`pg_stat_wal`,
+# PostgreSQL 14+, cluster-wide, so nothing else should write meanwhile); "-" when
+# $backend is sqlite. Each WAL flush is a write and an fdatasync that committing
+# transactions wait for, so what a write logs weighs on how many commit a second.
+wal_bytes() {
+  [ "${backend:-postgres}" = postgres ] || { echo -; return; }
+  psql -qtA "$pg_url" -c "SELECT wal_bytes FROM pg_stat_wal"
+}
+
+# wal_per_request BEFORE RESULT: the WAL logged since `wal_bytes` printed BEFORE, per
+# request of RESULT (a "req/s|…" line of `measure` over $duration), as "N.NN KB"; it
+# includes what the job workers logged meanwhile.
+wal_per_request() {
+  python3 - "$1" "$(wal_bytes)" "${2%%|*}" "$duration" <<'PY'
+import sys
+before, after, rps, duration = sys.argv[1:]
+seconds = float(duration[:-1]) * (60 if duration.endswith("m") else 1) if duration[-1] in "sm" else float(duration)
+done = float(rps) * seconds
+print("-" if "-" in (before, after) or done == 0 else f"{(int(after) - int(before)) / done / 1024:.2f} KB")
+PY
+}
+
 # fresh_mail_dir NAME: prints an empty folder for the server's email files, in memory
 # (/dev/shm) where there is one. On a disk, the files a previous run left and this run
 # deletes make every new file slow to create for minutes after: ext4 without a journal

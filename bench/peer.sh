@@ -138,16 +138,18 @@ export BENCH_RUN="$RANDOM$RANDOM" BENCH_SLUGS
 BENCH_SLUGS=$(cat "$data_dir/slugs.txt")
 
 write_row() {
-  local label=$1 mode=$2 tokens=$3 result
+  local label=$1 mode=$2 tokens=$3 result before
+  before=$(wal_bytes)
   result=$(BENCH_TOKENS="$tokens" BENCH_WRITE="$mode" \
     measure "$connections" -s "$here/lua/writes.lua" "$base")
-  printf '| %s | %s | n/a | %s |\n' "$label" "${result//|/ | }" "$(peak_rss)"
+  printf '| %s | %s | n/a | %s | %s |\n' "$label" "${result//|/ | }" \
+    "$(wal_per_request "$before" "$result")" "$(peak_rss)"
 }
 
 echo "### writes, peer (realworld-v1-rust-actix-web-diesel): postgres, $articles articles, $connections connections, $duration per route"
 echo
-echo "| route | req/s | p50 | p99 | errors | jobs queued after | peak RSS |"
-echo "|---|---|---|---|---|---|---|"
+echo "| route | req/s | p50 | p99 | errors | jobs queued after | WAL per write | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
 write_row "POST comment, one article" comment-one "$data_dir/owner.txt"
 write_row "POST comment, 50 articles" comment-many "$data_dir/owner.txt"
 write_row "POST /api/articles" create "$data_dir/tokens.txt"

@@ -76,15 +76,17 @@ if [ "$commenters" = author ]; then
 fi
 
 write_row() {
-  local label=$1 mode=$2 tokens=${3:-$data_dir/tokens.txt} result
+  local label=$1 mode=$2 tokens=${3:-$data_dir/tokens.txt} result before wal
+  before=$(wal_bytes)
   result=$(BENCH_TOKENS="$tokens" BENCH_WRITE="$mode" measure "$connections" -s "$here/lua/writes.lua" "$base")
-  printf '| %s | %s | %s | %s |\n' "$label" "${result//|/ | }" "$(queued)" "$(peak_rss)"
+  wal=$(wal_per_request "$before" "$result")
+  printf '| %s | %s | %s | %s | %s |\n' "$label" "${result//|/ | }" "$(queued)" "$wal" "$(peak_rss)"
 }
 
 echo "### writes: $backend, $articles articles, $connections connections, $duration per route, comments by $commenters"
 echo
-echo "| route | req/s | p50 | p99 | errors | jobs queued after | peak RSS |"
-echo "|---|---|---|---|---|---|---|"
+echo "| route | req/s | p50 | p99 | errors | jobs queued after | WAL per write | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
 write_row "POST comment, one article" comment-one "$comment_tokens"
 write_row "POST comment, 50 articles" comment-many "$comment_tokens"
 write_row "POST /api/articles" create
