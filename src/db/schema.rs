@@ -261,7 +261,7 @@ diesel::table! {
         subject -> Nullable<Text>,
         detail -> Nullable<Text>,
         reason -> Nullable<Text>,
-        dedupe_key -> Text,
+        dedupe_key -> Nullable<Text>,
         emailed -> Bool,
         read_at -> Nullable<Timestamp>,
         created_at -> Timestamp,

@@ -199,7 +199,6 @@ fn insert_pg(
             .returning(comments::id)
             .get_result(pg);
     };
-    let key = notifications::write_key();
     let sql = format!(
         "WITH comment AS (\
            INSERT INTO comments (body, article_id, author_id, created_at, updated_at) \
@@ -213,7 +212,7 @@ fn insert_pg(
         .bind::<Integer, _>(row.author_id)
         .bind::<Timestamp, _>(row.created_at)
         .bind::<Timestamp, _>(row.updated_at);
-    let made: Inserted = notifications::bind_pg(query, one, &key, row.created_at).get_result(pg)?;
+    let made: Inserted = notifications::bind_pg(query, one, row.created_at).get_result(pg)?;
     if made.queued > 0 {
         wake::note_enqueued();
     }

@@ -104,10 +104,9 @@ WITH art AS (\
  followers AS (\
    SELECT COUNT(*) AS n FROM (SELECT 1 FROM follows WHERE followee_id = $5 LIMIT $14 + 1) f), \
  told AS (\
-   INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, dedupe_key, \
-     emailed, created_at) \
+   INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, emailed, \
+     created_at) \
    SELECT f.follower_id, 'article', art.author_id, art.id, art.title, \
-     'article:' || art.id || ':' || f.follower_id, \
      COALESCE((SELECT on_article FROM email_settings s WHERE s.user_id = f.follower_id), \
        FALSE), $6 \
    FROM art JOIN follows f ON f.followee_id = art.author_id \

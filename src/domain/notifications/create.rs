@@ -13,11 +13,10 @@ use crate::jobs::{self, kinds, queue, wake};
 /// Creates `one`'s notification inside the write that caused it (a comment, a favorite,
 /// a follow, a moderation decision), and queues its email if the recipient wants it
 /// ([`queue_email`]). Made in that transaction, it exists exactly when the cause commits,
-/// with no job in between. The key only has to be unique: nothing runs this twice.
+/// with no job in between. It has no `dedupe_key`: nothing runs this twice.
 pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
-    let key = write_key();
     if let DbConnection::Pg(pg) = conn {
-        return create_pg(pg, one, &key);
+        return create_pg(pg, one);
     }
     // On SQLite three statements, which cost no round trip.
     let emailed = email_settings::load(conn, one.user_id)?.wants(&one.kind);
@@ -29,7 +28,6 @@ pub fn create(conn: &mut DbConnection, one: &kinds::One) -> QueryResult<()> {
         notifications::subject.eq(&one.subject),
         notifications::detail.eq(&one.detail),
         notifications::reason.eq(&one.reason),
-        notifications::dedupe_key.eq(&key),
         notifications::emailed.eq(emailed),
         notifications::created_at.eq(time::now()),
     );
@@ -48,21 +46,15 @@ struct Queued {
     queued: i64,
 }
 
-/// A fresh key for a notification made by a write: it only has to be unique, since
-/// nothing runs that write twice.
-pub fn write_key() -> String {
-    format!("write:{:032x}", rand::random::<u128>())
-}
-
 /// [`create`] in one statement, since each statement is a round trip to PostgreSQL (three
 /// of a comment post's eleven were these): the settings are read inside the insert, and
 /// the email job is inserted from its `RETURNING` row when the email is wanted.
-fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One, key: &str) -> QueryResult<()> {
+fn create_pg(pg: &mut diesel::PgConnection, one: &kinds::One) -> QueryResult<()> {
     let sql = format!(
         "WITH {} SELECT (SELECT COUNT(*) FROM queued) AS queued",
         ctes_pg(one, 1)
     );
-    let made: Queued = bind_pg(prepared(sql), one, key, time::now()).get_result(pg)?;
+    let made: Queued = bind_pg(prepared(sql), one, time::now()).get_result(pg)?;
     if made.queued > 0 {
         wake::note_enqueued();
     }
@@ -175,7 +167,6 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
         subject,
         detail,
         reason,
-        key,
         now,
         job,
         queued,
@@ -195,8 +186,8 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
     format!(
         "created AS (\
            INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, detail, \
-             reason, dedupe_key, emailed, created_at) \
-           VALUES ({user}, {kind}, {actor}, {article}, {subject}, {detail}, {reason}, {key}, \
+             reason, emailed, created_at) \
+           VALUES ({user}, {kind}, {actor}, {article}, {subject}, {detail}, {reason}, \
              {wanted}, {now}) \
            RETURNING id, emailed), \
          queued AS (\
@@ -211,11 +202,10 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
     )
 }
 
-/// Binds the parameters of [`ctes_pg`] to `query`, made at `now` under `key`.
+/// Binds the parameters of [`ctes_pg`] to `query`, made at `now`.
 pub fn bind_pg<'f>(
     query: Prepared<'f, Pg>,
     one: &'f kinds::One,
-    key: &'f str,
     now: NaiveDateTime,
 ) -> Prepared<'f, Pg> {
     let (payload, coalesce) = email_job(one.user_id);
@@ -227,7 +217,6 @@ pub fn bind_pg<'f>(
         .bind::<Nullable<Text>, _>(&one.subject)
         .bind::<Nullable<Text>, _>(&one.detail)
         .bind::<Nullable<Text>, _>(&one.reason)
-        .bind::<Text, _>(key)
         .bind::<Timestamp, _>(now)
         .bind::<Text, _>(kinds::EMAIL_NOTIFICATIONS)
         .bind::<Text, _>(queue::QUEUED)
