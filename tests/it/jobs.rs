@@ -1,5 +1,6 @@
 //! The job queue: the transactional outbox, lease expiry, and claims that never overlap.
 
+pub mod email_retries;
 pub mod messaging;
 pub mod volume;
 pub mod webhooks;
@@ -209,12 +210,16 @@ async fn expired_lease_is_claimed_again_with_one_effect(app: TestApp) {
 
 /// The application's own handler, built as the server builds it.
 pub fn app_handler(app: &TestApp) -> conduit::jobs::handlers::AppHandlers {
-    let mailer = conduit::jobs::mail::Mailer::new(
-        None,
-        app.config.jobs.mail_dir.clone(),
-        &app.config.jobs.mail_from,
-    )
-    .expect("mailer");
+    app_handler_mailing_to(app, app.config.jobs.mail_dir.clone())
+}
+
+/// [`app_handler`] writing its emails to `mail_dir`.
+pub fn app_handler_mailing_to(
+    app: &TestApp,
+    mail_dir: std::path::PathBuf,
+) -> conduit::jobs::handlers::AppHandlers {
+    let mailer = conduit::jobs::mail::Mailer::new(None, mail_dir, &app.config.jobs.mail_from)
+        .expect("mailer");
     let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db_of(app)).expect("broadcast");
     conduit::jobs::handlers::AppHandlers::new(
         broadcast,

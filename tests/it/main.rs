@@ -36,7 +36,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 45] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 46] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -54,6 +54,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("bcrypt_floor", bcrypt_floor::tests()),
         ("jobs", jobs::tests()),
         ("messaging", jobs::messaging::tests()),
+        ("email_retries", jobs::email_retries::tests()),
         ("webhooks", jobs::webhooks::tests()),
         ("jobs_volume", jobs::volume::tests()),
         ("caching", caching::tests()),

@@ -12,7 +12,6 @@ use super::{Notification, NotificationView};
 use crate::db::schema::{articles, email_settings, notifications, users};
 use crate::db::{DbConnection, prepared};
 use crate::domain::email_settings::EmailSettings;
-use crate::domain::time;
 use crate::domain::users::User;
 
 diesel::alias!(users as actors: Actors);
@@ -32,8 +31,8 @@ pub struct ToEmail {
 enum Which<'a> {
     /// These ids.
     Ids(&'a [i32]),
-    /// Those waiting for these recipients that these email jobs took.
-    TakenBy(&'a [i32], &'a [i32]),
+    /// Those that email job `.1` of recipient `.0` took on an earlier attempt.
+    TakenBefore(i32, i32),
 }
 
 /// What the emails about notifications `ids` need, by notification id, in one statement
@@ -50,14 +49,32 @@ pub fn for_emails(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<HashMap<i
 /// renders or marks an unbounded number of rows.
 pub const TAKE_AT_MOST: usize = 1000;
 
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+}
+
 /// Gives email job `job` the oldest notifications waiting for `user_id` that no other
-/// job has taken (and again those it took before, when it is a retry), at most
-/// [`TAKE_AT_MOST`]; how many it holds. A notification that two jobs reach at once goes
-/// to one of them: the update locks it, and the conditions are checked again on the
-/// locked row.
-pub fn take_waiting(conn: &mut DbConnection, job: i32, user_id: i32) -> QueryResult<usize> {
-    // The terms of the partial index of waiting emails, then the job's own; again
-    // outside the subquery, where PostgreSQL checks them on the locked row.
+/// job has taken, at most [`TAKE_AT_MOST`], and marks them mailed: their ids. A
+/// notification that two jobs reach at once goes to one of them: the update locks it,
+/// and the conditions are checked again on the locked row.
+///
+/// Taken is mailed, in one update of each row rather than one to take it and another,
+/// once sent, to mark it: each update of a notification writes a new version of the
+/// row and its index entries, to the WAL that every commit waits to flush. The job
+/// keeps what it took (`email_job`) until it completes, so a retry sends those again
+/// ([`taken_before`]), as a retry sent what it had taken before; a job that gives up
+/// leaves them marked, as it left them taken.
+pub fn take_waiting(
+    conn: &mut DbConnection,
+    job: i32,
+    user_id: i32,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    // The terms of the partial index of waiting emails, then the job's own (rows a job
+    // took before taking marked them, and its retry takes them again); again outside
+    // the subquery, where PostgreSQL checks them on the locked row.
     const WAITING: &str = "user_id = $2 AND emailed AND mailed_at IS NULL \
                            AND (email_job IS NULL OR email_job = $1)";
     // The subquery finds the last id to take; the update takes the range up to it
@@ -65,38 +82,30 @@ pub fn take_waiting(conn: &mut DbConnection, job: i32, user_id: i32) -> QueryRes
     // statistics on the table (autovacuum off) PostgreSQL joined the two as a nested
     // loop that ran the subquery again for every waiting row, seconds of CPU a call
     // once a recipient had thousands waiting.
-    prepared(format!(
-        "UPDATE notifications SET email_job = $1 WHERE {WAITING} AND id <= \
+    Ok(prepared(format!(
+        "UPDATE notifications SET email_job = $1, mailed_at = $4 WHERE {WAITING} AND id <= \
          (SELECT MAX(id) FROM \
-           (SELECT id FROM notifications WHERE {WAITING} ORDER BY id LIMIT $3) AS first)"
+           (SELECT id FROM notifications WHERE {WAITING} ORDER BY id LIMIT $3) AS first) \
+         RETURNING id"
     ))
     .bind::<Integer, _>(job)
     .bind::<Integer, _>(user_id)
     .bind::<BigInt, _>(i64::try_from(TAKE_AT_MOST).unwrap_or(i64::MAX))
-    .execute(conn)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .load::<Taken>(conn)?
+    .into_iter()
+    .map(|row| row.id)
+    .collect())
 }
 
-/// What the notifications that `jobs` took for `users` say, each with the job holding
-/// it, oldest first, in one statement.
-pub fn taken_by(
-    conn: &mut DbConnection,
-    users: &[i32],
-    jobs: &[i32],
-) -> QueryResult<Vec<(i32, ToEmail)>> {
-    load(conn, Which::TakenBy(users, jobs))
-}
-
-/// Marks the notifications that `jobs` took for `users` as emailed now.
-pub fn mark_mailed(conn: &mut DbConnection, users: &[i32], jobs: &[i32]) -> QueryResult<usize> {
-    diesel::update(
-        notifications::table
-            .filter(notifications::user_id.eq_any(users))
-            .filter(notifications::emailed)
-            .filter(notifications::mailed_at.is_null())
-            .filter(notifications::email_job.eq_any(jobs)),
-    )
-    .set(notifications::mailed_at.eq(Some(time::now())))
-    .execute(conn)
+/// What the notifications that email job `job` took for `user_id` on an earlier attempt
+/// say, oldest first: what its retry sends again. Read through the recipient's list,
+/// since taken notifications leave the index of waiting ones; only retries ask.
+pub fn taken_before(conn: &mut DbConnection, user_id: i32, job: i32) -> QueryResult<Vec<ToEmail>> {
+    Ok(load(conn, Which::TakenBefore(user_id, job))?
+        .into_iter()
+        .map(|(_, to)| to)
+        .collect())
 }
 
 /// The notifications `which` names, each with the job holding it (0 for none).
@@ -131,12 +140,10 @@ fn load(conn: &mut DbConnection, which: Which<'_>) -> QueryResult<Vec<(i32, ToEm
         .into_boxed();
     let query = match which {
         Which::Ids(ids) => query.filter(notifications::id.eq_any(ids)),
-        // The terms of the partial index of waiting emails.
-        Which::TakenBy(users, jobs) => query
-            .filter(notifications::user_id.eq_any(users))
+        Which::TakenBefore(user, job) => query
+            .filter(notifications::user_id.eq(user))
             .filter(notifications::emailed)
-            .filter(notifications::mailed_at.is_null())
-            .filter(notifications::email_job.eq_any(jobs))
+            .filter(notifications::email_job.eq(job))
             .order(notifications::id),
     };
     let rows: Vec<Row> = query.load(conn)?;

@@ -11,7 +11,7 @@ pub use create::{
     queue_email, writers_done,
 };
 
-pub use emails::{TAKE_AT_MOST, ToEmail, for_emails, mark_mailed, take_waiting, taken_by};
+pub use emails::{TAKE_AT_MOST, ToEmail, for_emails, take_waiting, taken_before};
 pub use view::{Group, NotificationView, Subject, group};
 
 use std::collections::HashMap;

@@ -36,6 +36,15 @@ struct NotificationHtml<'a> {
     unsubscribe: &'a str,
 }
 
+/// An email job and the recipient whose waiting notifications it sends.
+#[derive(Clone, Copy)]
+struct Taking {
+    job: i32,
+    user: i32,
+    /// It ran before: what it took then goes out again.
+    retry: bool,
+}
+
 /// One line of a digest.
 struct Item {
     sentence: String,
@@ -68,18 +77,26 @@ struct DigestHtml<'a> {
 
 impl AppHandlers {
     /// Runs `jobs` ([`kinds::EMAIL_NOTIFICATIONS`]): sees whether the writes that joined
-    /// them have committed, gives each the notifications waiting for its recipient, reads them in one
-    /// statement, sends one email per job, and marks what went out; one outcome per job.
+    /// them have committed, gives each the notifications waiting for its recipient
+    /// (marked mailed as they are taken), reads them in one statement, and sends one
+    /// email per job; one outcome per job.
     pub(super) fn waiting_emails(&self, db: &Db, jobs: &[&Job]) -> Vec<Result<(), JobError>> {
-        let args: Vec<Result<(i32, i32), JobError>> = jobs
+        let args: Vec<Result<Taking, JobError>> = jobs
             .iter()
-            .map(|job| Ok((job.id, job.args::<kinds::NotificationEmails>()?.user_id)))
+            .map(|job| {
+                Ok(Taking {
+                    job: job.id,
+                    user: job.args::<kinds::NotificationEmails>()?.user_id,
+                    // Claimed before: a retry, or a worker that died meanwhile.
+                    retry: job.attempts > 1,
+                })
+            })
             .collect();
-        let taking: Vec<(i32, i32)> = args.iter().flatten().copied().collect();
+        let taking: Vec<Taking> = args.iter().flatten().copied().collect();
         let sent = self.send_waiting(db, &taking);
         args.into_iter()
             .map(|args| {
-                let (job, _) = args?;
+                let job = args?.job;
                 match &sent {
                     Ok(outcomes) => outcomes.get(&job).cloned().unwrap_or(Ok(())),
                     Err(e) => Err(e.clone()),
@@ -88,17 +105,16 @@ impl AppHandlers {
             .collect()
     }
 
-    /// Sends what waits for the recipients of `taking` (job, recipient); the outcome by
-    /// job (none for a job that found nothing).
+    /// Sends what waits for the recipients of `taking`; the outcome by job (none for a
+    /// job that found nothing).
     fn send_waiting(
         &self,
         db: &Db,
-        taking: &[(i32, i32)],
+        taking: &[Taking],
     ) -> Result<HashMap<i32, Result<(), JobError>>, JobError> {
-        let mut users: Vec<i32> = taking.iter().map(|&(_, user)| user).collect();
+        let mut users: Vec<i32> = taking.iter().map(|t| t.user).collect();
         users.sort_unstable();
         users.dedup();
-        let jobs: Vec<i32> = taking.iter().map(|&(job, _)| job).collect();
         let mut conn = db.conn()?;
         let mut busy = Vec::new();
         for &user in &users {
@@ -106,17 +122,20 @@ impl AppHandlers {
                 busy.push(user);
             }
         }
+        let mut holder: HashMap<i32, i32> = HashMap::new();
         {
             // A recipient with more waiting than one job takes gets another job.
-            let take = |conn: &mut crate::db::DbConnection| -> diesel::QueryResult<Vec<i32>> {
+            let now = crate::domain::time::now();
+            let mut take = |conn: &mut crate::db::DbConnection| {
                 let mut more = Vec::new();
-                for &(job, user) in taking {
-                    if notifications::take_waiting(conn, job, user)? >= notifications::TAKE_AT_MOST
-                    {
-                        more.push(user);
+                for t in taking {
+                    let ids = notifications::take_waiting(conn, t.job, t.user, now)?;
+                    if ids.len() >= notifications::TAKE_AT_MOST {
+                        more.push(t.user);
                     }
+                    holder.extend(ids.into_iter().map(|id| (id, t.job)));
                 }
-                Ok(more)
+                Ok::<_, diesel::result::Error>(more)
             };
             let _turn = db.write_gate();
             busy.extend(match db.backend() {
@@ -127,13 +146,25 @@ impl AppHandlers {
             });
         }
         let mut taken: BTreeMap<i32, Vec<ToEmail>> = BTreeMap::new();
-        for (job, to) in notifications::taken_by(&mut conn, &users, &jobs)? {
-            taken.entry(job).or_default().push(to);
+        let ids: Vec<i32> = holder.keys().copied().collect();
+        if !ids.is_empty() {
+            for (id, to) in notifications::for_emails(&mut conn, &ids)? {
+                if let Some(&job) = holder.get(&id) {
+                    taken.entry(job).or_default().push(to);
+                }
+            }
+        }
+        for t in taking.iter().filter(|t| t.retry) {
+            let before = notifications::taken_before(&mut conn, t.user, t.job)?;
+            let all = taken.entry(t.job).or_default();
+            all.extend(before);
+            all.sort_by_key(|to| to.view.notification.id);
+            all.dedup_by_key(|to| to.view.notification.id);
         }
         let mut outcomes = HashMap::new();
-        let mut sent = Vec::new();
-        for (job, all) in taken {
-            // The user may have turned some kinds off since: those are marked, not sent.
+        for (job, mut all) in taken {
+            all.sort_by_key(|to| to.view.notification.id);
+            // The user may have turned some kinds off since: those are not sent.
             let wanted: Vec<&ToEmail> = all
                 .iter()
                 .filter(|to| to.settings.wants(&to.view.notification.kind))
@@ -145,21 +176,17 @@ impl AppHandlers {
                 }
                 several => self.send_digest(several),
             };
-            if outcome.is_ok() {
-                sent.push(job);
-            }
             outcomes.insert(job, outcome);
-        }
-        let _turn = db.write_gate();
-        if !sent.is_empty() {
-            notifications::mark_mailed(&mut conn, &users, &sent)?;
         }
         // Writes still in flight may have joined these jobs, or more waits than a job
         // takes: another job takes the rest.
         busy.sort_unstable();
         busy.dedup();
-        for user in busy {
-            notifications::queue_email(&mut conn, user)?;
+        if !busy.is_empty() {
+            let _turn = db.write_gate();
+            for user in busy {
+                notifications::queue_email(&mut conn, user)?;
+            }
         }
         // Each statement committed on its own: wake this process's workers for it now.
         crate::jobs::wake::after_commit(true);
