@@ -122,6 +122,7 @@ impl AppHandlers {
                 busy.push(user);
             }
         }
+        // Notification id → the job that took it.
         let mut holder: HashMap<i32, i32> = HashMap::new();
         {
             // A recipient with more waiting than one job takes gets another job.
