@@ -140,12 +140,14 @@ echo
     JOIN notifications n ON n.id = $notification_of
     WHERE e.kind = 'email.notification' AND n.dedupe_key LIKE 'write:%' AND n.created_at >= '$started'" \
     | sed 's/^/job|/'
-  # Builds whose recipients share one email job mark when a notification's email went
-  # out (notifications.mailed_at); older builds have no such column, hence `|| true`.
-  site_sql "$schema" "SELECT 'comment to email', $(delay n.mailed_at n.created_at),
-      CASE WHEN n.mailed_at IS NULL THEN 'waiting' ELSE 'done' END FROM notifications n
-    WHERE n.emailed AND n.dedupe_key LIKE 'write:%' AND n.kind = 'comment'
-      AND n.created_at >= '$started'" 2>/dev/null \
+  # Builds whose recipients share one email job: from the comment's notification to the
+  # job that took it done (the email sent). Such notifications have no key, or on builds
+  # before that a random `write:` one; older builds have no `email_job`, hence `|| true`.
+  site_sql "$schema" "SELECT 'comment to email', $(delay e.updated_at n.created_at),
+      CASE WHEN e.state = 'done' THEN 'done' ELSE 'waiting' END FROM notifications n
+    LEFT JOIN jobs e ON e.id = n.email_job
+    WHERE n.emailed AND (n.dedupe_key IS NULL OR n.dedupe_key LIKE 'write:%')
+      AND n.kind = 'comment' AND n.created_at >= '$started'" 2>/dev/null \
     | sed 's/^/job|/' || true
   # Deliveries the comment's write queued itself (from the start of the delivery), and,
   # on builds before those, through a webhook.event job (from the start of that job).
