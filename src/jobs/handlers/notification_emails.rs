@@ -155,16 +155,15 @@ impl AppHandlers {
                 }
             }
         }
+        // Rare (a failed send, a worker that died): one statement per retried job.
         for t in taking.iter().filter(|t| t.retry) {
             let before = notifications::taken_before(&mut conn, t.user, t.job)?;
-            let all = taken.entry(t.job).or_default();
-            all.extend(before);
-            all.sort_by_key(|to| to.view.notification.id);
-            all.dedup_by_key(|to| to.view.notification.id);
+            taken.entry(t.job).or_default().extend(before);
         }
         let mut outcomes = HashMap::new();
         for (job, mut all) in taken {
             all.sort_by_key(|to| to.view.notification.id);
+            all.dedup_by_key(|to| to.view.notification.id);
             // The user may have turned some kinds off since: those are not sent.
             let wanted: Vec<&ToEmail> = all
                 .iter()
