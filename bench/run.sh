@@ -98,6 +98,8 @@ as_members() { BENCH_PATH="$1" measure "$connections" -s "$here/lua/members.lua"
 # are active (one thread walks the tokens in order, for longer than the walk takes at
 # the cold rate), then each path warmed as the members read it.
 BENCH_WALK=1 BENCH_PATH=/api/articles wrk -t1 -c8 -d10s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
+# Likewise every member's feed read once, as active members have read theirs.
+BENCH_WALK=1 BENCH_PATH=/api/articles/feed wrk -t1 -c8 -d10s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
 for path in /api/articles "/api/articles/$slug" /api/articles/feed; do
   BENCH_PATH="$path" wrk -t1 -c4 -d2s -s "$here/lua/members.lua" "$base" >/dev/null 2>&1
 done

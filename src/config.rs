@@ -237,7 +237,7 @@ impl Config {
         let rate_limit_per_minute =
             parse_number(&lookup, "CONDUIT_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?;
         let trust_proxy = parse_bool(&lookup, "CONDUIT_TRUST_PROXY", false)?;
-        let cache_max_mb = parse_number(&lookup, "CONDUIT_CACHE_MAX_MB", 48, 0..=65_536)?;
+        let cache_max_mb = parse_number(&lookup, "CONDUIT_CACHE_MAX_MB", 80, 0..=65_536)?;
         let cache_ttl_secs = parse_number(&lookup, "CONDUIT_CACHE_TTL_SECS", 300, 1..=86_400)?;
         let listener_backoff_ms =
             parse_number(&lookup, "CONDUIT_LISTENER_BACKOFF_MS", 100, 10..=60_000)?;

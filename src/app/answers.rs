@@ -8,11 +8,11 @@
 use std::sync::Arc;
 
 use super::App;
-use super::reads::{article, feed_page, summary_list, summary_sources};
+use super::reads::{article, feed_key, feed_page, summary_list, summary_sources};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
-use crate::cache::{CachedBody, FeedParts, ListKey, MAX_CACHED_OFFSET};
+use crate::cache::{CachedBody, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
 use crate::domain::visibility::ViewerMarks;
 use crate::error::{AppError, AppResult};
@@ -108,15 +108,16 @@ where
     }
 }
 
-/// A page of `viewer`'s feed as shared list entries (rendered once per article by
-/// `render` and cached), the feed's length and the reader's marks; `None` when their
-/// favorites are too many to hold.
+/// A page of `viewer`'s feed as its list entries joined in one fragment ([`Marked::join`]:
+/// each rendered once per article by `render` and cached in `summaries`, the page's
+/// kept compressed with its ids), the feed's length and the reader's marks; `None` when
+/// their favorites are too many to hold.
 pub async fn feed_answer<R>(
     app: &App,
     viewer: i32,
     page: PageRequest,
     render: R,
-) -> AppResult<Option<(FeedParts, i64, Arc<ViewerMarks>)>>
+) -> AppResult<Option<(Arc<Marked>, i64, Arc<ViewerMarks>)>>
 where
     R: Fn(&ArticleView) -> AppResult<Arc<Marked>>,
 {
@@ -129,11 +130,14 @@ where
         feed_of: Some(viewer),
         ..ArticleFilter::default()
     };
+    let key = feed_key(&filter, page);
+    // Before the page: a change of its ids since then drops what is stored below.
+    let stamp = c.feeds.stamp(&key);
     let entry = feed_page(app, filter, page).await?;
-    // Read before the fragments: any of them dropped since moves it (see `parts_at`).
-    let generation = c.summaries.generation();
-    if let Some(parts) = entry.parts_at(generation) {
-        return Ok(Some((parts, entry.total, marks)));
+    // Before the entries: any of them dropped as stale since then moves it.
+    let version = c.summaries.version(&entry.ids);
+    if let Some(entries) = entry.entries_at(version) {
+        return Ok(Some((entries, entry.total, marks)));
     }
     let found = c
         .summaries
@@ -145,7 +149,7 @@ where
                 .collect()
         })
         .await?;
-    let parts: FeedParts = entry
+    let parts: Vec<Arc<Marked>> = entry
         .ids
         .iter()
         .filter_map(|id| {
@@ -155,8 +159,13 @@ where
                 .map(|(_, v)| Arc::clone(v))
         })
         .collect();
-    entry.keep_parts(generation, &parts);
-    Ok(Some((parts, entry.total, marks)))
+    let entries = Marked::join(&parts);
+    if c.feeds.caching()
+        && let Some(kept) = entry.with_entries(version, &entries)
+    {
+        c.feeds.put_if_fresh(key, Arc::new(kept), stamp).await;
+    }
+    Ok(Some((entries, entry.total, marks)))
 }
 
 /// The page of article `slug` for a reader without a session, made by `render` (which

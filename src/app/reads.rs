@@ -110,6 +110,16 @@ async fn page_ids(
     Ok(ids_and_total)
 }
 
+/// The `feeds` key of `page` of the feed that `filter.feed_of` reads.
+pub(super) fn feed_key(filter: &ArticleFilter, page: PageRequest) -> ListKey {
+    ListKey {
+        filter: filter.clone(),
+        limit: page.limit,
+        offset: page.offset,
+        after: page.after,
+    }
+}
+
 /// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader.
 pub(super) async fn feed_page(
     app: &App,
@@ -117,12 +127,7 @@ pub(super) async fn feed_page(
     page: PageRequest,
 ) -> AppResult<Arc<FeedPage>> {
     let reader = filter.feed_of;
-    let key = ListKey {
-        filter: filter.clone(),
-        limit: page.limit,
-        offset: page.offset,
-        after: page.after,
-    };
+    let key = feed_key(&filter, page);
     app.caches
         .feeds
         .get_or_load(key, || {

@@ -33,9 +33,20 @@ pub enum Mark {
 }
 
 impl Mark {
-    fn at(&self) -> usize {
+    pub(super) fn at(&self) -> usize {
         match self {
             Mark::Favorited { at, .. } | Mark::Following { at, .. } => *at,
+        }
+    }
+
+    /// The same mark in bytes that begin `by` bytes earlier.
+    fn moved_by(self, by: usize) -> Self {
+        match self {
+            Mark::Favorited { at, article } => Mark::Favorited {
+                at: at + by,
+                article,
+            },
+            Mark::Following { at, user } => Mark::Following { at: at + by, user },
         }
     }
 
@@ -51,10 +62,6 @@ const FALSE: &[u8] = b"false";
 const TRUE: &[u8] = b"true";
 
 /// Shared bytes, their ETag, and where each reader's marks go.
-///
-/// Boxed, so that an `Arc<Marked>` is one pointer: a feed page holds its fragments
-/// weakly (see `FeedPage`), and a `Weak` keeps its allocation, not the contents, alive
-/// after the cache let the fragment go.
 #[derive(Debug)]
 pub struct Marked(Box<Fields>);
 
@@ -65,10 +72,9 @@ struct Fields {
     marks: Box<[Mark]>,
 }
 
-/// Bytes of the allocation a `Weak<Marked>` keeps alive: the reference counts and the
-/// box pointer, rounded up by the allocator.
-pub const WEAK_PIN: u64 = 32;
-const _: () = assert!(size_of::<Marked>() == size_of::<usize>());
+/// Bytes of an `Arc<Marked>`'s own allocation: the reference counts and the box
+/// pointer, rounded up by the allocator.
+const ARC_BYTES: u64 = 32;
 
 impl Marked {
     /// `bytes` with `marks` (ascending offsets, each at a `false`).
@@ -78,12 +84,47 @@ impl Marked {
                 .iter()
                 .all(|m| bytes.get(m.at()..m.at() + FALSE.len()) == Some(FALSE))
         );
-        let bytes = Bytes::from(bytes);
+        let etag = super::etag_for(&bytes);
+        Self::with_etag(Bytes::from(bytes), etag, marks)
+    }
+
+    /// `parts` joined by commas into one fragment, with their marks: the entries of a
+    /// list page, kept together (see [`super::packed`]). Its ETag is made of the parts'
+    /// own, so the same entries give the same ETag on every instance.
+    pub fn join(parts: &[Arc<Marked>]) -> Arc<Self> {
+        let size = parts.iter().map(|p| p.0.bytes.len() + 1).sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
+        let mut tags = Vec::with_capacity(parts.iter().map(|p| p.0.etag.len()).sum());
+        let mut marks = Vec::with_capacity(parts.iter().map(|p| p.0.marks.len()).sum());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            let start = bytes.len();
+            bytes.extend_from_slice(&part.0.bytes);
+            tags.extend_from_slice(part.0.etag.as_bytes());
+            marks.extend(part.0.marks.iter().map(|mark| mark.moved_by(start)));
+        }
+        Self::with_etag(Bytes::from(bytes), super::etag_for(&tags), marks)
+    }
+
+    /// `bytes` with `marks` and an ETag already known.
+    pub(super) fn with_etag(bytes: Bytes, etag: String, marks: Vec<Mark>) -> Arc<Self> {
         Arc::new(Self(Box::new(Fields {
-            etag: super::etag_for(&bytes),
             bytes,
+            etag,
             marks: marks.into_boxed_slice(),
         })))
+    }
+
+    /// The ETag of the bytes as an anonymous reader gets them.
+    pub(super) fn etag(&self) -> &str {
+        &self.0.etag
+    }
+
+    /// Where a reader's marks go, by ascending offset.
+    pub(super) fn marks(&self) -> &[Mark] {
+        &self.0.marks
     }
 
     /// The bytes as an anonymous reader gets them.
@@ -94,7 +135,7 @@ impl Marked {
     /// Their weight, for the caches' byte budget.
     pub fn weight(&self) -> u64 {
         let fields = self.0.bytes.len() + self.0.etag.len() + size_of::<Fields>();
-        (fields + self.0.marks.len() * size_of::<Mark>()) as u64 + WEAK_PIN
+        (fields + self.0.marks.len() * size_of::<Mark>()) as u64 + ARC_BYTES
     }
 
     /// Appends these bytes to `out` with `reader`'s marks written in, and to `tag` this

@@ -19,6 +19,7 @@ mod feed_page;
 pub mod invalidate;
 pub mod listener;
 pub mod marked;
+mod packed;
 pub mod signals;
 pub mod stencil;
 mod store;
@@ -35,7 +36,7 @@ use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 pub use body::{CachedBody, accepts_gzip, etag_for};
-pub use feed_page::{FeedPage, FeedParts};
+pub use feed_page::FeedPage;
 pub use invalidate::Stale;
 use marked::Marked;
 use stencil::ArticleStencil;
@@ -174,53 +175,53 @@ impl Caches {
     /// most `ttl`.
     pub fn new(max_mb: u32, ttl: Duration) -> Self {
         let budget = u64::from(max_mb) * 1024 * 1024;
-        // Shares of the budget, in percent: article bodies dominate.
-        let share = |percent: u64| budget * percent / 100;
+        // Shares of the budget, per mille. Members' feed pages take the most: at the
+        // default budget they keep 10,000 members' first pages at 1,000,000 articles
+        // (about 3.8 KB each, their entries packed), since a member's feed is theirs alone.
+        let share = |permille: u64| budget * permille / 1000;
         let gate = Gate::new(true);
         let g = &gate;
         Self {
-            articles: Store::new("articles", share(6), ttl, g, |_, v| {
+            articles: Store::new("articles", share(36), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + article_weight(v))
             }),
-            slugs: Store::new("slugs", share(3), ttl, g, |k, _| {
+            slugs: Store::new("slugs", share(18), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4)
             }),
-            comments: Store::new("comments", share(5), ttl, g, |k, v| {
+            comments: Store::new("comments", share(30), ttl, g, |k, v| {
                 let each: u64 = v
                     .iter()
                     .map(|c| 64 + text(&c.comment.body) + profile_weight(&c.author))
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(4), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(24), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             // Weighed as if the HTML were its own, though it is shared with `markdown`.
-            bodies: Store::new("bodies", share(2), ttl, g, |_, v| {
+            bodies: Store::new("bodies", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
-            lists: Store::new("lists", share(3), ttl, g, |k, v| {
+            lists: Store::new("lists", share(18), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
             }),
-            favorite_lists: Store::new("favorite_lists", share(1), ttl, g, |k, v| {
+            favorite_lists: Store::new("favorite_lists", share(6), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + 4 * v.len() as u64)
             }),
-            counts: Store::new("counts", share(1), ttl, g, |k, _| {
+            counts: Store::new("counts", share(6), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
             }),
-            favorite_counts: Store::new("favorite_counts", share(1), ttl, g, |k, _| {
+            favorite_counts: Store::new("favorite_counts", share(6), ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + filter_weight(k) + 8)
             }),
-            profiles: Store::new("profiles", share(3), ttl, g, |k, v| {
+            profiles: Store::new("profiles", share(18), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + 4 + profile_weight(&v.profile))
             }),
-            feeds: Store::new("feeds", share(4), ttl, g, |k, v| {
-                // Each id, the weak pointer to its fragment once kept, and what that
-                // pointer holds once the fragment has been dropped from `summaries`.
-                let each = 4 + 8 + marked::WEAK_PIN;
-                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 8 + each * v.ids.len() as u64)
+            feeds: Store::new("feeds", share(482), ttl, g, |k, v| {
+                let ids = 24 + 4 * v.ids.len() as u64;
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 40 + ids + v.entries_weight())
             }),
-            tags: Store::new("tags", share(1), ttl.min(TAGS_TTL), g, |_, v| {
+            tags: Store::new("tags", share(6), ttl.min(TAGS_TTL), g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
             }),
             // One small entry: a fixed few KiB, unless caching is off altogether.
@@ -232,57 +233,57 @@ impl Caches {
             webhooks: Store::new("webhooks", budget.min(512 * 1024), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.weight())
             }),
-            featured: Store::new("featured", share(1), ttl, g, |_, v| {
+            featured: Store::new("featured", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(12), ttl, g, |_, v| {
+            accounts: Store::new("accounts", share(72), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
             }),
-            sessions: Store::new("sessions", share(2), ttl, g, |_, v| {
+            sessions: Store::new("sessions", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
             }),
             // 10,000 members' tokens at the default budget (192 B each).
-            bearers: Store::new("bearers", share(4), ttl, g, |_, _| {
+            bearers: Store::new("bearers", share(24), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 16 + 16)
             }),
             // One percent between them: two thirds for the grants (~300 B each), a
             // third for the live sets (~200 B).
-            token_grants: Store::new("token_grants", share(2) / 3, ttl, g, |k, _| {
+            token_grants: Store::new("token_grants", share(12) / 3, ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 64)
             }),
-            live_tokens: Store::new("live_tokens", share(1) / 3, ttl, g, |_, v| {
+            live_tokens: Store::new("live_tokens", share(6) / 3, ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 24 + 4 * v.len() as u64)
             }),
-            marks: Store::new("marks", share(8), ttl, g, |_, v| {
+            marks: Store::new("marks", share(48), ttl, g, |_, v| {
                 let favorites = v.favorites.as_ref().map_or(0, Vec::len);
                 clamp(ENTRY_OVERHEAD + 4 + 56 + 4 * (v.follows.len() + favorites) as u64)
             }),
-            unread: Store::new("unread", share(4), ttl, g, |_, _| {
+            unread: Store::new("unread", share(24), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 4 + 8)
             }),
-            api_articles: Store::new("api_articles", share(5), ttl, g, |k, v| {
+            api_articles: Store::new("api_articles", share(30), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
-            api_lists: Store::new("api_lists", share(5), ttl, g, |k, v| {
+            api_lists: Store::new("api_lists", share(30), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + list_key_weight(k) + v.weight())
             }),
-            summaries: Store::new("summaries", share(13), ttl, g, |_, v| {
+            summaries: Store::new("summaries", share(20), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + v.weight())
             }),
-            article_pages: Store::new("article_pages", share(4), ttl, g, |k, v| {
+            article_pages: Store::new("article_pages", share(24), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
             }),
-            member_article_pages: Store::new("member_article_pages", share(4), ttl, g, |k, v| {
+            member_article_pages: Store::new("member_article_pages", share(24), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight())
             }),
-            documents: Store::new("documents", share(1), ttl, g, |k, v| {
+            documents: Store::new("documents", share(6), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + text(k) + v.weight() as u64 + 40)
             }),
-            searches: Store::new("searches", share(1), ttl, g, |k, v| {
+            searches: Store::new("searches", share(6), ttl, g, |k, v| {
                 let hits: u64 = v.hits.iter().map(|h| 8 + text(&h.snippet)).sum();
                 clamp(ENTRY_OVERHEAD + text(k) + 32 + hits)
             }),
-            graphql: Store::new("graphql", share(1), ttl, g, |k, v| {
+            graphql: Store::new("graphql", share(6), ttl, g, |k, v| {
                 clamp(ENTRY_OVERHEAD + 24 + text(&k.request) + v.len() as u64)
             }),
             gate,

@@ -52,8 +52,9 @@ pub struct Store<K, V> {
     /// Bumped whenever a key of the stripe is invalidated; `epoch` on invalidate-all.
     stripes: Box<[AtomicU64]>,
     epoch: AtomicU64,
-    /// Bumped after every entry dropped for staleness (see [`Store::generation`]).
-    changes: AtomicU64,
+    /// The same, bumped once the stale entries are gone (see [`Store::version`]).
+    settled: Box<[AtomicU64]>,
+    cleared: AtomicU64,
     hasher: RandomState,
     hits: metrics::Counter,
     misses: metrics::Counter,
@@ -93,7 +94,8 @@ where
             gate: Arc::clone(gate),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             epoch: AtomicU64::new(0),
-            changes: AtomicU64::new(0),
+            settled: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            cleared: AtomicU64::new(0),
             hasher: RandomState::new(),
             hits: metrics::counter!("cache_hits_total", "cache" => name),
             misses: metrics::counter!("cache_misses_total", "cache" => name),
@@ -105,9 +107,12 @@ where
         self.name
     }
 
+    fn stripe_of(&self, key: &K) -> usize {
+        (self.hasher.hash_one(key) % STRIPES as u64) as usize
+    }
+
     fn stripe(&self, key: &K) -> &AtomicU64 {
-        let index = (self.hasher.hash_one(key) % STRIPES as u64) as usize;
-        &self.stripes[index]
+        &self.stripes[self.stripe_of(key)]
     }
 
     /// Taken before loading `key` by hand, then given to [`Store::put_if_fresh`]: for
@@ -119,18 +124,22 @@ where
         )
     }
 
-    /// A number that moves whenever an entry of this store is dropped as stale, after
-    /// it is gone: what was read from the store after reading an unchanged generation
-    /// is still current, so a value built from many entries (a feed page's fragments)
-    /// can be kept beside them and reused while the generation stands.
-    pub fn generation(&self) -> u64 {
-        self.changes.load(Ordering::Acquire)
+    /// A number that moves whenever an entry of `keys` (or of a key sharing a stripe
+    /// with one) is dropped as stale, once it is gone: what was read of `keys` after
+    /// reading a version that still stands is current, so a value built from those
+    /// entries (a feed page's entries, compressed) can be kept elsewhere and reused
+    /// while it does. Every counter only grows, so their sum moves when any does.
+    pub fn version(&self, keys: &[K]) -> u64 {
+        keys.iter()
+            .fold(self.cleared.load(Ordering::Acquire), |sum, key| {
+                sum.wrapping_add(self.settled[self.stripe_of(key)].load(Ordering::Acquire))
+            })
     }
 
-    /// Drops `key` from `cache` and moves the generation (after, see above).
+    /// Drops `key` from `cache` and moves its version (after, see above).
     async fn drop_key(&self, cache: &Cache<K, Entry<V>>, key: &K) {
         cache.invalidate(key).await;
-        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.settled[self.stripe_of(key)].fetch_add(1, Ordering::AcqRel);
     }
 
     /// The moka cache, unless caching is off or the gate is closed.
@@ -265,7 +274,7 @@ where
         match &self.cache {
             Some(cache) => self.drop_key(cache, key).await,
             None => {
-                self.changes.fetch_add(1, Ordering::AcqRel);
+                self.settled[self.stripe_of(key)].fetch_add(1, Ordering::AcqRel);
             }
         }
     }
@@ -276,7 +285,7 @@ where
         if let Some(cache) = &self.cache {
             cache.invalidate_all();
         }
-        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.cleared.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Entries held and their weight in bytes (as of the last maintenance run).

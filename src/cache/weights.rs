@@ -72,7 +72,7 @@ mod tests {
     #[tokio::test]
     async fn the_default_budget_keeps_ten_thousand_members() {
         const MEMBERS: i32 = 10_000;
-        let caches = Caches::new(48, Duration::from_secs(600));
+        let caches = Caches::new(80, Duration::from_secs(600));
         for id in 1..=MEMBERS {
             let marks = ViewerMarks {
                 follows: (id + 1..id + 11).collect(),

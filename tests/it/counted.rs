@@ -3,15 +3,21 @@
 //! no listener: a test clears them before a cold count. Sessions and tokens from the
 //! test's real server are accepted (same secret).
 
-/// `(db, caches, service)` for `app: &TestApp`; call the service with
+/// `(db, caches, service)` for `app: &TestApp` (and optionally a cache budget in MiB);
+/// call the service with
 /// `actix_web::test::call_service`. A macro, since the service's type cannot be named.
 #[macro_export]
 macro_rules! counted_service {
     ($app:expr) => {{
         let app: &$crate::helpers::TestApp = $app;
+        $crate::counted_service!(app, app.config.cache_max_mb)
+    }};
+    // With caches of `$cache_mb` MiB instead of the configured budget.
+    ($app:expr, $cache_mb:expr) => {{
+        let app: &$crate::helpers::TestApp = $app;
         let db = conduit::db::Db::connect(&app.config.database_url, 1).expect("connect");
         let caches = std::sync::Arc::new(conduit::cache::Caches::new(
-            app.config.cache_max_mb,
+            $cache_mb,
             std::time::Duration::from_secs(300),
         ));
         let broadcast = conduit::cache::broadcast::Broadcast::for_db(&db)

@@ -132,11 +132,11 @@ pub async fn feed(
         marked_json(&ArticleSummary::of(view), &ids)
     })
     .await?;
-    if let Some((parts, total, reader)) = shared {
+    if let Some((entries, total, reader)) = shared {
         let close = format!("],\"articlesCount\":{total}}}");
         return Ok(compose(
             b"{\"articles\":[",
-            &parts,
+            std::slice::from_ref(&entries),
             close.as_bytes(),
             &reader,
             JSON,

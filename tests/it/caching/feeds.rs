@@ -1,13 +1,19 @@
 //! A feed is composed of the list entries of its articles: those the caches hold
 //! already, and the others read without their bodies. Either way an entry is the one
-//! the article lists show, with the reader's marks.
+//! the article lists show, with the reader's marks. A member's page keeps its entries
+//! with it, compressed, so a warm one needs none from the shared store.
 
+use actix_web::test;
+use awc::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::tests;
 
-tests![feed_entries_are_the_list_entries_whether_read_or_not];
+tests![
+    feed_entries_are_the_list_entries_whether_read_or_not,
+    a_warm_feed_page_needs_no_entry_the_shared_store_let_go,
+];
 
 fn entry<'a>(answer: &'a Value, slug: &str) -> &'a Value {
     answer["articles"]
@@ -50,4 +56,55 @@ async fn feed_entries_are_the_list_entries_whether_read_or_not(app: TestApp) {
     assert_eq!(unread_entry["favorited"], true);
     assert_eq!(unread_entry["favoritesCount"], 1);
     assert_eq!(unread_entry["author"]["following"], true);
+}
+
+/// At 1,000,000 articles members' feeds take in far more entries than the shared
+/// `summaries` store holds; a warm page must not read them again. Here the store holds
+/// about 25 entries (1 MiB of caches) and the page shows 40.
+async fn a_warm_feed_page_needs_no_entry_the_shared_store_let_go(app: TestApp) {
+    const ARTICLES: usize = 40;
+    let (db, caches, service) = crate::counted_service!(&app, 1);
+    let writer = app.register("writer").await;
+    let reader = app.register("reader").await;
+    app.post("/api/profiles/writer/follow", Some(&reader), json!({}))
+        .await;
+    for i in 0..ARTICLES {
+        app.publish(&writer, &format!("Entry {i}"), &["packed"])
+            .await;
+    }
+    let read = async || {
+        let request = test::TestRequest::get()
+            .uri(&format!("/api/articles/feed?limit={ARTICLES}"))
+            .insert_header(("Authorization", format!("Token {reader}")))
+            .to_request();
+        let before = db.queries_executed();
+        let response = test::call_service(&service, request).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = serde_json::from_slice(&test::read_body(response).await).expect("json");
+        (body, db.queries_executed() - before)
+    };
+    let (cold, statements) = read().await;
+    assert_eq!(cold["articles"].as_array().map(Vec::len), Some(ARTICLES));
+    assert!(statements > 0, "cold: read from the database");
+    let usage = caches.usage().await;
+    let kept = usage
+        .iter()
+        .find(|(name, ..)| *name == "summaries")
+        .map(|u| u.1);
+    assert!(
+        kept.is_some_and(|n| n < ARTICLES as u64),
+        "the shared store should hold fewer entries than the page: {kept:?}"
+    );
+    let (warm, statements) = read().await;
+    assert_eq!(statements, 0, "warm: no entry read again");
+    assert_eq!(warm, cold);
+    for (i, entry) in warm["articles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        assert_eq!(entry["title"], format!("Entry {}", ARTICLES - 1 - i));
+        assert_eq!(entry["author"]["following"], true, "{entry}");
+    }
 }
