@@ -12,7 +12,7 @@ use super::reads::{article, feed_key, feed_page, summary_list, summary_sources};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
-use crate::cache::{CachedBody, ListKey, MAX_CACHED_OFFSET};
+use crate::cache::{CachedBody, FeedEntries, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
 use crate::domain::visibility::ViewerMarks;
 use crate::error::{AppError, AppResult};
@@ -109,15 +109,15 @@ where
 }
 
 /// A page of `viewer`'s feed as its list entries joined in one fragment ([`Marked::join`]:
-/// each rendered once per article by `render` and cached in `summaries`, the page's
-/// kept compressed with its ids), the feed's length and the reader's marks; `None` when
-/// their favorites are too many to hold.
+/// each rendered once per article by `render` and cached in `summaries`, the page's kept
+/// compressed with its ids and used while none changed), the feed's length and the
+/// reader's marks; `None` when their favorites are too many to hold.
 pub async fn feed_answer<R>(
     app: &App,
     viewer: i32,
     page: PageRequest,
     render: R,
-) -> AppResult<Option<(Arc<Marked>, i64, Arc<ViewerMarks>)>>
+) -> AppResult<Option<(FeedEntries, i64, Arc<ViewerMarks>)>>
 where
     R: Fn(&ArticleView) -> AppResult<Arc<Marked>>,
 {
@@ -136,8 +136,9 @@ where
     let entry = feed_page(app, filter, page).await?;
     // Before the entries: any of them dropped as stale since then moves it.
     let version = c.summaries.version(&entry.ids);
-    if let Some(entries) = entry.entries_at(version) {
-        return Ok(Some((entries, entry.total, marks)));
+    if entry.kept_at(version) {
+        let total = entry.total;
+        return Ok(Some((FeedEntries::Kept(entry), total, marks)));
     }
     let found = c
         .summaries
@@ -165,7 +166,7 @@ where
     {
         c.feeds.put_if_fresh(key, Arc::new(kept), stamp).await;
     }
-    Ok(Some((entries, entry.total, marks)))
+    Ok(Some((FeedEntries::Read(entries), entry.total, marks)))
 }
 
 /// The page of article `slug` for a reader without a session, made by `render` (which

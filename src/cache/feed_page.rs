@@ -2,8 +2,12 @@
 
 use std::sync::Arc;
 
+use actix_web::HttpResponse;
+use actix_web::web::Bytes;
+
 use super::marked::Marked;
 use super::packed::Packed;
+use crate::domain::visibility::ViewerMarks;
 
 /// One page of a reader's feed: its article ids and the feed's length, and once an
 /// answer was composed of them, its entries, compressed.
@@ -40,12 +44,10 @@ impl FeedPage {
         })
     }
 
-    /// The entries kept, if read at `version` of the `summaries` entries of `ids`.
-    pub fn entries_at(&self, version: u64) -> Option<Arc<Marked>> {
-        match &self.entries {
-            Some((at, packed)) if *at == version => packed.unpack(),
-            _ => None,
-        }
+    /// Whether it keeps its entries as read at `version` of the `summaries` entries of
+    /// `ids`.
+    pub fn kept_at(&self, version: u64) -> bool {
+        matches!(&self.entries, Some((at, _)) if *at == version)
     }
 
     /// Bytes held besides the ids, for the caches' byte budget.
@@ -53,5 +55,51 @@ impl FeedPage {
         self.entries
             .as_ref()
             .map_or(0, |(_, packed)| packed.weight())
+    }
+}
+
+/// The entries of a feed page, as an answer is composed of them.
+pub enum FeedEntries {
+    /// Kept with the page (see [`FeedPage::kept_at`]).
+    Kept(Arc<FeedPage>),
+    /// Read for this answer, joined.
+    Read(Arc<Marked>),
+}
+
+impl FeedEntries {
+    /// A 200 of `open`, the entries with `reader`'s marks, then `close`, as
+    /// `content_type`, with its ETag (the same whichever way the entries came); `None`
+    /// if kept entries do not unpack.
+    pub fn respond(
+        &self,
+        open: &[u8],
+        close: &[u8],
+        reader: &ViewerMarks,
+        content_type: &'static str,
+    ) -> Option<HttpResponse> {
+        let len = match self {
+            FeedEntries::Kept(page) => page.entries.as_ref()?.1.len(),
+            FeedEntries::Read(entries) => entries.bytes().len(),
+        };
+        let mut out = Vec::with_capacity(open.len() + len + close.len());
+        let mut tag = Vec::with_capacity(open.len() + 64 + close.len());
+        out.extend_from_slice(open);
+        tag.extend_from_slice(open);
+        match self {
+            FeedEntries::Kept(page) => {
+                page.entries
+                    .as_ref()?
+                    .1
+                    .write_for(&mut out, &mut tag, reader)?;
+            }
+            FeedEntries::Read(entries) => entries.write_for(&mut out, &mut tag, reader),
+        }
+        out.extend_from_slice(close);
+        tag.extend_from_slice(close);
+        Some(Marked::respond(
+            content_type,
+            &super::etag_for(&tag),
+            Bytes::from(out),
+        ))
     }
 }

@@ -143,18 +143,16 @@ impl Marked {
     /// written, so the ETag of the result is a hash of `tag` (a few dozen bytes), not
     /// of the whole answer.
     pub fn write_for(&self, out: &mut Vec<u8>, tag: &mut Vec<u8>, reader: &ViewerMarks) {
-        tag.extend_from_slice(self.0.etag.as_bytes());
-        let mut from = 0;
-        for (i, mark) in self.0.marks.iter().enumerate() {
-            if mark.holds(reader) {
-                out.extend_from_slice(&self.0.bytes[from..mark.at()]);
-                out.extend_from_slice(TRUE);
-                from = mark.at() + FALSE.len();
-                tag.extend_from_slice(&(i as u32).to_le_bytes());
-            }
-        }
-        out.extend_from_slice(&self.0.bytes[from..]);
-        tag.push(b';');
+        let start = out.len();
+        out.extend_from_slice(&self.0.bytes);
+        set_marks(
+            out,
+            start,
+            tag,
+            self.0.etag.as_bytes(),
+            self.0.marks.iter().copied(),
+            reader,
+        );
     }
 
     /// A 200 of these bytes as `content_type`: as they are for an anonymous reader,
@@ -175,7 +173,7 @@ impl Marked {
         }
     }
 
-    fn respond(content_type: &'static str, etag: &str, body: Bytes) -> HttpResponse {
+    pub(super) fn respond(content_type: &'static str, etag: &str, body: Bytes) -> HttpResponse {
         HttpResponse::Ok()
             .content_type(content_type)
             .insert_header((actix_web::http::header::ETAG, etag))
@@ -183,29 +181,37 @@ impl Marked {
     }
 }
 
-/// `open`, the `parts` joined by commas with `reader`'s marks, then `close`, with its
-/// ETag: a list answer composed of shared fragments.
-pub fn compose(
-    open: &[u8],
-    parts: &[Arc<Marked>],
-    close: &[u8],
+/// Writes `true` over the `false` of each of `marks` that `reader` holds, in the bytes
+/// from `start` to the end of `out` (the marks' offsets count from `start`), closing up
+/// the byte each saves; and appends to `tag` the bytes' `etag`, the index of each mark
+/// set and a `;`. In place, so bytes decompressed straight into `out` are not copied
+/// again.
+pub(super) fn set_marks(
+    out: &mut Vec<u8>,
+    start: usize,
+    tag: &mut Vec<u8>,
+    etag: &[u8],
+    marks: impl Iterator<Item = Mark>,
     reader: &ViewerMarks,
-    content_type: &'static str,
-) -> HttpResponse {
-    let size = open.len() + close.len() + parts.iter().map(|p| p.0.bytes.len() + 1).sum::<usize>();
-    let mut out = Vec::with_capacity(size + 16);
-    let mut tag = Vec::with_capacity(40 * parts.len() + close.len() + open.len());
-    tag.extend_from_slice(open);
-    out.extend_from_slice(open);
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+) {
+    tag.extend_from_slice(etag);
+    let (mut read, mut write) = (start, start);
+    for (i, mark) in marks.enumerate() {
+        if !mark.holds(reader) {
+            continue;
         }
-        part.write_for(&mut out, &mut tag, reader);
+        let at = start + mark.at();
+        out.copy_within(read..at, write);
+        write += at - read;
+        out[write..write + TRUE.len()].copy_from_slice(TRUE);
+        write += TRUE.len();
+        read = at + FALSE.len();
+        tag.extend_from_slice(&(i as u32).to_le_bytes());
     }
-    out.extend_from_slice(close);
-    tag.extend_from_slice(close);
-    Marked::respond(content_type, &super::etag_for(&tag), Bytes::from(out))
+    let end = out.len();
+    out.copy_within(read..end, write);
+    out.truncate(write + (end - read));
+    tag.push(b';');
 }
 
 #[cfg(test)]

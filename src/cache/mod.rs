@@ -36,7 +36,7 @@ use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 pub use body::{CachedBody, accepts_gzip, etag_for};
-pub use feed_page::FeedPage;
+pub use feed_page::{FeedEntries, FeedPage};
 pub use invalidate::Stale;
 use marked::Marked;
 use stencil::ArticleStencil;

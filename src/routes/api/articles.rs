@@ -13,8 +13,8 @@ use super::openapi::{
     Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
 use crate::app::{self, answers, reads};
-use crate::cache::marked::compose;
 use crate::domain::articles::{ArticleFilter, ArticlePage, PageRequest};
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Query string of `GET /api/articles`; numbers are parsed by the domain for clear errors.
@@ -134,13 +134,9 @@ pub async fn feed(
     .await?;
     if let Some((entries, total, reader)) = shared {
         let close = format!("],\"articlesCount\":{total}}}");
-        return Ok(compose(
-            b"{\"articles\":[",
-            std::slice::from_ref(&entries),
-            close.as_bytes(),
-            &reader,
-            JSON,
-        ));
+        return entries
+            .respond(b"{\"articles\":[", close.as_bytes(), &reader, JSON)
+            .ok_or_else(|| AppError::Internal("a kept feed page did not unpack".into()).into());
     }
     let filter = ArticleFilter {
         feed_of: Some(auth.user.id),
