@@ -33,7 +33,7 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub(super) fn at(&self) -> usize {
+    fn at(&self) -> usize {
         match self {
             Mark::Favorited { at, .. } | Mark::Following { at, .. } => *at,
         }
@@ -109,7 +109,7 @@ impl Marked {
     }
 
     /// `bytes` with `marks` and an ETag already known.
-    pub(super) fn with_etag(bytes: Bytes, etag: String, marks: Vec<Mark>) -> Arc<Self> {
+    fn with_etag(bytes: Bytes, etag: String, marks: Vec<Mark>) -> Arc<Self> {
         Arc::new(Self(Box::new(Fields {
             bytes,
             etag,
