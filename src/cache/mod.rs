@@ -246,7 +246,7 @@ impl Caches {
             bearers: Store::new("bearers", share(24), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 16 + 16)
             }),
-            // One percent between them: two thirds for the grants (~300 B each), a
+            // Six per mille between them: two thirds for the grants (~300 B each), a
             // third for the live sets (~200 B).
             token_grants: Store::new("token_grants", share(12) / 3, ttl, g, |k, _| {
                 clamp(ENTRY_OVERHEAD + text(k) + 64)
