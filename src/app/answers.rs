@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::App;
-use super::reads::{article, feed_key, feed_page, summary_list, summary_sources};
+use super::reads::{article, feed_page, summary_list, summary_sources};
 use super::viewer::{self, sees_shared};
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
@@ -57,12 +57,7 @@ where
         let body = render(summary_list(app, filter, page).await?)?;
         return Ok(Some((body, reader)));
     }
-    let key = ListKey {
-        filter: filter.clone(),
-        limit: page.limit,
-        offset: page.offset,
-        after: page.after,
-    };
+    let key = ListKey::of(&filter, page);
     let body = app
         .caches
         .api_lists
@@ -130,7 +125,7 @@ where
         feed_of: Some(viewer),
         ..ArticleFilter::default()
     };
-    let key = feed_key(&filter, page);
+    let key = ListKey::of(&filter, page);
     // Before the page: a change of its ids since then drops what is stored below.
     let stamp = c.feeds.stamp(&key);
     let entry = feed_page(app, filter, page).await?;

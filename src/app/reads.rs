@@ -95,29 +95,15 @@ async fn page_ids(
             db.run(move |conn| Ok(Arc::new(ids_in_window(conn, &f, None, page)?)))
         };
         let ids = if page.after.is_some() || page.offset <= MAX_CACHED_OFFSET {
-            let key = ListKey {
-                filter: filter.clone(),
-                limit: page.limit,
-                offset: page.offset,
-                after: page.after,
-            };
-            lists.get_or_load(key, load_ids).await?
+            lists
+                .get_or_load(ListKey::of(&filter, page), load_ids)
+                .await?
         } else {
             load_ids().await?
         };
         (ids, total)
     };
     Ok(ids_and_total)
-}
-
-/// The `feeds` key of `page` of the feed that `filter.feed_of` reads.
-pub(super) fn feed_key(filter: &ArticleFilter, page: PageRequest) -> ListKey {
-    ListKey {
-        filter: filter.clone(),
-        limit: page.limit,
-        offset: page.offset,
-        after: page.after,
-    }
 }
 
 /// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader.
@@ -127,7 +113,7 @@ pub(super) async fn feed_page(
     page: PageRequest,
 ) -> AppResult<Arc<FeedPage>> {
     let reader = filter.feed_of;
-    let key = feed_key(&filter, page);
+    let key = ListKey::of(&filter, page);
     app.caches
         .feeds
         .get_or_load(key, || {

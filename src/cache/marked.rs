@@ -63,7 +63,7 @@ const TRUE: &[u8] = b"true";
 
 /// Shared bytes, their ETag, and where each reader's marks go.
 #[derive(Debug)]
-pub struct Marked(Box<Fields>);
+pub struct Marked(Fields);
 
 #[derive(Debug)]
 struct Fields {
@@ -72,9 +72,8 @@ struct Fields {
     marks: Box<[Mark]>,
 }
 
-/// Bytes of an `Arc<Marked>`'s own allocation: the reference counts and the box
-/// pointer, rounded up by the allocator.
-const ARC_BYTES: u64 = 32;
+/// The reference counts an `Arc<Marked>` keeps beside the fields.
+const ARC_COUNTS: u64 = 16;
 
 impl Marked {
     /// `bytes` with `marks` (ascending offsets, each at a `false`).
@@ -110,11 +109,11 @@ impl Marked {
 
     /// `bytes` with `marks` and an ETag already known.
     fn with_etag(bytes: Bytes, etag: String, marks: Vec<Mark>) -> Arc<Self> {
-        Arc::new(Self(Box::new(Fields {
+        Arc::new(Self(Fields {
             bytes,
             etag,
             marks: marks.into_boxed_slice(),
-        })))
+        }))
     }
 
     /// The ETag of the bytes as an anonymous reader gets them.
@@ -135,7 +134,7 @@ impl Marked {
     /// Their weight, for the caches' byte budget.
     pub fn weight(&self) -> u64 {
         let fields = self.0.bytes.len() + self.0.etag.len() + size_of::<Fields>();
-        (fields + self.0.marks.len() * size_of::<Mark>()) as u64 + ARC_BYTES
+        (fields + self.0.marks.len() * size_of::<Mark>()) as u64 + ARC_COUNTS
     }
 
     /// Appends these bytes to `out` with `reader`'s marks written in, and to `tag` this

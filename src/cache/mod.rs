@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::domain::access_tokens::Grant;
-use crate::domain::articles::{ArticleFilter, ArticleView, Cursor};
+use crate::domain::articles::{ArticleFilter, ArticleView, Cursor, PageRequest};
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
 use crate::domain::users::User;
@@ -57,6 +57,18 @@ pub struct ListKey {
     pub offset: i64,
     /// Keyset position.
     pub after: Option<Cursor>,
+}
+
+impl ListKey {
+    /// The key of `page` of the articles `filter` matches.
+    pub fn of(filter: &ArticleFilter, page: PageRequest) -> Self {
+        Self {
+            filter: filter.clone(),
+            limit: page.limit,
+            offset: page.offset,
+            after: page.after,
+        }
+    }
 }
 
 /// A GraphQL query as one viewer sent it.
