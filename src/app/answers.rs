@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use super::App;
 use super::reads::{article, feed_page, summary_list, summary_sources};
-use super::viewer::{self, sees_shared};
+use super::viewer;
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
 use crate::cache::{CachedBody, FeedEntries, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
+use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 use crate::error::{AppError, AppResult};
 
@@ -22,19 +23,22 @@ pub type Answer = (Arc<Marked>, Option<Arc<ViewerMarks>>);
 
 /// The marks of `viewer` when the shared answers serve them (see
 /// [`viewer::sees_shared`]): `Ok(None)` for a signed-in reader they do not serve.
+/// The account is the caller's, as authenticated for this request, so the marks are
+/// the only cache this reads.
 async fn shared_reader(
     app: &App,
-    viewer: Option<i32>,
+    viewer: Option<&User>,
 ) -> AppResult<Option<Option<Arc<ViewerMarks>>>> {
-    let Some(id) = viewer else {
+    let Some(user) = viewer else {
         return Ok(Some(None));
     };
-    if !sees_shared(app, viewer, true).await? {
+    if user.is_staff() {
         return Ok(None);
     }
-    let marks = viewer::marks(app, id).await?;
+    let marks = viewer::marks(app, user.id).await?;
     // Favorites too many to hold are looked up per page, on the other path.
-    Ok(marks.favorites.is_some().then_some(Some(marks)))
+    let served = viewer::shares_view(&marks, true) && marks.favorites.is_some();
+    Ok(served.then_some(Some(marks)))
 }
 
 /// A page of articles as one shared answer, rendered once by `render` (the API's JSON)
@@ -42,7 +46,7 @@ async fn shared_reader(
 /// own (staff, an author of hidden articles).
 pub async fn list_answer<R>(
     app: &App,
-    viewer: Option<i32>,
+    viewer: Option<&User>,
     filter: ArticleFilter,
     page: PageRequest,
     render: R,

@@ -77,12 +77,17 @@ pub async fn sees_shared(app: &App, viewer: Option<i32>, articles: bool) -> AppR
     if is_staff(app, viewer).await? {
         return Ok(false);
     }
-    let marks = marks(app, viewer).await?;
-    Ok(if articles {
+    Ok(shares_view(&*marks(app, viewer).await?, articles))
+}
+
+/// Whether a reader who is not staff, with these marks, sees exactly what anonymous
+/// readers see (see [`sees_shared`]).
+pub fn shares_view(marks: &ViewerMarks, articles: bool) -> bool {
+    if articles {
         !marks.hidden_articles
     } else {
         !marks.hidden_comments
-    })
+    }
 }
 
 /// `viewer`'s marks on `view`: whether they favorited it and follow its author.

@@ -93,7 +93,8 @@ pub async fn list(
         favorited_by: query.favorited,
         feed_of: None,
     };
-    let shared = answers::list_answer(&state.app, viewer.id(), filter.clone(), page, |list| {
+    let reader = viewer.0.as_ref().map(|auth| &*auth.user);
+    let shared = answers::list_answer(&state.app, reader, filter.clone(), page, |list| {
         let ids = mark_ids(&list.articles);
         marked_json(&page_body(list), &ids)
     })

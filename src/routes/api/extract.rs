@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -19,8 +20,9 @@ use crate::state::AppState;
 /// other than GET or HEAD whose token lacks the `write` scope is refused with 403.
 pub struct ApiUser {
     /// The account as the application holds it now (a deleted or suspended account's
-    /// token stops working at once, on every instance).
-    pub user: User,
+    /// token stops working at once, on every instance), shared with the cache that
+    /// holds it.
+    pub user: Arc<User>,
     /// The token as presented, echoed back in user responses.
     pub token: String,
     /// What the token may do (a JWT may do everything).
@@ -129,7 +131,6 @@ pub async fn authenticate_token(state: &AppState, token: String) -> Result<ApiUs
     {
         return Err(AppError::InvalidToken.into());
     }
-    let user = (*user).clone();
     // A suspended account's tokens stop working at once, with the reason.
     crate::domain::users::check_api_access(&user)?;
     Ok(ApiUser {
