@@ -10,11 +10,11 @@ use std::sync::Arc;
 use super::App;
 use super::reads::{article, feed_page, summary_list, summary_sources};
 use super::viewer;
+use crate::cache::Account;
 use crate::cache::marked::Marked;
 use crate::cache::stencil::ArticleStencil;
 use crate::cache::{CachedBody, FeedEntries, ListKey, MAX_CACHED_OFFSET};
 use crate::domain::articles::{ArticleFilter, ArticlePage, ArticleView, PageRequest};
-use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 use crate::error::{AppError, AppResult};
 
@@ -27,15 +27,15 @@ pub type Answer = (Arc<Marked>, Option<Arc<ViewerMarks>>);
 /// the only cache this reads.
 async fn shared_reader(
     app: &App,
-    viewer: Option<&User>,
+    viewer: Option<&Account>,
 ) -> AppResult<Option<Option<Arc<ViewerMarks>>>> {
-    let Some(user) = viewer else {
+    let Some(account) = viewer else {
         return Ok(Some(None));
     };
-    if user.is_staff() {
+    if account.is_staff() {
         return Ok(None);
     }
-    let marks = viewer::marks(app, user.id).await?;
+    let marks = viewer::marks_of(app, account).await?;
     // Favorites too many to hold are looked up per page, on the other path.
     let served = viewer::shares_view(&marks, true) && marks.favorites.is_some();
     Ok(served.then_some(Some(marks)))
@@ -46,7 +46,7 @@ async fn shared_reader(
 /// own (staff, an author of hidden articles).
 pub async fn list_answer<R>(
     app: &App,
-    viewer: Option<&User>,
+    viewer: Option<&Account>,
     filter: ArticleFilter,
     page: PageRequest,
     render: R,
@@ -76,7 +76,7 @@ where
 /// `None` when it is hidden (its author and staff get it on the other path).
 pub async fn article_answer<R>(
     app: &App,
-    viewer: Option<i32>,
+    viewer: Option<&Account>,
     slug: &str,
     render: R,
 ) -> AppResult<Option<Answer>>
@@ -85,8 +85,8 @@ where
 {
     let reader = match viewer {
         None => None,
-        Some(id) => {
-            let marks = viewer::marks(app, id).await?;
+        Some(account) => {
+            let marks = viewer::marks_of(app, account).await?;
             if marks.favorites.is_none() {
                 return Ok(None);
             }
@@ -113,14 +113,14 @@ where
 /// reader's marks; `None` when their favorites are too many to hold.
 pub async fn feed_answer<R>(
     app: &App,
-    viewer: i32,
+    reader: &Account,
     page: PageRequest,
     render: R,
 ) -> AppResult<Option<(FeedEntries, i64, Arc<ViewerMarks>)>>
 where
     R: Fn(&ArticleView) -> AppResult<Arc<Marked>>,
 {
-    let marks = viewer::marks(app, viewer).await?;
+    let (viewer, marks) = (reader.id, viewer::marks_of(app, reader).await?);
     if marks.favorites.is_none() || (page.after.is_none() && page.offset > MAX_CACHED_OFFSET) {
         return Ok(None);
     }

@@ -9,7 +9,10 @@
 use sha2::{Digest, Sha256};
 
 use super::App;
-use crate::auth::token::{Bearer, TokenKeys};
+use std::sync::Arc;
+
+use crate::auth::token::TokenKeys;
+use crate::cache::Verified;
 use crate::error::{AppError, AppResult};
 
 /// The first half of the SHA-256 of `token`: a key no other token reaches (finding one
@@ -21,18 +24,21 @@ fn digest(token: &str) -> [u8; 16] {
     half
 }
 
-/// Whom `token` speaks for, if it is a valid, unexpired JWT signed with `keys`.
-pub async fn verify(app: &App, keys: &TokenKeys, token: &str) -> AppResult<Bearer> {
-    let bearer = app
+/// Whom `token` speaks for, if it is a valid, unexpired JWT signed with `keys`; kept
+/// with its account at hand (see `viewer::account_of_token`).
+pub async fn verify(app: &App, keys: &TokenKeys, token: &str) -> AppResult<Arc<Verified>> {
+    let verified = app
         .caches
         .bearers
         .get_or_load(digest(token), || async {
-            keys.verify(token).map_err(|_| AppError::InvalidToken)
+            keys.verify(token)
+                .map(|bearer| Arc::new(Verified::new(bearer)))
+                .map_err(|_| AppError::InvalidToken)
         })
         .await?;
     // A kept token expires like any other.
-    if bearer.valid_at(chrono::Utc::now().timestamp()) {
-        Ok(bearer)
+    if verified.bearer.valid_at(chrono::Utc::now().timestamp()) {
+        Ok(verified)
     } else {
         Err(AppError::InvalidToken)
     }

@@ -32,10 +32,10 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use crate::cache::broadcast::Broadcast;
-use crate::cache::{Caches, Stale, invalidate};
+use crate::cache::{Account, Caches, Stale, invalidate};
 use crate::db::{Db, DbConnection};
 use crate::domain::events;
-use crate::domain::users::User;
+
 use crate::domain::webhooks::listeners;
 use crate::error::{AppError, AppResult};
 
@@ -86,7 +86,7 @@ impl App {
     /// requires a proved email and theirs is not. Read from the cached account (which a
     /// confirmation drops on every instance), which the request's sign-in has just
     /// loaded there, so the write that follows needs no read of its author.
-    pub async fn publisher(&self, user_id: i32) -> AppResult<Arc<User>> {
+    pub async fn publisher(&self, user_id: i32) -> AppResult<Arc<Account>> {
         let user = viewer::account(self, user_id)
             .await?
             .ok_or(AppError::InvalidToken)?;

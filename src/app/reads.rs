@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::App;
 use super::viewer::{self, personalise, sees_shared};
-use crate::cache::{Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
+use crate::cache::{Account, Caches, FeedPage, ListKey, MAX_CACHED_OFFSET, SharedProfile};
 use crate::db::Db;
 use crate::domain::articles::{
     Article, ArticleFilter, ArticlePage, ArticleView, PageRequest, count_matching, featured_ids,
@@ -143,7 +143,11 @@ pub async fn featured(app: &App, viewer: Option<i32>) -> AppResult<Vec<ArticleVi
 /// The article `slug` as `viewer` sees it; 404 when it is hidden from them or someone
 /// else's draft. No cache holds a draft: its author reads it from the database.
 pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<ArticleView> {
-    let (shared, favorited, following) = article_shared(app, viewer, slug).await?;
+    let account = match viewer {
+        Some(id) => viewer::account(app, id).await?,
+        None => None,
+    };
+    let (shared, favorited, following) = article_shared(app, account.as_deref(), slug).await?;
     let mut view = (*shared).clone();
     view.favorited = favorited;
     view.author.following = following;
@@ -155,10 +159,11 @@ pub async fn article(app: &App, viewer: Option<i32>, slug: &str) -> AppResult<Ar
 /// favorited and following its author.
 pub async fn article_shared(
     app: &App,
-    viewer: Option<i32>,
+    reader: Option<&Account>,
     slug: &str,
 ) -> AppResult<(Arc<ArticleView>, bool, bool)> {
     let (db, c) = (&app.db, &*app.caches);
+    let viewer = reader.map(|account| account.id);
     let id = match (article_id(db, c, slug).await, viewer) {
         (Ok(id), _) => id,
         (Err(AppError::NotFound(_)), Some(_)) => {
@@ -172,17 +177,14 @@ pub async fn article_shared(
         .await?
         .pop()
         .ok_or(AppError::NotFound("article"))?;
-    if view.article.hidden && viewer != Some(view.article.author_id) {
-        let staff = match viewer {
-            Some(id) => viewer::is_staff(app, id).await?,
-            None => false,
-        };
-        if !staff {
-            return Err(AppError::NotFound("article"));
-        }
+    if view.article.hidden
+        && viewer != Some(view.article.author_id)
+        && !reader.is_some_and(|account| account.is_staff())
+    {
+        return Err(AppError::NotFound("article"));
     }
-    let (favorited, following) = match viewer {
-        Some(viewer) => viewer::marks_on(app, viewer, &view).await?,
+    let (favorited, following) = match reader {
+        Some(account) => viewer::marks_on(app, account, &view).await?,
         None => (false, false),
     };
     Ok((view, favorited, following))

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::App;
-use crate::cache::Stale;
+use crate::cache::{Account, Stale};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::sessions::{self, NewSession, SessionRow};
 use crate::domain::users::{self, User};
@@ -45,9 +45,23 @@ pub async fn live_keys(app: &App, user_id: i32, fresh: bool) -> AppResult<Arc<Ha
     let db = &app.db;
     app.caches
         .sessions
-        .get_or_load(user_id, || {
-            db.run(move |conn| Ok::<_, AppError>(Arc::new(sessions::live_keys(conn, user_id)?)))
-        })
+        .get_or_load(user_id, || load_live_keys(db, user_id))
+        .await
+}
+
+/// The key hashes of the live sessions of the member whose account this request
+/// authenticated, from the slot their account keeps them in while current (see
+/// `viewer::marks_of`).
+pub async fn live_keys_of(app: &App, account: &Account) -> AppResult<Arc<HashSet<String>>> {
+    let (db, user_id) = (&app.db, account.id);
+    app.caches
+        .sessions
+        .get_or_load_kept(user_id, &account.sessions, || load_live_keys(db, user_id))
+        .await
+}
+
+async fn load_live_keys(db: &crate::db::Db, user_id: i32) -> AppResult<Arc<HashSet<String>>> {
+    db.run(move |conn| Ok::<_, AppError>(Arc::new(sessions::live_keys(conn, user_id)?)))
         .await
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::App;
+use crate::cache::{Account, Verified};
 use crate::domain::articles::{ArticleView, viewer_marks};
 use crate::domain::notifications;
 use crate::domain::users::User;
@@ -17,21 +18,41 @@ use crate::error::{AppError, AppResult};
 
 /// The account `id`; `None` when it no longer exists (a token or session of a deleted
 /// account counts as signed out).
-pub async fn account(app: &App, id: i32) -> AppResult<Option<Arc<User>>> {
+pub async fn account(app: &App, id: i32) -> AppResult<Option<Arc<Account>>> {
     let db = &app.db;
     let found = app
         .caches
         .accounts
-        .get_or_load(id, || {
-            db.run(move |conn| {
-                User::find(conn, id)?
-                    .map(Arc::new)
-                    .ok_or(AppError::NotFound("account"))
-            })
-        })
+        .get_or_load(id, || load_account(db, id))
         .await;
+    existing(found)
+}
+
+/// As [`account`], for the account of a verified API token, from the slot the token
+/// keeps it in while current (see `cache::slot`).
+pub async fn account_of_token(app: &App, token: &Verified) -> AppResult<Option<Arc<Account>>> {
+    let (db, id) = (&app.db, token.bearer.user_id);
+    let found = app
+        .caches
+        .accounts
+        .get_or_load_kept(id, &token.account, || load_account(db, id))
+        .await;
+    existing(found)
+}
+
+async fn load_account(db: &crate::db::Db, id: i32) -> AppResult<Arc<Account>> {
+    db.run(move |conn| {
+        User::find(conn, id)?
+            .map(|user| Arc::new(Account::new(user)))
+            .ok_or(AppError::NotFound("account"))
+    })
+    .await
+}
+
+/// An account that no longer exists as `None`.
+fn existing(found: AppResult<Arc<Account>>) -> AppResult<Option<Arc<Account>>> {
     match found {
-        Ok(user) => Ok(Some(user)),
+        Ok(account) => Ok(Some(account)),
         Err(AppError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
@@ -42,9 +63,22 @@ pub async fn marks(app: &App, id: i32) -> AppResult<Arc<ViewerMarks>> {
     let db = &app.db;
     app.caches
         .marks
-        .get_or_load(id, || {
-            db.run(move |conn| Ok::<_, AppError>(Arc::new(ViewerMarks::load(conn, id)?)))
-        })
+        .get_or_load(id, || load_marks(db, id))
+        .await
+}
+
+/// The marks of the reader whose account this request authenticated, from the slot
+/// their account keeps them in while current.
+pub async fn marks_of(app: &App, account: &Account) -> AppResult<Arc<ViewerMarks>> {
+    let (db, id) = (&app.db, account.id);
+    app.caches
+        .marks
+        .get_or_load_kept(id, &account.marks, || load_marks(db, id))
+        .await
+}
+
+async fn load_marks(db: &crate::db::Db, id: i32) -> AppResult<Arc<ViewerMarks>> {
+    db.run(move |conn| Ok::<_, AppError>(Arc::new(ViewerMarks::load(conn, id)?)))
         .await
 }
 
@@ -53,9 +87,22 @@ pub async fn unread(app: &App, id: i32) -> AppResult<i64> {
     let db = &app.db;
     app.caches
         .unread
-        .get_or_load(id, || {
-            db.run(move |conn| Ok::<_, AppError>(notifications::unread_count(conn, id)?))
-        })
+        .get_or_load(id, || load_unread(db, id))
+        .await
+}
+
+/// As [`unread`], for the reader whose account this request authenticated (see
+/// [`marks_of`]).
+pub async fn unread_of(app: &App, account: &Account) -> AppResult<i64> {
+    let (db, id) = (&app.db, account.id);
+    app.caches
+        .unread
+        .get_or_load_kept(id, &account.unread, || load_unread(db, id))
+        .await
+}
+
+async fn load_unread(db: &crate::db::Db, id: i32) -> AppResult<i64> {
+    db.run(move |conn| Ok::<_, AppError>(notifications::unread_count(conn, id)?))
         .await
 }
 
@@ -90,9 +137,9 @@ pub fn shares_view(marks: &ViewerMarks, articles: bool) -> bool {
     }
 }
 
-/// `viewer`'s marks on `view`: whether they favorited it and follow its author.
-pub async fn marks_on(app: &App, viewer: i32, view: &ArticleView) -> AppResult<(bool, bool)> {
-    let marks = marks(app, viewer).await?;
+/// `reader`'s marks on `view`: whether they favorited it and follow its author.
+pub async fn marks_on(app: &App, reader: &Account, view: &ArticleView) -> AppResult<(bool, bool)> {
+    let (viewer, marks) = (reader.id, marks_of(app, reader).await?);
     let id = view.article.id;
     let favorited = match marks.favorited(id) {
         Some(favorited) => favorited,

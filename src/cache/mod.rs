@@ -13,6 +13,7 @@
 //! [`listener`], which also close the caches ([`Gate`]) while this process could be
 //! missing invalidations.
 
+mod account;
 mod body;
 pub mod broadcast;
 mod feed_page;
@@ -21,6 +22,7 @@ pub mod listener;
 pub mod marked;
 mod packed;
 pub mod signals;
+mod slot;
 pub mod stencil;
 mod store;
 mod weights;
@@ -33,8 +35,8 @@ use crate::domain::access_tokens::Grant;
 use crate::domain::articles::{ArticleFilter, ArticleView, Cursor, PageRequest};
 use crate::domain::comments::CommentView;
 use crate::domain::profiles::Profile;
-use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
+pub use account::{Account, Verified};
 pub use body::{CachedBody, accepts_gzip, etag_for};
 pub use feed_page::{FeedEntries, FeedPage};
 pub use invalidate::Stale;
@@ -42,8 +44,8 @@ use marked::Marked;
 use stencil::ArticleStencil;
 pub use store::{Gate, Store};
 use weights::{
-    ENTRY_OVERHEAD, account_weight, article_weight, clamp, filter_weight, list_key_weight,
-    profile_weight, text,
+    ENTRY_OVERHEAD, SLOT_WEIGHT, account_weight, article_weight, clamp, filter_weight,
+    list_key_weight, profile_weight, text,
 };
 
 /// A page of a list, as a cache key: the filter and the window.
@@ -130,14 +132,14 @@ pub struct Caches {
     pub featured: Store<(), Arc<Vec<i32>>>,
     /// User id → the account row, as signed-in requests check it (role, suspension, a
     /// required password reset) and show it (name, picture).
-    pub accounts: Store<i32, Arc<User>>,
+    pub accounts: Store<i32, Arc<Account>>,
     /// User id → the key hashes of that member's live browser sessions, which every
     /// signed-in page checks its own against (so ending a session ends it at once).
     pub sessions: Store<i32, Arc<HashSet<String>>>,
     /// The first half of the SHA-256 of a verified API token (a JWT) → whom it speaks
     /// for and until when (facts of the token's bytes: nothing drops these but age,
     /// room and the token's own expiry, see `app::bearers`).
-    pub bearers: Store<[u8; 16], crate::auth::token::Bearer>,
+    pub bearers: Store<[u8; 16], Arc<Verified>>,
     /// SHA-256 of an access token's secret → what it grants (facts that never change;
     /// only unrevoked tokens are loaded).
     pub token_grants: Store<String, Arc<Grant>>,
@@ -207,7 +209,7 @@ impl Caches {
                     .sum();
                 clamp(ENTRY_OVERHEAD + text(k) + each)
             }),
-            markdown: Store::new("markdown", share(24), ttl, g, |_, v| {
+            markdown: Store::new("markdown", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 16 + text(v))
             }),
             // Weighed as if the HTML were its own, though it is shared with `markdown`.
@@ -248,15 +250,16 @@ impl Caches {
             featured: Store::new("featured", share(6), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 * v.len() as u64)
             }),
-            accounts: Store::new("accounts", share(72), ttl, g, |_, v| {
-                clamp(ENTRY_OVERHEAD + 4 + account_weight(v))
+            // 10,000 members' accounts at the default budget, with their slots.
+            accounts: Store::new("accounts", share(84), ttl, g, |_, v| {
+                clamp(ENTRY_OVERHEAD + 4 + account_weight(&v.user) + 3 * SLOT_WEIGHT)
             }),
             sessions: Store::new("sessions", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
             }),
             // 10,000 members' tokens at the default budget (192 B each).
-            bearers: Store::new("bearers", share(24), ttl, g, |_, _| {
-                clamp(ENTRY_OVERHEAD + 16 + 16)
+            bearers: Store::new("bearers", share(28), ttl, g, |_, _| {
+                clamp(ENTRY_OVERHEAD + 16 + 16 + SLOT_WEIGHT)
             }),
             // Six per mille between them: two thirds for the grants (~300 B each), a
             // third for the live sets (~200 B).

@@ -152,6 +152,12 @@ where
         self.usable().is_some()
     }
 
+    /// Counts a read answered from what this store holds, without a lookup (see
+    /// `slot`).
+    pub(super) fn count_hit(&self) {
+        self.hits.increment(1);
+    }
+
     /// The cached value of `key`, counting the hit or miss.
     pub async fn get(&self, key: &K) -> Option<V> {
         let found = match self.usable() {

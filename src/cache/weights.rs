@@ -9,6 +9,11 @@ use crate::domain::users::User;
 /// Per-entry overhead of moka and the map, added to every weight.
 pub(super) const ENTRY_OVERHEAD: u64 = 160;
 
+/// A slot (`super::slot`): an account has three, a verified token one. What a slot's
+/// weak pointer keeps once the other store lets its entry go (the entry's shell, its
+/// heap freed) is let go in turn on the member's next request, or with the holder.
+pub(super) const SLOT_WEIGHT: u64 = 32;
+
 /// Rough bytes of a string field (heap plus its header).
 pub(super) fn text(s: &str) -> u64 {
     s.len() as u64 + 24
@@ -59,7 +64,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::super::Caches;
+    use super::super::{Account, Caches, Verified};
     use crate::auth::token::Bearer;
     use crate::domain::users::User;
     use crate::domain::visibility::ViewerMarks;
@@ -83,7 +88,7 @@ mod tests {
                 caches
                     .accounts
                     .get_or_load(id, || async {
-                        Ok::<_, AppError>(Arc::new(User::sample(id)))
+                        Ok::<_, AppError>(Arc::new(Account::new(User::sample(id))))
                     })
                     .await?;
                 caches
@@ -99,11 +104,11 @@ mod tests {
                 caches
                     .bearers
                     .get_or_load(digest, || async {
-                        Ok::<_, AppError>(Bearer {
+                        Ok::<_, AppError>(Arc::new(Verified::new(Bearer {
                             user_id: id,
                             generation: 0,
                             valid_until: i64::MAX,
-                        })
+                        })))
                     })
                     .await
                     .map(|_| ())

@@ -77,7 +77,7 @@ impl<T> Watch<T> {
             None => Ok(None),
             Some(token) => authenticate_token(&self.state, token.clone())
                 .await
-                .map(|auth| Some(std::sync::Arc::unwrap_or_clone(auth.user)))
+                .map(|auth| Some(auth.user.user.clone()))
                 .map_err(|_| End::Closed),
         }
     }

@@ -128,7 +128,7 @@ pub async fn feed(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page(query.limit.as_deref(), query.offset.as_deref())?;
-    let shared = answers::feed_answer(&state.app, auth.user.id, page, |view| {
+    let shared = answers::feed_answer(&state.app, &auth.user, page, |view| {
         let ids = mark_ids(std::slice::from_ref(view));
         marked_json(&ArticleSummary::of(view), &ids)
     })
@@ -169,7 +169,7 @@ pub async fn get(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let shared = answers::article_answer(&state.app, viewer.id(), &slug, |view| {
+    let shared = answers::article_answer(&state.app, viewer.account(), &slug, |view| {
         let ids = mark_ids(std::slice::from_ref(&view));
         marked_json(&ArticleBody::from(view), &ids)
     })

@@ -9,8 +9,8 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::cache::{Account, Verified};
 use crate::domain::access_tokens::{self, Scope, Scopes};
-use crate::domain::users::User;
 use crate::error::AppError;
 use crate::middleware::request_log::LoggedUser;
 use crate::state::AppState;
@@ -22,7 +22,7 @@ pub struct ApiUser {
     /// The account as the application holds it now (a deleted or suspended account's
     /// token stops working at once, on every instance), shared with the cache that
     /// holds it.
-    pub user: Arc<User>,
+    pub user: Arc<Account>,
     /// The token as presented, echoed back in user responses.
     pub token: String,
     /// What the token may do (a JWT may do everything).
@@ -62,6 +62,11 @@ impl MaybeApiUser {
     pub fn id(&self) -> Option<i32> {
         self.0.as_ref().map(|u| u.user.id)
     }
+
+    /// The viewer's account, if signed in.
+    pub fn account(&self) -> Option<&Account> {
+        self.0.as_ref().map(|u| &*u.user)
+    }
 }
 
 /// The token in the `Authorization` header: `Ok(None)` when there is no header.
@@ -87,6 +92,8 @@ struct Credential {
     scopes: Scopes,
     access_token: Option<i32>,
     generation: Option<i32>,
+    /// The verified JWT, as the cache keeps it.
+    verified: Option<Arc<Verified>>,
 }
 
 async fn credential(state: &AppState, token: &str) -> Result<Credential, ApiError> {
@@ -97,14 +104,16 @@ async fn credential(state: &AppState, token: &str) -> Result<Credential, ApiErro
             scopes: grant.scopes,
             access_token: Some(grant.token_id),
             generation: None,
+            verified: None,
         });
     }
-    let bearer = crate::app::bearers::verify(&state.app, &state.tokens, token).await?;
+    let verified = crate::app::bearers::verify(&state.app, &state.tokens, token).await?;
     Ok(Credential {
-        user_id: bearer.user_id,
+        user_id: verified.bearer.user_id,
         scopes: Scopes::ALL,
         access_token: None,
-        generation: Some(bearer.generation),
+        generation: Some(verified.bearer.generation),
+        verified: Some(verified),
     })
 }
 
@@ -120,9 +129,11 @@ pub async fn token_user(state: &AppState, token: &str) -> Option<i32> {
 /// with this, from their `connection_init` payload.
 pub async fn authenticate_token(state: &AppState, token: String) -> Result<ApiUser, ApiError> {
     let credential = credential(state, &token).await?;
-    let user = crate::app::viewer::account(&state.app, credential.user_id)
-        .await?
-        .ok_or(AppError::InvalidToken)?;
+    let account = match &credential.verified {
+        Some(verified) => crate::app::viewer::account_of_token(&state.app, verified).await?,
+        None => crate::app::viewer::account(&state.app, credential.user_id).await?,
+    };
+    let user = account.ok_or(AppError::InvalidToken)?;
     // Signed out everywhere since (a password reset): the cached account row is dropped
     // on every instance by the write that raised the generation.
     if credential

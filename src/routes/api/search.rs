@@ -87,7 +87,8 @@ pub async fn search(
         query.offset.as_deref(),
     )?;
     let user = viewer.0.map(|u| u.user);
-    let results = crate::app::search::search(&state.app, user.as_deref(), request).await?;
+    let results =
+        crate::app::search::search(&state.app, user.as_deref().map(|a| &a.user), request).await?;
     Ok(HttpResponse::Ok().json(SearchBody {
         articles_count: results.total,
         more_matches: results.more,

@@ -2,8 +2,6 @@
 //! addition to the API). Creating one needs the sign-in token (JWT): an access token
 //! cannot mint more, so a leaked one cannot outlive its own revocation or expiry.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -136,7 +134,7 @@ pub async fn create(
     let (token, secret) = crate::app::access_tokens::create(
         &state.app,
         state.bcrypt_cost,
-        Arc::unwrap_or_clone(auth.user),
+        auth.user.user.clone(),
         input.into(),
         Reauth::IfGiven,
         ip,
@@ -177,12 +175,7 @@ pub async fn revoke(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let ip = state.client_ip(&req);
-    crate::app::access_tokens::revoke(
-        &state.app,
-        Arc::unwrap_or_clone(auth.user),
-        id.into_inner(),
-        ip,
-    )
-    .await?;
+    crate::app::access_tokens::revoke(&state.app, auth.user.user.clone(), id.into_inner(), ip)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,5 @@
 //! `/api/users`, `/api/users/login`, `/api/user`.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::dto::{LoginRequest, NewUserRequest, UpdateUserRequest, UserBody};
@@ -87,7 +85,7 @@ pub async fn login(
     )
 )]
 pub async fn current(auth: ApiUser) -> HttpResponse {
-    HttpResponse::Ok().json(UserBody::new(Arc::unwrap_or_clone(auth.user), auth.token))
+    HttpResponse::Ok().json(UserBody::new(auth.user.user.clone(), auth.token))
 }
 
 /// `PUT /api/user`: change settings.

@@ -151,8 +151,13 @@ async fn page(
 ) -> Result<ArticlePage, super::PageError> {
     let user = reader.user();
     let viewer = user.map(|u| u.id);
+    let account = match reader {
+        Reader::One(req, Some(user)) => session::account_of(state, req, user).await?,
+        _ => None,
+    };
     // Shared, not copied: the page takes what it shows from them.
-    let (view, favorited, following) = reads::article_shared(&state.app, viewer, &slug).await?;
+    let (view, favorited, following) =
+        reads::article_shared(&state.app, account.as_deref(), &slug).await?;
     let (comments, _) = reads::thread(&state.app, viewer, &slug).await?;
     let ids: Vec<i32> = comments.iter().map(|c| c.comment.id).collect();
     let window = ThreadWindow::of(&ids, before, PAGE_COMMENTS);

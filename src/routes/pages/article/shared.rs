@@ -18,6 +18,7 @@ use crate::cache::stencil::{ArticleFacts, ArticleStencil, Hole, Stencil};
 use crate::domain::users::User;
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::errors::PageError;
+use crate::routes::pages::session;
 use crate::routes::pages::views::{
     ArticleActions, Chrome, CommentForm, CommentOptions, FormErrors, Slot,
 };
@@ -36,13 +37,20 @@ pub(super) async fn member_page(
     user: &User,
     slug: &str,
 ) -> Result<Option<String>, PageError> {
-    let viewer = Some(user.id);
-    let (view, favorited, following) = reads::article_shared(&state.app, viewer, slug).await?;
+    let Some(account) = session::account_of(state, req, user).await? else {
+        return Ok(None);
+    };
+    let (view, favorited, following) =
+        reads::article_shared(&state.app, Some(&account), slug).await?;
     if view.article.hidden || view.article.draft {
         return Ok(None);
     }
     // Staff, and members whose comments staff hid, see hidden comments.
-    if user.is_staff() || viewer::marks(&state.app, user.id).await?.hidden_comments {
+    if user.is_staff()
+        || viewer::marks_of(&state.app, &account)
+            .await?
+            .hidden_comments
+    {
         return Ok(None);
     }
     let stencil = answers::member_article_page(&state.app, slug, || stencil(state, slug)).await;

@@ -95,7 +95,12 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
     };
     let hash = crate::domain::sessions::key_hash(&key);
     let app = &state.app;
-    if !crate::app::sessions::live_keys(app, id, false)
+    // A deleted account's sessions are gone with it.
+    let Some(account) = crate::app::viewer::account(app, id).await? else {
+        sign_out(req)?;
+        return Ok(None);
+    };
+    if !crate::app::sessions::live_keys_of(app, &account)
         .await?
         .contains(&hash)
         && !crate::app::sessions::live_keys(app, id, true)
@@ -114,10 +119,7 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
     if kept {
         req.extensions_mut().insert(KeptSession);
     }
-    let Some(user) = crate::app::viewer::account(&state.app, id).await? else {
-        return Ok(None);
-    };
-    let user = (*user).clone();
+    let user = account.user.clone();
     // Signed out everywhere since (a password reset): the cached account row is dropped
     // on every instance by the write that raised the generation.
     let generation = session.get::<i32>(GENERATION_KEY).ok().flatten();
@@ -132,11 +134,31 @@ pub async fn load_user(req: &HttpRequest) -> Result<Option<User>, PageError> {
         return Ok(None);
     }
     // The navbar's count.
-    let unread = crate::app::viewer::unread(&state.app, id).await?;
-    req.extensions_mut()
-        .insert(crate::middleware::request_log::LoggedUser(user.id));
-    req.extensions_mut().insert(UnreadCount(unread));
+    let unread = crate::app::viewer::unread_of(app, &account).await?;
+    let mut extensions = req.extensions_mut();
+    extensions.insert(crate::middleware::request_log::LoggedUser(user.id));
+    extensions.insert(UnreadCount(unread));
+    extensions.insert(SignedIn(account));
     Ok(Some(user))
+}
+
+/// The account of the signed-in visitor, left in the request by [`load_user`] for
+/// reads that use what it keeps at hand (their marks, see `cache::slot`).
+#[derive(Clone)]
+struct SignedIn(std::sync::Arc<crate::cache::Account>);
+
+/// The account of `user`, signed in for this request: the one [`load_user`] found, or
+/// (for a request it did not see) read again.
+pub async fn account_of(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+) -> Result<Option<std::sync::Arc<crate::cache::Account>>, PageError> {
+    let found = req.extensions().get::<SignedIn>().map(|s| s.0.clone());
+    match found {
+        Some(account) if account.id == user.id => Ok(Some(account)),
+        _ => Ok(crate::app::viewer::account(&state.app, user.id).await?),
+    }
 }
 
 /// What a signed-in visit does with the session's last-visit mark.
