@@ -6,11 +6,11 @@
 //! and what it may still do (its account's generation, a suspension) is checked against
 //! the cached account on every request, as before.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use super::App;
-use std::sync::Arc;
-
 use crate::auth::token::TokenKeys;
 use crate::cache::Verified;
 use crate::error::{AppError, AppResult};

@@ -35,7 +35,6 @@ use crate::cache::broadcast::Broadcast;
 use crate::cache::{Account, Caches, Stale, invalidate};
 use crate::db::{Db, DbConnection};
 use crate::domain::events;
-
 use crate::domain::webhooks::listeners;
 use crate::error::{AppError, AppResult};
 
