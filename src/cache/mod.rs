@@ -131,14 +131,16 @@ pub struct Caches {
     /// The featured articles' ids, as anonymous readers see them.
     pub featured: Store<(), Arc<Vec<i32>>>,
     /// User id → the account row, as signed-in requests check it (role, suspension, a
-    /// required password reset) and show it (name, picture).
+    /// required password reset) and show it (name, picture), with the member's marks,
+    /// unread count and live sessions at hand ([`Account`]).
     pub accounts: Store<i32, Arc<Account>>,
     /// User id → the key hashes of that member's live browser sessions, which every
     /// signed-in page checks its own against (so ending a session ends it at once).
     pub sessions: Store<i32, Arc<HashSet<String>>>,
     /// The first half of the SHA-256 of a verified API token (a JWT) → whom it speaks
     /// for and until when (facts of the token's bytes: nothing drops these but age,
-    /// room and the token's own expiry, see `app::bearers`).
+    /// room and the token's own expiry, see `app::bearers`), with its account at hand
+    /// ([`Verified`]).
     pub bearers: Store<[u8; 16], Arc<Verified>>,
     /// SHA-256 of an access token's secret → what it grants (facts that never change;
     /// only unrevoked tokens are loaded).
@@ -257,7 +259,7 @@ impl Caches {
             sessions: Store::new("sessions", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())
             }),
-            // 10,000 members' tokens at the default budget (192 B each).
+            // 10,000 members' tokens at the default budget (224 B each).
             bearers: Store::new("bearers", share(28), ttl, g, |_, _| {
                 clamp(ENTRY_OVERHEAD + 16 + 16 + SLOT_WEIGHT)
             }),
