@@ -116,19 +116,19 @@ mod tests {
     use crate::cache::Gate;
     use crate::error::AppError;
 
-    fn store(gate: &Arc<Gate>) -> Store<i32, Arc<&'static str>> {
+    fn store(gate: &Arc<Gate>) -> Store<i32, Arc<String>> {
         Store::new("test", 1 << 20, Duration::from_secs(60), gate, |_, _| 1)
     }
 
     async fn read(
-        store: &Store<i32, Arc<&'static str>>,
-        slot: &Slot<Arc<&'static str>>,
+        store: &Store<i32, Arc<String>>,
+        slot: &Slot<Arc<String>>,
         loaded: &'static str,
-    ) -> Result<&'static str, AppError> {
+    ) -> Result<String, AppError> {
         let value = store
-            .get_or_load_kept(1, slot, || async move { Ok(Arc::new(loaded)) })
+            .get_or_load_kept(1, slot, || async move { Ok(Arc::new(loaded.to_owned())) })
             .await?;
-        Ok(*value)
+        Ok(value.to_string())
     }
 
     /// Kept while its key stands; read again, and kept anew, once a write drops it.

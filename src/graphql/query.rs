@@ -78,7 +78,7 @@ impl Query {
     /// The signed-in user and the token presented (`GET /api/user`).
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let auth = Caller::of(ctx)?.user()?;
-        Ok(User::new((*auth.user).clone(), auth.token.clone()))
+        Ok(User::new(auth.user.user.clone(), auth.token.clone()))
     }
 
     /// The viewer's newest notifications (`GET /api/notifications`).

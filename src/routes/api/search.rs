@@ -86,9 +86,8 @@ pub async fn search(
         query.limit.as_deref(),
         query.offset.as_deref(),
     )?;
-    let user = viewer.0.map(|u| u.user);
-    let results =
-        crate::app::search::search(&state.app, user.as_deref().map(|a| &a.user), request).await?;
+    let user = viewer.account().map(|account| &account.user);
+    let results = crate::app::search::search(&state.app, user, request).await?;
     Ok(HttpResponse::Ok().json(SearchBody {
         articles_count: results.total,
         more_matches: results.more,
