@@ -132,7 +132,7 @@ where
     let key = ListKey::of(&filter, page);
     // Before the page: a change of its ids since then drops what is stored below.
     let stamp = c.feeds.stamp(&key);
-    let entry = feed_page(app, filter, page).await?;
+    let entry = feed_page(app, filter, page, Some(reader)).await?;
     // Before the entries: any of them dropped as stale since then moves it.
     let version = c.summaries.version(&entry.ids);
     if entry.kept_at(version) {
@@ -164,6 +164,8 @@ where
         && let Some(kept) = entry.with_entries(version, &entries)
     {
         c.feeds.put_if_fresh(key, Arc::new(kept), stamp).await;
+        // The page kept on the account has no entries: read the one with them next.
+        reader.feed.clear();
     }
     Ok(Some((FeedEntries::Read(entries), entry.total, marks)))
 }

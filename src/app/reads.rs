@@ -66,7 +66,7 @@ async fn page_ids(
     {
         // A feed is its reader's alone: cached under their id (the key's `feed_of`),
         // ids and count only; their favorited and following marks are added below.
-        let entry = feed_page(app, filter.clone(), page).await?;
+        let entry = feed_page(app, filter.clone(), page, None).await?;
         (Arc::clone(&entry.ids), entry.total)
     } else if filter.feed_of.is_some() || !sees_shared(app, viewer, true).await? {
         // Staff, and authors of hidden articles, see hidden articles: their ids are not
@@ -106,25 +106,34 @@ async fn page_ids(
     Ok(ids_and_total)
 }
 
-/// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader.
+/// A page of the feed that `filter.feed_of` reads: ids and length, cached per reader;
+/// kept on their `account` too when the caller has it (see `cache::slot`).
 pub(super) async fn feed_page(
     app: &App,
     filter: ArticleFilter,
     page: PageRequest,
+    account: Option<&Account>,
 ) -> AppResult<Arc<FeedPage>> {
     let reader = filter.feed_of;
     let key = ListKey::of(&filter, page);
-    app.caches
-        .feeds
-        .get_or_load(key, || {
-            let f = filter.clone();
-            app.db.run(move |conn| {
-                let total = count_matching(conn, &f, reader)?;
-                let ids = Arc::new(ids_in_window(conn, &f, reader, page)?);
-                Ok(Arc::new(FeedPage::new(ids, total)))
-            })
+    let load = || {
+        let f = filter.clone();
+        app.db.run(move |conn| {
+            let total = count_matching(conn, &f, reader)?;
+            let ids = Arc::new(ids_in_window(conn, &f, reader, page)?);
+            Ok(Arc::new(FeedPage::new(page, ids, total)))
         })
-        .await
+    };
+    let feeds = &app.caches.feeds;
+    match account {
+        Some(account) => {
+            let fits = |kept: &Arc<FeedPage>| kept.page == page;
+            feeds
+                .get_or_load_kept_if(key, &account.feed, fits, load)
+                .await
+        }
+        None => feeds.get_or_load(key, load).await,
+    }
 }
 
 /// The featured articles `viewer` may see, most recently featured first.

@@ -6,19 +6,21 @@ use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use super::feed_page::FeedPage;
 use super::slot::Slot;
 use crate::auth::token::Bearer;
 use crate::domain::users::User;
 use crate::domain::visibility::ViewerMarks;
 
-/// A member's account row, with their marks, unread count and live sessions as last
-/// read for one of their requests.
+/// A member's account row, with their marks, unread count, live sessions and the feed
+/// page they read last, as last read for one of their requests.
 #[derive(Debug)]
 pub struct Account {
     pub user: User,
     pub(crate) marks: Slot<Arc<ViewerMarks>>,
     pub(crate) unread: Slot<i64>,
     pub(crate) sessions: Slot<Arc<HashSet<String>>>,
+    pub(crate) feed: Slot<Arc<FeedPage>>,
 }
 
 impl Account {
@@ -28,6 +30,7 @@ impl Account {
             marks: Slot::default(),
             unread: Slot::default(),
             sessions: Slot::default(),
+            feed: Slot::default(),
         }
     }
 }

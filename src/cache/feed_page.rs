@@ -7,12 +7,15 @@ use actix_web::web::Bytes;
 
 use super::marked::Marked;
 use super::packed::Packed;
+use crate::domain::articles::PageRequest;
 use crate::domain::visibility::ViewerMarks;
 
 /// One page of a reader's feed: its article ids and the feed's length, and once an
 /// answer was composed of them, its entries, compressed.
 #[derive(Debug)]
 pub struct FeedPage {
+    /// Which page of the feed it is.
+    pub page: PageRequest,
     /// Newest first.
     pub ids: Arc<Vec<i32>>,
     /// Articles in the whole feed.
@@ -25,9 +28,10 @@ pub struct FeedPage {
 }
 
 impl FeedPage {
-    /// A page of `ids` in a feed of `total` articles.
-    pub fn new(ids: Arc<Vec<i32>>, total: i64) -> Self {
+    /// The page `page`, of `ids`, in a feed of `total` articles.
+    pub fn new(page: PageRequest, ids: Arc<Vec<i32>>, total: i64) -> Self {
         Self {
+            page,
             ids,
             total,
             entries: None,
@@ -38,6 +42,7 @@ impl FeedPage {
     /// version was `version`; `None` if they cannot be packed.
     pub fn with_entries(&self, version: u64, entries: &Marked) -> Option<Self> {
         Some(Self {
+            page: self.page,
             ids: Arc::clone(&self.ids),
             total: self.total,
             entries: Some((version, Packed::of(entries)?)),

@@ -235,7 +235,8 @@ impl Caches {
             }),
             feeds: Store::new("feeds", share(482), ttl, g, |k, v| {
                 let ids = 24 + 4 * v.ids.len() as u64;
-                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 40 + ids + v.entries_weight())
+                let page = size_of::<PageRequest>() as u64;
+                clamp(ENTRY_OVERHEAD + list_key_weight(k) + 40 + page + ids + v.entries_weight())
             }),
             tags: Store::new("tags", share(6), ttl.min(TAGS_TTL), g, |_, v| {
                 clamp(ENTRY_OVERHEAD + v.iter().map(|t| text(t)).sum::<u64>())
@@ -254,7 +255,7 @@ impl Caches {
             }),
             // 10,000 members' accounts at the default budget, with their slots.
             accounts: Store::new("accounts", share(84), ttl, g, |_, v| {
-                clamp(ENTRY_OVERHEAD + 4 + account_weight(&v.user) + 3 * SLOT_WEIGHT)
+                clamp(ENTRY_OVERHEAD + 4 + account_weight(&v.user) + 4 * SLOT_WEIGHT)
             }),
             sessions: Store::new("sessions", share(12), ttl, g, |_, v| {
                 clamp(ENTRY_OVERHEAD + 4 + 48 + v.iter().map(|k| 16 + text(k)).sum::<u64>())

@@ -1,5 +1,6 @@
-//! What a member's request reads besides their account (their marks, unread count and
-//! live sessions), kept on the account's cache entry: each is an entry of its own store,
+//! What a member's request reads besides their account (their marks, unread count,
+//! live sessions and last feed page), kept on the account's cache entry: each is an
+//! entry of its own store,
 //! and reading it there cost a lookup of that store per request, the most expensive
 //! part of a warm signed-in read after the response's own send (`docs/benchmarks.md`).
 //!
@@ -60,10 +61,10 @@ impl<V: Keep> std::fmt::Debug for Slot<V> {
 }
 
 impl<V: Keep> Slot<V> {
-    fn take(&self, version: u64) -> Option<V> {
+    fn take(&self, version: u64, fits: impl Fn(&V) -> bool) -> Option<V> {
         let mut slot = self.0.lock().ok()?;
         let value = match &*slot {
-            Some((at, kept)) if *at == version => V::take(kept),
+            Some((at, kept)) if *at == version => V::take(kept).filter(|value| fits(value)),
             _ => None,
         };
         if value.is_none() {
@@ -71,6 +72,14 @@ impl<V: Keep> Slot<V> {
             *slot = None;
         }
         value
+    }
+
+    /// Lets go of the kept value: the store has a newer one for the same key (which
+    /// the version does not tell, as it moves only on invalidations).
+    pub fn clear(&self) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = None;
+        }
     }
 
     fn put(&self, version: u64, value: &V) {
@@ -92,13 +101,30 @@ where
         F: Fn() -> Fut,
         Fut: Future<Output = AppResult<V>>,
     {
+        self.get_or_load_kept_if(key, slot, |_| true, load).await
+    }
+
+    /// As [`Store::get_or_load_kept`], for a slot that keeps the value of whichever of
+    /// several keys was read last: `fits` tells whether the kept value is `key`'s (two
+    /// keys may share a stripe, and so a version).
+    pub async fn get_or_load_kept_if<F, Fut>(
+        &self,
+        key: K,
+        slot: &Slot<V>,
+        fits: impl Fn(&V) -> bool,
+        load: F,
+    ) -> AppResult<V>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = AppResult<V>>,
+    {
         if !self.caching() {
             return self.get_or_load(key, load).await;
         }
         // Before the read: an invalidation after it moves the version, and the slot
         // is not used again.
         let version = self.version(std::slice::from_ref(&key));
-        if let Some(value) = slot.take(version) {
+        if let Some(value) = slot.take(version, fits) {
             self.count_hit();
             return Ok(value);
         }
@@ -146,6 +172,29 @@ mod tests {
         store.invalidate_all();
         assert_eq!(read(&store, &slot, "third").await.unwrap(), "third");
         assert_eq!(read(&store, &slot, "loaded again").await.unwrap(), "third");
+    }
+
+    /// A slot that keeps whichever key was read last serves a value only to its own
+    /// key, though both keys' versions stand (no invalidation at all here).
+    #[tokio::test]
+    async fn a_slot_of_several_keys_serves_only_the_key_it_fits() {
+        let gate = Gate::new(true);
+        let (store, slot) = (store(&gate), Slot::default());
+        let read_key = |key: i32, loaded: &'static str| {
+            let (store, slot) = (&store, &slot);
+            async move {
+                let fits = |kept: &Arc<String>| kept.starts_with(&format!("{key}:"));
+                let load = || async move { Ok::<_, AppError>(Arc::new(format!("{key}:{loaded}"))) };
+                let value = store.get_or_load_kept_if(key, slot, fits, load).await?;
+                Ok::<_, AppError>(value.to_string())
+            }
+        };
+        assert_eq!(read_key(1, "first").await.unwrap(), "1:first");
+        assert_eq!(read_key(2, "first").await.unwrap(), "2:first");
+        // The slot now holds key 2's; key 1's comes from the store, as it was.
+        assert_eq!(read_key(1, "again").await.unwrap(), "1:first");
+        slot.clear();
+        assert_eq!(read_key(2, "again").await.unwrap(), "2:first");
     }
 
     /// A slot holds no value the store let go, and none while the caches are closed.

@@ -9,7 +9,7 @@ use crate::domain::users::User;
 /// Per-entry overhead of moka and the map, added to every weight.
 pub(super) const ENTRY_OVERHEAD: u64 = 160;
 
-/// A slot (`super::slot`): an account has three, a verified token one. What a slot's
+/// A slot (`super::slot`): an account has four, a verified token one. What a slot's
 /// weak pointer keeps once the other store lets its entry go (the entry's shell, its
 /// heap freed) is let go in turn on the member's next request, or with the holder.
 pub(super) const SLOT_WEIGHT: u64 = 32;

@@ -32,7 +32,7 @@ pub struct ArticleFilter {
 }
 
 /// A validated page window.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     /// Rows to return.
     pub limit: i64,
