@@ -13,6 +13,7 @@ use crate::tests;
 tests![
     feed_entries_are_the_list_entries_whether_read_or_not,
     a_warm_feed_page_needs_no_entry_the_shared_store_let_go,
+    the_feed_page_kept_on_a_members_account_follows_every_change,
 ];
 
 fn entry<'a>(answer: &'a Value, slug: &str) -> &'a Value {
@@ -107,4 +108,67 @@ async fn a_warm_feed_page_needs_no_entry_the_shared_store_let_go(app: TestApp) {
         assert_eq!(entry["title"], format!("Entry {}", ARTICLES - 1 - i));
         assert_eq!(entry["author"]["following"], true, "{entry}");
     }
+}
+
+/// A member's last feed page is kept on their cached account (`cache::slot`): the next
+/// request after a new article, an edit of an entry, a follow or an unfollow shows it,
+/// and a page read once is never served for another page of the same feed.
+async fn the_feed_page_kept_on_a_members_account_follows_every_change(app: TestApp) {
+    let first = app.register("first").await;
+    let second = app.register("second").await;
+    let reader = app.register("reader").await;
+    let old = app.publish(&first, "Older", &[]).await;
+    app.post("/api/profiles/first/follow", Some(&reader), json!({}))
+        .await;
+    let titles = async |path: &str| {
+        let feed = app.get(path, Some(&reader)).await;
+        assert_eq!(feed.status, StatusCode::OK, "{}", feed.text);
+        let titles: Vec<String> = feed.json["articles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["title"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        (titles, feed.json["articlesCount"].clone())
+    };
+    // Warm: read twice, the second time from the slot.
+    for _ in 0..2 {
+        assert_eq!(
+            titles("/api/articles/feed").await,
+            (vec!["Older".into()], json!(1))
+        );
+    }
+    app.publish(&first, "Newer", &[]).await;
+    let both = (vec!["Newer".to_owned(), "Older".to_owned()], json!(2));
+    assert_eq!(titles("/api/articles/feed").await, both);
+    // Another page of the same feed, then the first again: each its own, though
+    // both keys' versions stand (the second read of each comes from the slot).
+    for _ in 0..2 {
+        assert_eq!(
+            titles("/api/articles/feed?limit=1&offset=1").await,
+            (vec!["Older".into()], json!(2))
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(titles("/api/articles/feed").await, both);
+    }
+    let edit = json!({"article": {"title": "Older, edited"}});
+    let edited = app
+        .put(&format!("/api/articles/{old}"), Some(&first), edit)
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    assert_eq!(
+        titles("/api/articles/feed").await,
+        (vec!["Newer".into(), "Older, edited".into()], json!(2))
+    );
+    app.publish(&second, "Elsewhere", &[]).await;
+    app.post("/api/profiles/second/follow", Some(&reader), json!({}))
+        .await;
+    assert_eq!(titles("/api/articles/feed").await.1, json!(3));
+    app.delete("/api/profiles/first/follow", Some(&reader))
+        .await;
+    assert_eq!(
+        titles("/api/articles/feed").await,
+        (vec!["Elsewhere".into()], json!(1))
+    );
 }
