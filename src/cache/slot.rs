@@ -1,8 +1,8 @@
 //! What a member's request reads besides their account (their marks, unread count,
 //! live sessions and last feed page), kept on the account's cache entry: each is an
-//! entry of its own store,
-//! and reading it there cost a lookup of that store per request, the most expensive
-//! part of a warm signed-in read after the response's own send (`docs/benchmarks.md`).
+//! entry of its own store, and reading it there cost a lookup of that store per
+//! request, the most expensive part of a warm signed-in read after the response's own
+//! send (`docs/benchmarks.md`).
 //!
 //! The slot holds the value as read with the store's [`Store::version`] of its key
 //! before the read, and serves it only while that version stands, which is as long as
