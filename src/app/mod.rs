@@ -33,7 +33,8 @@ use std::sync::Arc;
 
 use crate::cache::broadcast::Broadcast;
 use crate::cache::{Account, Caches, Stale, invalidate};
-use crate::db::{Db, DbConnection};
+use crate::db::{Batcher, Db, DbConnection};
+use crate::domain::comments::{Inserted, NewComment, batch_pg};
 use crate::domain::events;
 use crate::domain::webhooks::listeners;
 use crate::error::{AppError, AppResult};
@@ -47,6 +48,8 @@ pub struct App {
     broadcast: Broadcast,
     /// Publishing and commenting need a proved email (`CONDUIT_REQUIRE_VERIFIED_EMAIL`).
     require_verified_email: bool,
+    /// PostgreSQL only: stores the comments of concurrent requests together.
+    comment_batch: Option<Arc<Batcher<NewComment, Inserted>>>,
 }
 
 /// A write in progress: its connection, inside the transaction, and what it has said
@@ -67,11 +70,20 @@ impl Tx<'_> {
 impl App {
     /// The application over `db`, serving from `caches` and broadcasting with `broadcast`.
     pub fn new(db: Db, caches: Arc<Caches>, broadcast: Broadcast) -> Self {
+        // Without its lanes, comments are stored one by one, as on SQLite.
+        let comment_batch = db
+            .batcher(batch_pg::SQL)
+            .unwrap_or_else(|e| {
+                log::warn!("{e}");
+                None
+            })
+            .map(Arc::new);
         Self {
             db,
             caches,
             broadcast,
             require_verified_email: false,
+            comment_batch,
         }
     }
 
@@ -204,6 +216,37 @@ impl App {
             invalidate::apply(&self.caches, s).await;
         }
         Ok(value)
+    }
+
+    /// Whether the cached directory of webhooks says that nobody listens to event
+    /// `event` about the things of user `owner` (`false` when it is not cached).
+    async fn webhooks_quiet(&self, owner: i32, event: &str) -> bool {
+        let directory = self.caches.webhooks.get(&()).await;
+        directory.is_some_and(|directory| directory.quiet(owner, event))
+    }
+
+    /// After a write that a batcher stored (it committed outside [`App::write`]): what
+    /// [`App::write`] does after its commit. Other instances hear that `stale` and the
+    /// unread count of `told` are out of date (and that jobs wait, if `jobs_queued`),
+    /// this one's idle workers wake for the jobs, and its caches drop those entries.
+    async fn batched_write_done(
+        &self,
+        mut stale: Vec<Stale>,
+        told: Option<i32>,
+        jobs_queued: bool,
+    ) {
+        if let Some(user) = told {
+            stale.push(Stale::Unread { users: vec![user] });
+        }
+        if let Some(notification) = self.broadcast.notification(&stale, jobs_queued) {
+            self.db.send_notifications(vec![notification]).await;
+        }
+        if jobs_queued {
+            crate::jobs::wake::wake_local();
+        }
+        for s in &stale {
+            invalidate::apply(&self.caches, s).await;
+        }
     }
 
     /// Drops every cached entry here and on every other instance (after bulk changes

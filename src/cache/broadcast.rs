@@ -138,6 +138,23 @@ impl Broadcast {
         self
     }
 
+    /// The PostgreSQL notification (channel, payload) that tells every other process of
+    /// a committed write that made `stale` out of date and queued jobs if
+    /// `jobs_queued`; `None` when there is nothing to tell. For writes that commit
+    /// outside a transaction of [`crate::db::Db::write`] (a batch), which send it
+    /// themselves ([`crate::db::Db::send_notifications`]).
+    pub fn notification(&self, stale: &[Stale], jobs_queued: bool) -> Option<(String, String)> {
+        if stale.is_empty() && !jobs_queued {
+            return None;
+        }
+        let channel = self.channel.as_deref().unwrap_or("conduit_cache");
+        metrics::counter!("cache_invalidations_sent_total").increment(1);
+        Some((
+            channel.to_owned(),
+            Message::encode(&self.origin, stale, jobs_queued),
+        ))
+    }
+
     /// This process's origin, as its messages carry it.
     pub fn origin(&self) -> &str {
         &self.origin
@@ -155,21 +172,21 @@ impl Broadcast {
     /// stale), so that other processes' idle workers wake.
     pub fn publish(&self, conn: &mut DbConnection, stale: &[Stale]) -> QueryResult<()> {
         let jobs_queued = crate::jobs::wake::pending();
-        if stale.is_empty() && !jobs_queued {
-            return Ok(());
-        }
-        let payload = Message::encode(&self.origin, stale, jobs_queued);
         match conn {
             DbConnection::Pg(_) => {
-                let channel = self.channel.as_deref().unwrap_or("conduit_cache");
-                crate::db::notify::after_commit(channel, payload);
+                let Some((channel, payload)) = self.notification(stale, jobs_queued) else {
+                    return Ok(());
+                };
+                crate::db::notify::after_commit(&channel, payload);
+                return Ok(());
             }
             DbConnection::Sqlite(_) if !self.sqlite_rows => return Ok(()),
+            DbConnection::Sqlite(_) if stale.is_empty() && !jobs_queued => return Ok(()),
             DbConnection::Sqlite(sqlite) => {
                 diesel::insert_into(cache_events::table)
                     .values((
                         cache_events::origin.eq(self.origin.as_ref()),
-                        cache_events::payload.eq(&payload),
+                        cache_events::payload.eq(Message::encode(&self.origin, stale, jobs_queued)),
                         cache_events::created_at.eq(time::now()),
                     ))
                     .execute(sqlite)?;

@@ -139,6 +139,7 @@ fn percent_decoded(host: &str) -> String {
 
 /// Opens connections of the backend the URL names, and counts the statements they run
 /// (for metrics, and for tests that hold list pages to a fixed number of queries).
+#[derive(Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
     queries: Arc<AtomicU64>,

@@ -2,6 +2,7 @@
 //! helpers that move diesel's blocking calls off the async workers.
 
 mod backup;
+mod batcher;
 mod checkpoint;
 mod manager;
 mod notifier;
@@ -22,6 +23,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub use batcher::{BatchSql, Batcher, MAX_BATCH};
 pub use manager::{BackendKind, ConnectionManager, DatabaseUrl, init_client_tls};
 pub use prepared::{Prepared, prepared};
 pub use transaction::{
@@ -90,6 +92,8 @@ pub struct Db {
     notifier: Option<Arc<notifier::Notifier>>,
     /// Turns at the pool, one per connection (see [`Db::run_on_pool`]).
     turns: Arc<tokio::sync::Semaphore>,
+    /// Opens connections like the pool's, counted with its statements ([`Db::batcher`]).
+    counted: ConnectionManager,
 }
 
 /// How long a request waits for a pooled connection before it fails.
@@ -162,11 +166,12 @@ impl Db {
         Ok(Self {
             pool,
             backend: url.kind(),
-            queries,
             gate,
             writer,
             notifier,
             turns: Arc::new(tokio::sync::Semaphore::new(max_size as usize)),
+            counted: ConnectionManager::new(url.clone(), Arc::clone(&queries)),
+            queries,
         })
     }
 
@@ -244,6 +249,31 @@ impl Db {
             notifier.send(queued).await;
         }
         Ok(value)
+    }
+
+    /// On PostgreSQL, lanes that store the items of concurrent writes of one kind
+    /// together, one statement a batch ([`batcher`]); `None` on SQLite, whose writer
+    /// thread groups every write already. Their statements count as the pool's: each
+    /// batch is the write of the requests in it.
+    pub fn batcher<I: Send + 'static, O: Send + 'static>(
+        &self,
+        sql: BatchSql<I, O>,
+    ) -> Result<Option<Batcher<I, O>>, String> {
+        match self.backend {
+            BackendKind::Postgres => Batcher::start(&self.counted, sql)
+                .map(Some)
+                .map_err(|e| format!("cannot start the {} lanes: {e}", sql.name)),
+            BackendKind::Sqlite => Ok(None),
+        }
+    }
+
+    /// Sends `queued` notifications (channel, payload) after a write that committed
+    /// outside [`Db::write`] (a batch), with those of other writes, and returns once
+    /// they have been sent.
+    pub async fn send_notifications(&self, queued: Vec<(String, String)>) {
+        if let Some(notifier) = &self.notifier {
+            notifier.send(queued).await;
+        }
     }
 
     /// [`Db::run`] for a write: on SQLite it first passes the [`Db::write_gate`].

@@ -36,7 +36,7 @@ use helpers::{Backend, TestApp, TestFn};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn all_tests() -> Vec<(String, TestFn)> {
-    let groups: [(&str, Vec<(&'static str, TestFn)>); 46] = [
+    let groups: [(&str, Vec<(&'static str, TestFn)>); 47] = [
         ("users", users::tests()),
         ("profiles", profiles::tests()),
         ("articles", articles::tests()),
@@ -65,6 +65,7 @@ fn all_tests() -> Vec<(String, TestFn)> {
         ("cluster_limits", cluster::limits::tests()),
         ("cluster_members", cluster::members::tests()),
         ("cluster_webhooks", cluster::webhooks::tests()),
+        ("write_batches", writes::batches::tests()),
         ("write_races", writes::races::tests()),
         ("write_commits", writes::commits::tests()),
         ("write_gate", writes::gate::tests()),

@@ -175,14 +175,7 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
         coalesce,
         run_at,
     ] = std::array::from_fn(|n| format!("${}", first + n));
-    let wanted = match email_settings::column_of(&one.kind) {
-        // Column names from our own table of them, never from input.
-        Some(column) => format!(
-            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = {user}), {})",
-            email_settings::EmailSettings::default().wants(&one.kind)
-        ),
-        None => "FALSE".to_owned(),
-    };
+    let wanted = wanted_pg(&one.kind, &user);
     format!(
         "created AS (\
            INSERT INTO notifications (user_id, kind, actor_id, article_id, subject, detail, \
@@ -200,6 +193,19 @@ pub fn ctes_pg(one: &kinds::One, first: usize) -> String {
            {JOIN_QUEUED} \
            RETURNING id)"
     )
+}
+
+/// Whether recipient `user` (an SQL expression) wants an email of a notification of
+/// `kind`, as a PostgreSQL expression: their choice, or the default choice.
+pub fn wanted_pg(kind: &str, user: &str) -> String {
+    match email_settings::column_of(kind) {
+        // Column names from our own table of them, never from input.
+        Some(column) => format!(
+            "COALESCE((SELECT {column} FROM email_settings WHERE user_id = {user}), {})",
+            email_settings::EmailSettings::default().wants(kind)
+        ),
+        None => "FALSE".to_owned(),
+    }
 }
 
 /// Binds the parameters of [`ctes_pg`] to `query`, made at `now`.

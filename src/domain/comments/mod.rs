@@ -1,5 +1,7 @@
 //! Comments on articles.
 
+pub mod batch_pg;
+
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -94,60 +96,95 @@ pub fn add(
     public: Option<&Article>,
     raw: CommentInput,
 ) -> AppResult<CommentView> {
-    let author_id = author.id;
     let article = match public {
         Some(article) => Cow::Borrowed(article),
-        None => Cow::Owned(visibility::visible_article(conn, Some(author_id), slug)?),
+        None => Cow::Owned(visibility::visible_article(conn, Some(author.id), slug)?),
     };
-    let mut errors = FieldErrors::default();
-    let body = input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
-    errors.into_result()?;
-    let now = time::now();
-    // Only its author can comment on a draft (notes to self): nobody is told.
-    let notice = if article.draft {
-        None
-    } else {
-        events::comment_notice(&article, author_id)
+    let new = NewComment::checked(author.id, &article, raw)?;
+    let made = match insert(conn, &new) {
+        Ok(made) => made,
+        Err(e) => return Err(not_found_if_gone(e)),
     };
-    let row = NewComment {
-        body: &body,
-        article_id: article.id,
-        author_id,
-        created_at: now,
-        updated_at: now,
-    };
-    let id = match insert(conn, &row, notice.as_ref()) {
-        Ok(id) => id,
-        // Deleted since the caller saw it cached.
-        Err(e) if is_foreign_key_violation(&e) => return Err(AppError::NotFound("article")),
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(one) = &notice {
+    if made.queued > 0 {
+        wake::note_enqueued();
+    }
+    if let Some(one) = &new.notice {
         events::told(one);
     }
-    let comment = Comment {
-        id,
-        body,
-        article_id: article.id,
-        author_id,
-        created_at: now,
-        updated_at: now,
-        hidden: false,
-    };
-    // Seen by its own author, who follows nobody as themselves.
-    let view = CommentView {
-        comment,
-        author: Profile::of(author, false),
-    };
+    let view = new.into_view(made.id, author);
     if !article.draft {
         events::comment_created(conn, &article, view.comment.id, &view.author.username)?;
     }
     Ok(view)
 }
 
+/// A comment checked and ready to be stored: its row and the notification it makes.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// The text, trimmed.
+    pub body: String,
+    pub article_id: i32,
+    pub author_id: i32,
+    pub created_at: NaiveDateTime,
+    /// The article's author is told, unless they wrote it or the article is a draft.
+    pub notice: Option<kinds::One>,
+}
+
+impl NewComment {
+    /// Checks `raw` as a comment by `author_id` on `article`: 422 with the field's
+    /// error when it is not one.
+    pub fn checked(author_id: i32, article: &Article, raw: CommentInput) -> AppResult<Self> {
+        let mut errors = FieldErrors::default();
+        let body =
+            input::required_text(&mut errors, "body", raw.body.as_deref(), input::COMMENT_MAX);
+        errors.into_result()?;
+        // Only its author can comment on a draft (notes to self): nobody is told.
+        let notice = if article.draft {
+            None
+        } else {
+            events::comment_notice(article, author_id)
+        };
+        Ok(Self {
+            body,
+            article_id: article.id,
+            author_id,
+            created_at: time::now(),
+            notice,
+        })
+    }
+
+    /// The comment, stored as `id`, as its author `author` sees it.
+    pub fn into_view(self, id: i32, author: &User) -> CommentView {
+        let comment = Comment {
+            id,
+            body: self.body,
+            article_id: self.article_id,
+            author_id: self.author_id,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+            hidden: false,
+        };
+        // Seen by its own author, who follows nobody as themselves.
+        CommentView {
+            comment,
+            author: Profile::of(author, false),
+        }
+    }
+}
+
+/// A failed comment insert as the request hears of it: 404 when the article is gone
+/// (deleted since the caller saw it cached), the error itself otherwise.
+pub fn not_found_if_gone(e: diesel::result::Error) -> AppError {
+    if is_foreign_key_violation(&e) {
+        AppError::NotFound("article")
+    } else {
+        e.into()
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = comments)]
-struct NewComment<'a> {
+struct CommentRow<'a> {
     body: &'a str,
     article_id: i32,
     author_id: i32,
@@ -155,49 +192,58 @@ struct NewComment<'a> {
     updated_at: NaiveDateTime,
 }
 
-#[derive(QueryableByName)]
-struct Inserted {
+impl<'a> From<&'a NewComment> for CommentRow<'a> {
+    fn from(new: &'a NewComment) -> Self {
+        Self {
+            body: &new.body,
+            article_id: new.article_id,
+            author_id: new.author_id,
+            created_at: new.created_at,
+            updated_at: new.created_at,
+        }
+    }
+}
+
+/// A stored comment: its id, and how many email jobs its write queued.
+#[derive(QueryableByName, Debug, Clone, Copy)]
+pub struct Inserted {
     #[diesel(sql_type = Integer)]
-    id: i32,
+    pub id: i32,
     #[diesel(sql_type = BigInt)]
-    queued: i64,
+    pub queued: i64,
 }
 
 /// Inserts a comment row with the notification it makes, if any, and returns its id,
 /// taken from the insert itself. On PostgreSQL one statement does both, since each is
 /// a round trip; on SQLite the id is the connection's last rowid (exact with
 /// concurrent writers, and neither reads the article's other comments).
-fn insert(
-    conn: &mut DbConnection,
-    row: &NewComment<'_>,
-    notice: Option<&kinds::One>,
-) -> QueryResult<i32> {
+fn insert(conn: &mut DbConnection, new: &NewComment) -> QueryResult<Inserted> {
     if let DbConnection::Pg(pg) = conn {
-        return insert_pg(pg, row, notice);
+        return insert_pg(pg, new);
     }
     diesel::insert_into(comments::table)
-        .values(row)
+        .values(CommentRow::from(new))
         .execute(conn)?;
     let DbConnection::Sqlite(sqlite) = conn else {
         unreachable!("PostgreSQL returned above");
     };
     let id = crate::db::last_insert_id(sqlite)?;
-    if let Some(one) = notice {
+    if let Some(one) = &new.notice {
         notifications::create(conn, one)?;
     }
-    Ok(id)
+    // SQLite's email jobs say so themselves ([`notifications::create`]).
+    Ok(Inserted { id, queued: 0 })
 }
 
-fn insert_pg(
-    pg: &mut diesel::PgConnection,
-    row: &NewComment<'_>,
-    notice: Option<&kinds::One>,
-) -> QueryResult<i32> {
-    let Some(one) = notice else {
-        return diesel::insert_into(comments::table)
-            .values(row)
+/// [`insert`] on PostgreSQL: one statement, a transaction of its own when the caller
+/// runs it outside one (a batch's item stored alone, [`batch_pg`]).
+pub fn insert_pg(pg: &mut diesel::PgConnection, new: &NewComment) -> QueryResult<Inserted> {
+    let Some(one) = &new.notice else {
+        let id = diesel::insert_into(comments::table)
+            .values(CommentRow::from(new))
             .returning(comments::id)
-            .get_result(pg);
+            .get_result(pg)?;
+        return Ok(Inserted { id, queued: 0 });
     };
     let sql = format!(
         "WITH comment AS (\
@@ -207,16 +253,12 @@ fn insert_pg(
         notifications::ctes_pg(one, 6)
     );
     let query = crate::db::prepared(sql)
-        .bind::<Text, _>(row.body)
-        .bind::<Integer, _>(row.article_id)
-        .bind::<Integer, _>(row.author_id)
-        .bind::<Timestamp, _>(row.created_at)
-        .bind::<Timestamp, _>(row.updated_at);
-    let made: Inserted = notifications::bind_pg(query, one, row.created_at).get_result(pg)?;
-    if made.queued > 0 {
-        wake::note_enqueued();
-    }
-    Ok(made.id)
+        .bind::<Text, _>(&new.body)
+        .bind::<Integer, _>(new.article_id)
+        .bind::<Integer, _>(new.author_id)
+        .bind::<Timestamp, _>(new.created_at)
+        .bind::<Timestamp, _>(new.created_at);
+    notifications::bind_pg(query, one, new.created_at).get_result(pg)
 }
 
 impl Comment {
