@@ -32,7 +32,7 @@ pub async fn add(
             Err(DbError::Query(e)) => return Err(comments::not_found_if_gone(e)),
             Err(e) => return Err(AppError::from(e)),
         };
-        let told = new.notice.as_ref().map(|one| one.user_id);
+        let told = new.notice.iter().map(|one| one.user_id).collect();
         app.batched_write_done(vec![Stale::Comments { slug }], told, made.queued > 0)
             .await;
         return Ok(new.into_view(made.id, &author));

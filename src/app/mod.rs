@@ -34,6 +34,7 @@ use std::sync::Arc;
 use crate::cache::broadcast::Broadcast;
 use crate::cache::{Account, Caches, Stale, invalidate};
 use crate::db::{Batcher, Db, DbConnection};
+use crate::domain::articles::{PUBLISH_BATCH, Publication, Published};
 use crate::domain::comments::{Inserted, NewComment, batch_pg};
 use crate::domain::events;
 use crate::domain::webhooks::listeners;
@@ -50,6 +51,8 @@ pub struct App {
     require_verified_email: bool,
     /// PostgreSQL only: stores the comments of concurrent requests together.
     comment_batch: Option<Arc<Batcher<NewComment, Inserted>>>,
+    /// PostgreSQL only: publishes the new articles of concurrent requests together.
+    publish_batch: Option<Arc<Batcher<Publication, Option<Published>>>>,
 }
 
 /// A write in progress: its connection, inside the transaction, and what it has said
@@ -70,20 +73,16 @@ impl Tx<'_> {
 impl App {
     /// The application over `db`, serving from `caches` and broadcasting with `broadcast`.
     pub fn new(db: Db, caches: Arc<Caches>, broadcast: Broadcast) -> Self {
-        // Without its lanes, comments are stored one by one, as on SQLite.
-        let comment_batch = db
-            .batcher(batch_pg::SQL)
-            .unwrap_or_else(|e| {
-                log::warn!("{e}");
-                None
-            })
-            .map(Arc::new);
+        // Without their lanes, writes are stored one by one, as on SQLite.
+        let comment_batch = started(db.batcher(batch_pg::SQL));
+        let publish_batch = started(db.batcher(PUBLISH_BATCH));
         Self {
             db,
             caches,
             broadcast,
             require_verified_email: false,
             comment_batch,
+            publish_batch,
         }
     }
 
@@ -232,11 +231,13 @@ impl App {
     async fn batched_write_done(
         &self,
         mut stale: Vec<Stale>,
-        told: Option<i32>,
+        mut told: Vec<i32>,
         jobs_queued: bool,
     ) {
-        if let Some(user) = told {
-            stale.push(Stale::Unread { users: vec![user] });
+        if !told.is_empty() {
+            told.sort_unstable();
+            told.dedup();
+            stale.push(Stale::Unread { users: told });
         }
         if let Some(notification) = self.broadcast.notification(&stale, jobs_queued) {
             self.db.send_notifications(vec![notification]).await;
@@ -258,4 +259,14 @@ impl App {
         })
         .await
     }
+}
+
+/// A batcher's lanes, if they started; `None` (and a warning) if they could not.
+fn started<I, O>(batcher: Result<Option<Batcher<I, O>>, String>) -> Option<Arc<Batcher<I, O>>> {
+    batcher
+        .unwrap_or_else(|e| {
+            log::warn!("{e}");
+            None
+        })
+        .map(Arc::new)
 }

@@ -24,7 +24,7 @@ use diesel::QueryResult;
 use diesel::r2d2::ManageConnection;
 use diesel::result::{DatabaseErrorKind, Error};
 
-use super::{ConnectionManager, DbConnection, DbError};
+use super::{BackendKind, ConnectionManager, Db, DbConnection, DbError};
 
 /// The most items one statement stores: enough to share a round trip and a commit
 /// widely, few enough that the first of them does not wait long for the last.
@@ -88,6 +88,24 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         answer
             .await
             .map_err(|_| DbError::Group("a batch lane stopped before it answered".into()))?
+    }
+}
+
+impl Db {
+    /// On PostgreSQL, lanes that store the items of concurrent writes of one kind
+    /// together, one statement a batch ([`batcher`]); `None` on SQLite, whose writer
+    /// thread groups every write already. Their statements count as the pool's: each
+    /// batch is the write of the requests in it.
+    pub fn batcher<I: Send + 'static, O: Send + 'static>(
+        &self,
+        sql: BatchSql<I, O>,
+    ) -> Result<Option<Batcher<I, O>>, String> {
+        match self.backend {
+            BackendKind::Postgres => Batcher::start(&self.counted, sql)
+                .map(Some)
+                .map_err(|e| format!("cannot start the {} lanes: {e}", sql.name)),
+            BackendKind::Sqlite => Ok(None),
+        }
     }
 }
 

@@ -251,31 +251,6 @@ impl Db {
         Ok(value)
     }
 
-    /// On PostgreSQL, lanes that store the items of concurrent writes of one kind
-    /// together, one statement a batch ([`batcher`]); `None` on SQLite, whose writer
-    /// thread groups every write already. Their statements count as the pool's: each
-    /// batch is the write of the requests in it.
-    pub fn batcher<I: Send + 'static, O: Send + 'static>(
-        &self,
-        sql: BatchSql<I, O>,
-    ) -> Result<Option<Batcher<I, O>>, String> {
-        match self.backend {
-            BackendKind::Postgres => Batcher::start(&self.counted, sql)
-                .map(Some)
-                .map_err(|e| format!("cannot start the {} lanes: {e}", sql.name)),
-            BackendKind::Sqlite => Ok(None),
-        }
-    }
-
-    /// Sends `queued` notifications (channel, payload) after a write that committed
-    /// outside [`Db::write`] (a batch), with those of other writes, and returns once
-    /// they have been sent.
-    pub async fn send_notifications(&self, queued: Vec<(String, String)>) {
-        if let Some(notifier) = &self.notifier {
-            notifier.send(queued).await;
-        }
-    }
-
     /// [`Db::run`] for a write: on SQLite it first passes the [`Db::write_gate`].
     pub async fn run_write<T, E, F>(&self, work: F) -> Result<T, E>
     where

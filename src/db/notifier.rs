@@ -18,7 +18,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
 
-use super::{ConnectionManager, DbConnection};
+use super::{ConnectionManager, Db, DbConnection};
 
 /// Notifications to send: (channel, payload).
 pub type Queued = Vec<(String, String)>;
@@ -61,6 +61,17 @@ impl Notifier {
             return;
         }
         let _ = done.await;
+    }
+}
+
+impl Db {
+    /// Sends `queued` notifications (channel, payload) after a write that committed
+    /// outside [`Db::write`] (a batch), with those of other writes, and returns once
+    /// they have been sent.
+    pub async fn send_notifications(&self, queued: Vec<(String, String)>) {
+        if let Some(notifier) = &self.notifier {
+            notifier.send(queued).await;
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! favorite). Every page of articles is loaded in a fixed number of queries.
 
 mod drafts;
+mod fields;
 mod list;
+mod publish_batch_pg;
 mod publish_pg;
 mod slugs;
 mod write;
@@ -22,6 +24,9 @@ pub use list::{
     ArticleFilter, ArticlePage, Cursor, FEATURED_MAX, PageRequest, count_matching, featured_ids,
     get, ids_in_window, list, shared_views, summary_views, viewer_marks,
 };
+pub use publish_batch_pg::{Publication, SQL as PUBLISH_BATCH};
+pub use publish_pg::Stored as Published;
+pub use slugs::{SLUG_ATTEMPTS, no_free_slug};
 pub use write::{
     ArticleChanges, ArticleInput, Edited, create, delete, editable, set_favorite, update,
 };

@@ -24,7 +24,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamp};
 use super::Article;
 use crate::domain::notifications::{self, EMAIL_LOCK_CLASS, JOIN_QUEUED};
 use crate::domain::revisions;
-use crate::jobs::{self, kinds, queue, wake};
+use crate::jobs::{self, kinds, queue};
 
 /// A published article as one statement stored it.
 pub struct Stored {
@@ -34,6 +34,8 @@ pub struct Stored {
     pub tags: Vec<String>,
     /// The followers told (their unread counts changed).
     pub told: Vec<i32>,
+    /// It queued jobs (emails, or the fan-out).
+    pub queued: bool,
 }
 
 #[derive(QueryableByName)]
@@ -166,9 +168,6 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
     let Some(row) = row else {
         return Ok(None);
     };
-    if row.queued > 0 {
-        wake::note_enqueued();
-    }
     let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
     let tags: Vec<String> = serde_json::from_str(&row.tag_names).map_err(parse)?;
     let told: Vec<i32> = serde_json::from_str(&row.told).map_err(parse)?;
@@ -176,5 +175,6 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
         article: row.article,
         tags,
         told,
+        queued: row.queued > 0,
     }))
 }

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 /// Longest slug stem taken from a title.
 const SLUG_STEM_MAX: usize = 80;
 /// Attempts at a free slug before giving up.
-const SLUG_ATTEMPTS: usize = 8;
+pub const SLUG_ATTEMPTS: usize = 8;
 
 /// The slug a title asks for, before any suffix: URL-safe, at most
 /// [`SLUG_STEM_MAX`] bytes, cut at a word boundary.
@@ -33,18 +33,30 @@ pub fn with_free_slug<T>(
     mut store: impl FnMut(&str) -> QueryResult<Option<T>>,
 ) -> AppResult<T> {
     for attempt in 0..SLUG_ATTEMPTS {
-        let slug = if attempt == 0 {
-            stem.to_owned()
-        } else {
+        if attempt > 0 {
             // The last attempt stored nothing: this one takes its place.
             crate::db::next_attempt();
-            format!("{stem}-{}", random_suffix())
-        };
-        if let Some(stored) = store(&slug)? {
+        }
+        if let Some(stored) = store(&candidate(stem, attempt))? {
             return Ok(stored);
         }
     }
-    Err(AppError::Internal("no free slug found".into()))
+    Err(no_free_slug())
+}
+
+/// The slug tried at `attempt` (from 0) of [`SLUG_ATTEMPTS`]: the stem itself, then the
+/// stem with a random suffix.
+pub fn candidate(stem: &str, attempt: usize) -> String {
+    if attempt == 0 {
+        stem.to_owned()
+    } else {
+        format!("{stem}-{}", random_suffix())
+    }
+}
+
+/// Every attempt found its slug taken.
+pub fn no_free_slug() -> AppError {
+    AppError::Internal("no free slug found".into())
 }
 
 /// Six random letters or digits.

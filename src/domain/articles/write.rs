@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::fields::{Fields, required_body};
 use super::list::one_view;
 use super::slugs::{slug_stem, with_free_slug};
 use super::{Article, ArticleView, drafts, publish_pg};
@@ -11,6 +12,7 @@ use crate::domain::profiles::Profile;
 use crate::domain::users::User;
 use crate::domain::{events, input, revisions, search, tags, time, visibility};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::jobs::wake;
 
 /// A new article, as received (from the editor form or the API).
 #[derive(Debug, Default, Clone)]
@@ -86,25 +88,13 @@ struct ArticleChangeset {
 /// events until it is published.
 pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppResult<ArticleView> {
     let author_id = author.id;
-    let mut errors = FieldErrors::default();
-    let title = input::required_text(&mut errors, "title", raw.title.as_deref(), input::TITLE_MAX);
-    let description = input::required_text(
-        &mut errors,
-        "description",
-        raw.description.as_deref(),
-        input::DESCRIPTION_MAX,
-    );
-    let body = required_body(&mut errors, raw.body.as_deref());
-    let tags = input::tag_list(&mut errors, raw.tag_list.as_deref().unwrap_or_default());
-    let publish_at = raw
-        .publish_at
-        .as_deref()
-        .and_then(|at| drafts::publish_time(&mut errors, at));
-    if publish_at.is_some() && !raw.draft {
-        errors.add("publishAt", "only a draft can be scheduled");
-    }
-    errors.into_result()?;
-
+    let Fields {
+        title,
+        description,
+        body,
+        tags,
+        publish_at,
+    } = Fields::checked(&raw)?;
     let now = time::now();
     let stem = slug_stem(&title);
     if !raw.draft
@@ -125,6 +115,9 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
             };
             publish_pg::publish(pg, &new)
         })?;
+        if stored.queued {
+            wake::note_enqueued();
+        }
         events::told_users(&stored.told);
         let view = new_view(author, stored.article, stored.tags);
         events::article_published_webhooks(conn, &view.article, &view.author.username)?;
@@ -164,7 +157,7 @@ pub fn create(conn: &mut DbConnection, author: &User, raw: ArticleInput) -> AppR
 /// of what the create knows: nobody has favorited an article that does not exist yet,
 /// and its author, as the caller's sign-in just loaded them, follows nobody as
 /// themselves. `tags` are as stored, in the database's order of names.
-fn new_view(author: &User, article: Article, tags: Vec<String>) -> ArticleView {
+pub(super) fn new_view(author: &User, article: Article, tags: Vec<String>) -> ArticleView {
     ArticleView {
         tags,
         favorited: false,
@@ -375,21 +368,4 @@ fn owned_article(conn: &mut DbConnection, user_id: i32, slug: &str) -> AppResult
         return Err(AppError::Forbidden("article"));
     }
     Ok(article)
-}
-
-/// The body is Markdown: kept as written (not trimmed inside), only checked for blank
-/// and size.
-fn required_body(errors: &mut FieldErrors, raw: Option<&str>) -> String {
-    let value = raw.unwrap_or_default();
-    if value.trim().is_empty() {
-        errors.add("body", "can't be blank");
-    } else if !input::storable(value) {
-        errors.add("body", "must not contain NUL characters");
-    } else if value.len() > input::BODY_MAX {
-        errors.add(
-            "body",
-            format!("is too long (maximum is {} bytes)", input::BODY_MAX),
-        );
-    }
-    value.to_owned()
 }
