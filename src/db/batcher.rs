@@ -1,5 +1,5 @@
-//! PostgreSQL's group writes: concurrent writes of one kind (comment posts) gathered
-//! into one statement.
+//! PostgreSQL's group writes: concurrent writes of one kind (comment posts, article
+//! creates) gathered into one statement.
 //!
 //! On PostgreSQL each write was a statement of its own: a hop to a blocking thread, a
 //! round trip, a transaction with its commit record, a backend woken and put to sleep.
@@ -16,6 +16,7 @@
 //! deleted meanwhile) fails its own request only; the others answer as if nothing
 //! happened, since the failed statement stored nothing.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -151,7 +152,15 @@ fn run<I, O>(
         };
         let (items, replies): (Vec<I>, Vec<_>) =
             batch.into_iter().map(|j| (j.item, j.reply)).unzip();
-        let stored = (sql.many)(pg, &items);
+        // A panic (a bug) fails this batch's requests, not the lane.
+        let Ok(stored) = catch_unwind(AssertUnwindSafe(|| (sql.many)(pg, &items))) else {
+            log::error!("{}: a batch panicked", sql.name);
+            conn = None;
+            for reply in replies {
+                let _ = reply.send(Err(DbError::Group("the batch failed".into())));
+            }
+            continue;
+        };
         match stored {
             Ok(outputs) if outputs.len() == items.len() => {
                 for (reply, output) in replies.into_iter().zip(outputs) {
@@ -191,7 +200,8 @@ fn run<I, O>(
             }
             Err(Error::DatabaseError(..)) => {
                 for (item, reply) in items.iter().zip(replies) {
-                    let alone = (sql.one)(pg, item);
+                    let alone = catch_unwind(AssertUnwindSafe(|| (sql.one)(pg, item)))
+                        .unwrap_or(Err(Error::BrokenTransactionManager));
                     if alone.as_ref().is_err_and(is_lost) {
                         conn = None;
                         let _ = reply.send(alone.map_err(DbError::Query));
@@ -212,7 +222,8 @@ fn run<I, O>(
     }
 }
 
-/// The connection is gone: the next batch opens another.
+/// The connection is gone (or its state unknown, after a panic): the next batch opens
+/// another.
 fn is_lost(e: &Error) -> bool {
     matches!(
         e,

@@ -61,8 +61,8 @@ pub enum DbError {
     /// The blocking thread pool refused or lost the job.
     #[error("blocking task failed: {0}")]
     Blocking(String),
-    /// The group of SQLite writes this one was part of could not commit (see
-    /// [`Db::write`]).
+    /// The group of writes this one was part of could not commit (see [`Db::write`]
+    /// on SQLite, [`Db::batcher`] on PostgreSQL).
     #[error("write group failed: {0}")]
     Group(String),
 }
