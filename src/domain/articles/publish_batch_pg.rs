@@ -24,9 +24,9 @@ use super::fields::Fields;
 use super::publish_pg::{self, NewPublished, Stored};
 use super::slugs::{candidate, slug_stem};
 use super::write::new_view;
-use super::{Article, ArticleInput, ArticleView};
+use super::{ArticleInput, ArticleView};
 use crate::db::BatchSql;
-use crate::domain::notifications::{self, EMAIL_LOCK_CLASS, JOIN_QUEUED};
+use crate::domain::notifications;
 use crate::domain::revisions;
 use crate::domain::time;
 use crate::domain::users::User;
@@ -103,6 +103,8 @@ fn publish_one(pg: &mut PgConnection, item: &Publication) -> QueryResult<Option<
 }
 
 static PUBLISH_MANY: LazyLock<String> = LazyLock::new(|| {
+    let mailed =
+        notifications::email_jobs_pg("mailed", "told", ["$13", "$11", "$12", "$16", "$17"]);
     format!(
         "\
 WITH input AS MATERIALIZED (\
@@ -154,16 +156,7 @@ WITH input AS MATERIALIZED (\
    FROM stored s JOIN followers c USING (n) JOIN follows f ON f.followee_id = s.author_id \
    WHERE c.many <= $15 \
    RETURNING user_id, emailed, article_id), \
- mailed AS (\
-   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
-     updated_at, coalesce_key) \
-   SELECT $13, '{{\"user_id\":' || user_id || '}}', $11, 0, $12, $16, $17, $17, \
-     $13 || ':' || user_id \
-   FROM (SELECT DISTINCT user_id FROM told WHERE emailed) r \
-   WHERE pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, user_id) IS NOT NULL \
-   ORDER BY user_id \
-   {JOIN_QUEUED} \
-   RETURNING id), \
+ {mailed}, \
  fanout AS (\
    INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
      updated_at) \
@@ -185,19 +178,10 @@ FROM stored s ORDER BY s.n"
 #[derive(QueryableByName)]
 struct Row {
     #[diesel(embed)]
-    article: Article,
+    published: publish_pg::Row,
     /// The publication's place in the statement's input, from 1.
     #[diesel(sql_type = BigInt)]
     n: i64,
-    /// Its tags, as a JSON array of names.
-    #[diesel(sql_type = Text)]
-    tag_names: String,
-    /// The followers it told, as a JSON array of ids.
-    #[diesel(sql_type = Text)]
-    told: String,
-    /// Jobs the whole statement queued.
-    #[diesel(sql_type = BigInt)]
-    queued: i64,
 }
 
 /// Publishes `batch` in one statement, a transaction of its own; answers each
@@ -264,7 +248,6 @@ fn publish_many(pg: &mut PgConnection, batch: &[Publication]) -> QueryResult<Vec
         .bind::<Timestamp, _>(notifications::email_run_at(now))
         .bind::<Timestamp, _>(now)
         .load(pg)?;
-    let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
     let mut answers: Vec<Option<Stored>> = batch.iter().map(|_| None).collect();
     for row in rows {
         let place = usize::try_from(row.n - 1)
@@ -276,12 +259,7 @@ fn publish_many(pg: &mut PgConnection, batch: &[Publication]) -> QueryResult<Vec
                 "a batch of articles answered a row it was not given".into(),
             ));
         };
-        answers[place] = Some(Stored {
-            article: row.article,
-            tags: serde_json::from_str(&row.tag_names).map_err(parse)?,
-            told: serde_json::from_str(&row.told).map_err(parse)?,
-            queued: row.queued > 0,
-        });
+        answers[place] = Some(row.published.stored()?);
     }
     Ok(answers)
 }

@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamp};
 
 use super::Article;
-use crate::domain::notifications::{self, EMAIL_LOCK_CLASS, JOIN_QUEUED};
+use crate::domain::notifications;
 use crate::domain::revisions;
 use crate::jobs::{self, kinds, queue};
 
@@ -38,8 +38,9 @@ pub struct Stored {
     pub queued: bool,
 }
 
+/// What a publishing statement answers for each article it stored.
 #[derive(QueryableByName)]
-struct Row {
+pub(super) struct Row {
     #[diesel(embed)]
     article: Article,
     /// The tags the statement attached, as a JSON array of names.
@@ -78,6 +79,7 @@ pub struct NewPublished<'a> {
 // it tries are those the snapshot lacks, so tags in use are neither written nor locked.
 // The statement thus attaches every tag, and the create is one statement.
 static PUBLISH: LazyLock<String> = LazyLock::new(|| {
+    let mailed = notifications::email_jobs_pg("mailed", "told", ["$13", "$11", "$12", "$15", "$6"]);
     format!(
         "\
 WITH art AS (\
@@ -114,15 +116,7 @@ WITH art AS (\
    FROM art JOIN follows f ON f.followee_id = art.author_id \
    WHERE (SELECT n FROM followers) <= $14 \
    RETURNING user_id, emailed), \
- mailed AS (\
-   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
-     updated_at, coalesce_key) \
-   SELECT $13, '{{\"user_id\":' || user_id || '}}', $11, 0, $12, $15, $6, $6, \
-     $13 || ':' || user_id \
-   FROM told \
-   WHERE emailed AND pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, user_id) IS NOT NULL \
-   {JOIN_QUEUED} \
-   RETURNING id), \
+ {mailed}, \
  fanout AS (\
    INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
      updated_at) \
@@ -165,16 +159,18 @@ pub fn publish(pg: &mut PgConnection, new: &NewPublished<'_>) -> QueryResult<Opt
         .bind::<Timestamp, _>(notifications::email_run_at(new.now))
         .get_result(pg)
         .optional()?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
-    let tags: Vec<String> = serde_json::from_str(&row.tag_names).map_err(parse)?;
-    let told: Vec<i32> = serde_json::from_str(&row.told).map_err(parse)?;
-    Ok(Some(Stored {
-        article: row.article,
-        tags,
-        told,
-        queued: row.queued > 0,
-    }))
+    row.map(Row::stored).transpose()
+}
+
+impl Row {
+    /// The stored article this row tells of.
+    pub(super) fn stored(self) -> QueryResult<Stored> {
+        let parse = |e| diesel::result::Error::DeserializationError(Box::new(e));
+        Ok(Stored {
+            article: self.article,
+            tags: serde_json::from_str(&self.tag_names).map_err(parse)?,
+            told: serde_json::from_str(&self.told).map_err(parse)?,
+            queued: self.queued > 0,
+        })
+    }
 }

@@ -18,7 +18,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::{Inserted, NewComment, insert_pg};
 use crate::db::BatchSql;
-use crate::domain::notifications::{self, EMAIL_LOCK_CLASS, JOIN_QUEUED};
+use crate::domain::notifications;
 use crate::jobs::{self, kinds, queue};
 
 /// The kind of notification a comment makes.
@@ -33,6 +33,8 @@ pub const SQL: BatchSql<NewComment, Inserted> = BatchSql {
 
 static INSERT_MANY: LazyLock<String> = LazyLock::new(|| {
     let wanted = notifications::wanted_pg(KIND, "i.told");
+    let queued =
+        notifications::email_jobs_pg("queued", "created", ["$8", "$9", "$10", "$11", "$12"]);
     format!(
         "\
 WITH input AS MATERIALIZED (\
@@ -49,16 +51,7 @@ WITH input AS MATERIALIZED (\
    SELECT i.told, $7, i.author_id, i.article_id, i.subject, {wanted}, i.at \
    FROM input i WHERE i.told IS NOT NULL \
    RETURNING user_id, emailed), \
- queued AS (\
-   INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, created_at, \
-     updated_at, coalesce_key) \
-   SELECT $8, '{{\"user_id\":' || user_id || '}}', $9, 0, $10, $11, $12, $12, \
-     $8 || ':' || user_id \
-   FROM (SELECT DISTINCT user_id FROM created WHERE emailed) r \
-   WHERE pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, user_id) IS NOT NULL \
-   ORDER BY user_id \
-   {JOIN_QUEUED} \
-   RETURNING id) \
+ {queued} \
 SELECT n, id, (SELECT COUNT(*) FROM queued) AS queued FROM ids ORDER BY n"
     )
 });

@@ -208,6 +208,32 @@ pub fn wanted_pg(kind: &str, user: &str) -> String {
     }
 }
 
+/// A PostgreSQL common table expression `{name}` that queues an email job for each
+/// distinct recipient of the notifications `told` (an expression with `user_id` and
+/// `emailed` columns) who wants one, joining a queued job as [`queue_email`] does, under
+/// its shared advisory lock; in the order of user ids, so that two statements queuing
+/// for the same recipients wait for each other in one order. It answers the ids of the
+/// jobs it queued. The other arguments are the placeholders of the job's kind, its
+/// queued state, its attempts, when it runs and the time of the write.
+pub fn email_jobs_pg(
+    name: &str,
+    told: &str,
+    [kind, queued, attempts, run_at, now]: [&str; 5],
+) -> String {
+    format!(
+        "{name} AS (\
+           INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, \
+             created_at, updated_at, coalesce_key) \
+           SELECT {kind}, '{{\"user_id\":' || user_id || '}}', {queued}, 0, {attempts}, \
+             {run_at}, {now}, {now}, {kind} || ':' || user_id \
+           FROM (SELECT DISTINCT user_id FROM {told} WHERE emailed) r \
+           WHERE pg_advisory_xact_lock_shared({EMAIL_LOCK_CLASS}, user_id) IS NOT NULL \
+           ORDER BY user_id \
+           {JOIN_QUEUED} \
+           RETURNING id)"
+    )
+}
+
 /// Binds the parameters of [`ctes_pg`] to `query`, made at `now`.
 pub fn bind_pg<'f>(
     query: Prepared<'f, Pg>,

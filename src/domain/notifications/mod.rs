@@ -7,8 +7,8 @@ mod emails;
 mod view;
 
 pub use create::{
-    EMAIL_GATHER, EMAIL_LOCK_CLASS, JOIN_QUEUED, bind_pg, create, ctes_pg, email_run_at,
-    queue_email, wanted_pg, writers_done,
+    EMAIL_GATHER, EMAIL_LOCK_CLASS, JOIN_QUEUED, bind_pg, create, ctes_pg, email_jobs_pg,
+    email_run_at, queue_email, wanted_pg, writers_done,
 };
 
 pub use emails::{TAKE_AT_MOST, ToEmail, for_emails, take_waiting, taken_before};
